@@ -1,0 +1,97 @@
+package dev.chatd.api;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything that can go wrong with a chat call, classified by what the caller should do about
+ * it. The server maps each kind to one HTTP status in one place. Messages never contain keys.
+ */
+public abstract sealed class ChatException extends RuntimeException {
+
+    private ChatException(String message, Throwable cause) {
+        super(message, cause, true, false);
+    }
+
+    /** The caller's request is malformed or incomplete: fix the request (400). */
+    public static final class InvalidRequest extends ChatException {
+        public InvalidRequest(String message) {
+            super(message, null);
+        }
+    }
+
+    /** No registered provider serves this model name: configure one (404). */
+    public static final class ProviderNotFound extends ChatException {
+        public ProviderNotFound(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The provider is configured but switched off (503). */
+    public static final class ProviderDisabled extends ChatException {
+        public ProviderDisabled(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The upstream does not know the model (404). */
+    public static final class ModelNotFound extends ChatException {
+        public ModelNotFound(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The upstream rejected the request as the caller's fault, e.g. context too long (400). */
+    public static final class UpstreamBadRequest extends ChatException {
+        public UpstreamBadRequest(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The upstream is rate limiting; retry after the given delay when known (429). */
+    public static final class RateLimited extends ChatException {
+        private final String retryAfter;
+
+        public RateLimited(String message, String retryAfter) {
+            super(message, null);
+            this.retryAfter = retryAfter;
+        }
+
+        /** The upstream's {@code Retry-After} value, verbatim (seconds or an HTTP date). */
+        public Optional<String> retryAfter() {
+            return Optional.ofNullable(retryAfter);
+        }
+    }
+
+    /** The upstream refused chatd's credentials: an operator problem, never the caller's (502). */
+    public static final class UpstreamAuth extends ChatException {
+        public UpstreamAuth(String message) {
+            super(message, null);
+        }
+    }
+
+    /** The upstream failed, was unreachable or answered nonsense (502). */
+    public static final class UpstreamFailure extends ChatException {
+        public UpstreamFailure(String message) {
+            super(message, null);
+        }
+
+        public UpstreamFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** The upstream did not answer in time (504). */
+    public static final class UpstreamTimeout extends ChatException {
+        private final Duration timeout;
+
+        public UpstreamTimeout(String message, Duration timeout) {
+            super(message, null);
+            this.timeout = timeout;
+        }
+
+        public Duration timeout() {
+            return timeout;
+        }
+    }
+}

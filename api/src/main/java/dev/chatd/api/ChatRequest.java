@@ -1,0 +1,82 @@
+package dev.chatd.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A chat request in chatd's normalised form. Sampling fields are null when the caller did not
+ * set them; {@link #extra()} holds every request field the model does not name, so that
+ * upstreams speaking the caller's format receive it unchanged.
+ *
+ * @param model the model as the upstream should see it (after routing) or as the caller sent it
+ * @param toolChoice OpenAI's {@code tool_choice} as a plain JSON tree, or null
+ * @param responseFormat OpenAI's {@code response_format} as a plain JSON tree, or null
+ */
+public record ChatRequest(
+        String model,
+        List<Message> messages,
+        Double temperature,
+        Double topP,
+        Integer maxTokens,
+        List<String> stop,
+        Long seed,
+        List<Tool> tools,
+        Object toolChoice,
+        Object responseFormat,
+        Map<String, Object> extra) {
+
+    public ChatRequest {
+        Objects.requireNonNull(model, "model");
+        messages = List.copyOf(messages);
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        tools = tools == null ? List.of() : List.copyOf(tools);
+        extra = JsonTrees.copyOf(extra);
+    }
+
+    /** The same request for another model name: what routing hands the upstream. */
+    public ChatRequest withModel(String upstreamModel) {
+        return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed,
+                tools, toolChoice, responseFormat, extra);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link ChatRequest}; model and at least one message are required. */
+    public static final class Builder {
+        private String model;
+        private final List<Message> messages = new ArrayList<>();
+        private Double temperature;
+        private Double topP;
+        private Integer maxTokens;
+        private List<String> stop = List.of();
+        private Long seed;
+        private List<Tool> tools = List.of();
+        private Object toolChoice;
+        private Object responseFormat;
+        private Map<String, Object> extra = Map.of();
+
+        private Builder() {}
+
+        public Builder model(String model) { this.model = model; return this; }
+        public Builder addMessage(Message message) { messages.add(Objects.requireNonNull(message)); return this; }
+        public Builder messages(List<Message> messages) { this.messages.clear(); this.messages.addAll(messages); return this; }
+        public Builder temperature(Double temperature) { this.temperature = temperature; return this; }
+        public Builder topP(Double topP) { this.topP = topP; return this; }
+        public Builder maxTokens(Integer maxTokens) { this.maxTokens = maxTokens; return this; }
+        public Builder stop(List<String> stop) { this.stop = stop; return this; }
+        public Builder seed(Long seed) { this.seed = seed; return this; }
+        public Builder tools(List<Tool> tools) { this.tools = tools; return this; }
+        public Builder toolChoice(Object toolChoice) { this.toolChoice = toolChoice; return this; }
+        public Builder responseFormat(Object responseFormat) { this.responseFormat = responseFormat; return this; }
+        public Builder extra(Map<String, Object> extra) { this.extra = extra; return this; }
+
+        public ChatRequest build() {
+            return new ChatRequest(model, messages, temperature, topP, maxTokens, stop, seed, tools,
+                    toolChoice, responseFormat, extra);
+        }
+    }
+}

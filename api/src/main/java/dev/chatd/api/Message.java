@@ -1,0 +1,62 @@
+package dev.chatd.api;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One chat message.
+ *
+ * @param role who wrote it
+ * @param content its content parts; empty for an assistant message that only calls tools
+ * @param name the participant's name, or null
+ * @param toolCalls the tool calls of an assistant message
+ * @param toolCallId for a {@code tool} message, the id of the call it answers, or null
+ * @param reasoning the model's reasoning text ("thinking"), when the upstream gives it
+ * @param extra message fields the normalised model does not name, passed on unchanged
+ */
+public record Message(
+        Role role,
+        List<ContentPart> content,
+        String name,
+        List<ToolCall> toolCalls,
+        String toolCallId,
+        String reasoning,
+        Map<String, Object> extra) {
+
+    public Message {
+        Objects.requireNonNull(role, "role");
+        content = content == null ? List.of() : List.copyOf(content);
+        toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        extra = JsonTrees.copyOf(extra);
+    }
+
+    /** A message whose content is one piece of text. */
+    public static Message of(Role role, String text) {
+        return new Message(role, List.of(new ContentPart.Text(text)), null, List.of(), null, null, Map.of());
+    }
+
+    /** The text parts of the content, joined. */
+    public String text() {
+        if (content.size() == 1 && content.get(0) instanceof ContentPart.Text t) {
+            return t.text();
+        }
+        StringBuilder text = new StringBuilder();
+        for (ContentPart part : content) {
+            if (part instanceof ContentPart.Text t) {
+                text.append(t.text());
+            }
+        }
+        return text.toString();
+    }
+
+    /** True when every part is text, so the content can travel as one string. */
+    public boolean isTextOnly() {
+        for (ContentPart part : content) {
+            if (!(part instanceof ContentPart.Text)) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.chatd.api.spi;
+
+import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/**
+ * A configured provider: one upstream with its key. Instances are created once at start-up by
+ * their {@link ChatProviderFactory} and called concurrently from many threads.
+ *
+ * <p>Requests reach a provider with the model already stripped of its routing mark: a request
+ * for {@code ollama_cloud/gpt-oss:120b} arrives with model {@code gpt-oss:120b}. Failures are
+ * thrown as {@link ChatException}s.
+ */
+public interface ChatProvider extends AutoCloseable {
+
+    /** The provider's name, as its factory's. */
+    String name();
+
+    /** Sends the request and waits for the whole answer. */
+    ChatResponse chat(ChatRequest request);
+
+    /**
+     * Sends the request and returns its answer as a stream of chunks. The default calls
+     * {@link #chat} and hands the whole answer over as one chunk; providers whose upstream
+     * streams override it.
+     */
+    default ChatStream stream(ChatRequest request) {
+        ChatResponse response = chat(request);
+        List<ChatChunk> chunks = List.of(
+                new ChatChunk(response.message().text(), response.message().reasoning(),
+                        ChatStreams.deltasOf(response.message().toolCalls()), null, null),
+                ChatChunk.finish(response.finishReason(), response.usage()));
+        return new ChatStream() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < chunks.size();
+            }
+
+            @Override
+            public ChatChunk next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return chunks.get(next++);
+            }
+
+            @Override
+            public void close() {
+                next = chunks.size();
+            }
+        };
+    }
+
+    /**
+     * Whether the upstream can take requests now. Must be cheap: callers may ask often, so a
+     * provider that probes its upstream caches the answer for a few seconds.
+     */
+    boolean available();
+
+    /** Frees what the provider holds. The shared HTTP client is not the provider's to close. */
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,38 @@
+package dev.chatd.api.spi;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the host gives a provider when it is created. Everything here is resolved once at
+ * start-up; providers never read environment variables, files or configuration themselves.
+ */
+public interface ProviderContext {
+
+    /** The provider's name, which is also its model prefix. */
+    String name();
+
+    /** The upstream base URL: the configured one, else the factory's default. */
+    URI baseUrl();
+
+    /** The resolved key; empty for a keyless provider. */
+    Optional<Secret> key();
+
+    /** How long one upstream call may take before it fails as a timeout. */
+    Duration timeout();
+
+    /** Extra headers to send upstream with every request, from the provider's config node. */
+    Map<String, String> headers();
+
+    /**
+     * The provider's own config node, flattened to dotted keys ({@code referer},
+     * {@code limits.rpm}), read-only. Keys the host itself interprets are included.
+     */
+    Map<String, String> settings();
+
+    /** The shared, pooled HTTP client for upstream calls. Do not close it. */
+    HttpClient httpClient();
+}

@@ -1,0 +1,57 @@
+package dev.chatd.core;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProviderFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Picks a provider for a model name, in this order:
+ * <ol>
+ *   <li>a prefix that is a discovered provider's name followed by {@code /}
+ *       ({@code openrouter/openai/gpt-4o} goes to {@code openrouter} as {@code openai/gpt-4o}),
+ *       after which that provider may still strip its own mark from the rest;</li>
+ *   <li>a mark claimed by a factory ({@code gpt-oss:120b-cloud} goes to {@code ollama_cloud});</li>
+ *   <li>the default provider, with the name unchanged.</li>
+ * </ol>
+ * Built once at start-up from the discovered factories.
+ */
+public final class ModelRouter {
+
+    /** Where a model name goes: the provider's name and the model the upstream should see. */
+    public record Target(String provider, String upstreamModel) {}
+
+    private final Map<String, ChatProviderFactory> factories = new LinkedHashMap<>();
+    private final String defaultProvider;
+
+    public ModelRouter(List<ChatProviderFactory> factories, String defaultProvider) {
+        for (ChatProviderFactory factory : factories) {
+            this.factories.put(factory.name(), factory);
+        }
+        this.defaultProvider = defaultProvider;
+    }
+
+    public Target route(String model) {
+        int slash = model.indexOf('/');
+        if (slash > 0) {
+            ChatProviderFactory prefixed = factories.get(model.substring(0, slash));
+            if (prefixed != null) {
+                String rest = model.substring(slash + 1);
+                if (rest.isBlank()) {
+                    throw new ChatException.InvalidRequest("model '" + model + "' names a provider but no model: use '"
+                            + prefixed.name() + "/<model>'");
+                }
+                return new Target(prefixed.name(), prefixed.claim(rest).orElse(rest));
+            }
+        }
+        for (ChatProviderFactory factory : factories.values()) {
+            Optional<String> claimed = factory.claim(model);
+            if (claimed.isPresent() && !claimed.get().isBlank()) {
+                return new Target(factory.name(), claimed.get());
+            }
+        }
+        return new Target(defaultProvider, model);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.chatd.core;
+
+import dev.chatd.api.spi.ChatProviderFactory;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * Finds the provider factories on the class path with {@link ServiceLoader}. A broken JAR is
+ * logged and skipped; two factories with one name stop start-up, since either choice would
+ * route someone's traffic to the wrong upstream.
+ */
+public final class ProviderDiscovery {
+    private static final Logger LOG = Logger.getLogger(ProviderDiscovery.class.getName());
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_.-]*");
+
+    private ProviderDiscovery() {}
+
+    public static List<ChatProviderFactory> discover(ClassLoader loader) {
+        List<ChatProviderFactory> found = new ArrayList<>();
+        Iterator<ChatProviderFactory> it = ServiceLoader.load(ChatProviderFactory.class, loader).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                found.add(it.next());
+            } catch (ServiceConfigurationError e) {
+                LOG.log(Level.WARNING, "skipping a provider that failed to load: {0}", e.getMessage());
+            }
+        }
+        return checked(found);
+    }
+
+    /** The factories in the order given, after checking their names are valid and unique. */
+    public static List<ChatProviderFactory> checked(List<ChatProviderFactory> factories) {
+        Map<String, ChatProviderFactory> byName = new LinkedHashMap<>();
+        for (ChatProviderFactory factory : factories) {
+            String name = factory.name();
+            if (name == null || !NAME.matcher(name).matches()) {
+                throw new IllegalStateException("provider factory " + factory.getClass().getName()
+                        + " has an invalid name '" + name + "': use lower-case letters, digits, '_', '.', '-'");
+            }
+            ChatProviderFactory clash = byName.putIfAbsent(name, factory);
+            if (clash != null) {
+                throw new IllegalStateException("two provider factories are named '" + name + "': "
+                        + clash.getClass().getName() + " and " + factory.getClass().getName()
+                        + "; remove one of their JARs from the class path");
+            }
+        }
+        return List.copyOf(byName.values());
+    }
+}

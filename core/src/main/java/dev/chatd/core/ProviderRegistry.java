@@ -1,0 +1,183 @@
+package dev.chatd.core;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.api.spi.Secret;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The providers chatd can call, built once at start-up from the discovered factories and the
+ * configuration. A provider is <em>registered</em> when it is created (it had a key, or needs
+ * none) or configured but disabled; a provider whose key is missing stays unregistered, and a
+ * request for it gets a 404 that says what to set.
+ */
+public final class ProviderRegistry implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ProviderRegistry.class.getName());
+
+    /** A routed request's provider and the model its upstream should see. */
+    public record Route(ChatProvider provider, String upstreamModel) {}
+
+    private sealed interface Entry {}
+
+    private record Active(ChatProvider provider) implements Entry {}
+
+    private record Disabled() implements Entry {}
+
+    private record Unconfigured(String howToConfigure) implements Entry {}
+
+    /** What the registry is built from. */
+    public record Settings(String defaultProvider, Duration timeout, Map<String, ProviderSettings> providers) {
+        public Settings {
+            providers = Map.copyOf(providers);
+        }
+    }
+
+    private final Map<String, Entry> entries;
+    private final ModelRouter router;
+    private final String defaultProvider;
+
+    private ProviderRegistry(Map<String, Entry> entries, ModelRouter router, String defaultProvider) {
+        this.entries = entries;
+        this.router = router;
+        this.defaultProvider = defaultProvider;
+    }
+
+    public static ProviderRegistry build(List<ChatProviderFactory> factories, Settings settings,
+            KeyResolver keys, HttpClient http) {
+        List<ChatProviderFactory> checked = ProviderDiscovery.checked(factories);
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (ChatProviderFactory factory : checked) {
+            ProviderSettings node = settings.providers().getOrDefault(factory.name(), ProviderSettings.DEFAULTS);
+            Entry entry = entryFor(factory, node, settings.timeout(), keys, http);
+            entries.put(factory.name(), entry);
+            switch (entry) {
+                case Active a -> LOG.info(() -> "provider " + factory.name() + ": registered");
+                case Disabled d -> LOG.info(() -> "provider " + factory.name() + ": disabled by configuration");
+                case Unconfigured u -> LOG.info(() -> "provider " + factory.name() + ": not registered; " + u.howToConfigure());
+            }
+        }
+        for (String configured : new TreeMap<>(settings.providers()).keySet()) {
+            if (!entries.containsKey(configured)) {
+                LOG.warning(() -> "configuration names provider '" + configured
+                        + "' but no provider JAR on the class path provides it; installed: " + entries.keySet());
+            }
+        }
+        if (!entries.containsKey(settings.defaultProvider())) {
+            LOG.warning(() -> "default provider '" + settings.defaultProvider()
+                    + "' is not installed; model names without a provider prefix will get 404");
+        }
+        return new ProviderRegistry(entries, new ModelRouter(checked, settings.defaultProvider()), settings.defaultProvider());
+    }
+
+    private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Duration globalTimeout,
+            KeyResolver keys, HttpClient http) {
+        if (!node.enabled()) {
+            return new Disabled();
+        }
+        ProviderDefaults defaults = factory.defaults();
+        String keyEnv = node.keyEnv() != null ? node.keyEnv() : defaults.keyEnv();
+        Path keyFile = node.keyFile() != null ? (node.keyFile().toString().isEmpty() ? null : node.keyFile())
+                : defaults.keyFile();
+        boolean needsKey = defaults.needsKey() || node.keyEnv() != null;
+        Optional<Secret> key = needsKey ? keys.resolve(keyEnv, defaults.keyEnv(), keyFile) : Optional.empty();
+        String howToConfigure = "set " + keyEnv + (keyFile == null ? "" : " or put " + keyEnv + "=<key> in " + keyFile);
+        if (needsKey && key.isEmpty()) {
+            return new Unconfigured(howToConfigure);
+        }
+        URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
+        Duration timeout = node.timeout() != null ? node.timeout() : globalTimeout;
+        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, node.headers(), node.settings(), http);
+        try {
+            return factory.create(context).<Entry>map(Active::new)
+                    .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "provider " + factory.name() + " failed to start: " + e.getMessage()
+                    + "; it stays unregistered");
+            return new Unconfigured("it failed to start (see the start-up log)");
+        }
+    }
+
+    private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
+            Map<String, String> headers, Map<String, String> settings, HttpClient httpClient)
+            implements ProviderContext {
+        @Override
+        public String toString() {
+            return "ProviderContext[" + name + ", " + baseUrl + "]";
+        }
+    }
+
+    /**
+     * The provider and upstream model for a model name.
+     *
+     * @throws ChatException.ProviderNotFound when no registered provider serves it
+     * @throws ChatException.ProviderDisabled when its provider is switched off
+     */
+    public Route route(String model) {
+        ModelRouter.Target target = router.route(model);
+        Entry entry = entries.get(target.provider());
+        return switch (entry) {
+            case Active a -> new Route(a.provider(), target.upstreamModel());
+            case Disabled d -> throw new ChatException.ProviderDisabled("provider '" + target.provider()
+                    + "' is disabled (chatd.providers." + target.provider() + ".enabled is false)");
+            case Unconfigured u -> throw new ChatException.ProviderNotFound("provider '" + target.provider()
+                    + "' is not configured for model '" + model + "': " + u.howToConfigure() + ", then restart chatd");
+            case null -> throw new ChatException.ProviderNotFound("no provider serves model '" + model
+                    + "': the default provider '" + defaultProvider + "' is not installed; prefix the model with one of "
+                    + prefixes());
+        };
+    }
+
+    private List<String> prefixes() {
+        List<String> prefixes = new ArrayList<>();
+        entries.forEach((name, entry) -> {
+            if (entry instanceof Active) {
+                prefixes.add(name + "/");
+            }
+        });
+        return prefixes;
+    }
+
+    /** The registered providers' names, sorted: created ones and disabled ones. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>();
+        entries.forEach((name, entry) -> {
+            if (!(entry instanceof Unconfigured)) {
+                names.add(name);
+            }
+        });
+        names.sort(null);
+        return names;
+    }
+
+    /** Whether the named provider is registered, enabled and up; false for any other name. */
+    public boolean available(String name) {
+        return entries.get(name) instanceof Active a && a.provider().available();
+    }
+
+    @Override
+    public void close() {
+        entries.values().forEach(entry -> {
+            if (entry instanceof Active a) {
+                try {
+                    a.provider().close();
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "provider " + a.provider().name() + " failed to close", e);
+                }
+            }
+        });
+    }
+}

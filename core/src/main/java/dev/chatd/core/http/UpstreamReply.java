@@ -1,0 +1,43 @@
+package dev.chatd.core.http;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.core.json.JsonCodec;
+import java.net.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+
+/** A complete upstream answer: status, headers and the body's bytes. */
+public record UpstreamReply(UpstreamClient client, int status, HttpHeaders headers, byte[] body) {
+
+    public String provider() {
+        return client.provider();
+    }
+
+    public boolean isSuccess() {
+        return status >= 200 && status < 300;
+    }
+
+    public String header(String name) {
+        return headers.firstValue(name).orElse(null);
+    }
+
+    /** The body parsed as JSON; an upstream that answers anything else fails as a 502. */
+    public Object json() {
+        try {
+            return JsonCodec.parse(body);
+        } catch (JsonCodec.MalformedJsonException e) {
+            throw new ChatException.UpstreamFailure(provider() + " answered HTTP " + status
+                    + " with a body that is not JSON (" + describeBody() + ")");
+        }
+    }
+
+    /** A short, printable, key-free description of the body for error messages. */
+    public String describeBody() {
+        String contentType = header("content-type");
+        // Redact before cutting, so no prefix of a key survives the cut.
+        String text = client.redact(new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8))
+                .replaceAll("\\s+", " ").strip();
+        text = text.length() > 120 ? text.substring(0, 120) + "…" : text;
+        return (contentType == null ? "no content type" : contentType) + ", "
+                + (text.isEmpty() ? "empty" : "starting '" + text + "'");
+    }
+}

@@ -1,0 +1,72 @@
+package dev.chatd.provider.ollama;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.core.http.UpstreamErrors;
+import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.wire.OllamaWire;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * An Ollama server's {@code /api/chat}: a local one without a key, or Ollama Cloud with a
+ * Bearer key. Both speak the same wire format.
+ */
+final class OllamaProvider implements ChatProvider {
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    private static final long PROBE_CACHE_NANOS = Duration.ofSeconds(5).toNanos();
+
+    private final String name;
+    private final UpstreamClient upstream;
+    private final boolean probe;
+    private volatile boolean lastProbe;
+    private volatile long lastProbeAt;
+
+    /** @param probe whether {@link #available()} asks the server ({@code GET /api/version}) */
+    OllamaProvider(ProviderContext context, boolean probe) {
+        this.name = context.name();
+        this.upstream = UpstreamClient.create(context, true, Map.of());
+        this.probe = probe;
+        this.lastProbeAt = System.nanoTime() - PROBE_CACHE_NANOS - 1;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ChatResponse chat(ChatRequest request) {
+        UpstreamReply reply = upstream.postJson("/api/chat", OllamaWire.encodeChat(request, false));
+        if (!reply.isSuccess()) {
+            // Ollama's error body is {"error":"…"}; an unknown model is a 404.
+            throw UpstreamErrors.fromReply(reply);
+        }
+        return OllamaWire.decodeChat(reply.json(), name);
+    }
+
+    /** A cheap {@code GET /api/version}, cached for a few seconds, for a local server; always true for the cloud. */
+    @Override
+    public boolean available() {
+        if (!probe) {
+            return true;
+        }
+        long now = System.nanoTime();
+        if (now - lastProbeAt < PROBE_CACHE_NANOS) {
+            return lastProbe;
+        }
+        boolean up;
+        try {
+            up = upstream.get("/api/version", PROBE_TIMEOUT).isSuccess();
+        } catch (ChatException e) {
+            up = false;
+        }
+        lastProbe = up;
+        lastProbeAt = now;
+        return up;
+    }
+}

@@ -1,0 +1,46 @@
+package dev.chatd.server;
+
+import dev.chatd.api.ChatException;
+import jakarta.json.bind.annotation.JsonbProperty;
+
+/**
+ * An error as the caller sees it: an HTTP status, a stable {@code type} to branch on, and a
+ * message that says what went wrong and what to do. The one place where chatd's exceptions
+ * meet HTTP statuses.
+ *
+ * @param retryAfter the upstream's {@code Retry-After}, kept for 429s; null otherwise
+ */
+public record ApiError(int status, String type, String message, String retryAfter) {
+
+    /** The JSON body: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
+    public record Body(Detail error) {}
+
+    public record Detail(String type, String message, @JsonbProperty("request_id") String requestId) {}
+
+    public static ApiError of(int status, String type, String message) {
+        return new ApiError(status, type, message, null);
+    }
+
+    public static ApiError of(ChatException e) {
+        String message = e.getMessage();
+        return switch (e) {
+            case ChatException.InvalidRequest x -> of(400, "invalid_request", message);
+            case ChatException.ProviderNotFound x -> of(404, "provider_not_found", message);
+            case ChatException.ProviderDisabled x -> of(503, "provider_disabled", message);
+            case ChatException.ModelNotFound x -> of(404, "model_not_found", message);
+            case ChatException.UpstreamBadRequest x -> of(400, "upstream_bad_request", message);
+            case ChatException.RateLimited x -> new ApiError(429, "rate_limited", message, x.retryAfter().orElse(null));
+            case ChatException.UpstreamAuth x -> of(502, "upstream_auth", message);
+            case ChatException.UpstreamFailure x -> of(502, "upstream_error", message);
+            case ChatException.UpstreamTimeout x -> of(504, "upstream_timeout", message);
+        };
+    }
+
+    public static ApiError internal(String requestId) {
+        return of(500, "internal", "chatd failed unexpectedly; the log has the details under request id " + requestId);
+    }
+
+    public Body body(String requestId) {
+        return new Body(new Detail(type, message, requestId));
+    }
+}

@@ -1,0 +1,107 @@
+package dev.chatd.server;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.json.JsonCodec;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/** The native API: {@code POST /chat} and {@code GET /chat/providers}, also under {@code /v1}. */
+final class ChatRoutes implements HttpService {
+    private static final Logger LOG = Logger.getLogger(ChatRoutes.class.getName());
+
+    private final ProviderRegistry registry;
+    private final long maxRequestBytes;
+
+    ChatRoutes(ProviderRegistry registry, long maxRequestBytes) {
+        this.registry = registry;
+        this.maxRequestBytes = maxRequestBytes;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/chat", this::chat)
+                .post("/v1/chat", this::chat)
+                .get("/chat/providers", this::providers)
+                .get("/v1/chat/providers", this::providers);
+    }
+
+    private void chat(ServerRequest req, ServerResponse res) {
+        long started = System.nanoTime();
+        String requestId = HttpSupport.requestId(req);
+        ChatRequest request = NativeChat.decode(parseBody(req, maxRequestBytes));
+        ProviderRegistry.Route route = registry.route(request.model());
+        ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
+        long latencyMs = (System.nanoTime() - started) / 1_000_000;
+        String id = response.id() != null ? response.id() : "chatd-" + requestId;
+        res.send(NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
+        LOG.info(() -> "chat id=" + requestId + " model=" + request.model() + " provider=" + route.provider().name()
+                + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
+    }
+
+    private void providers(ServerRequest req, ServerResponse res) {
+        Map<String, Boolean> statuses = new LinkedHashMap<>();
+        for (String name : registry.names()) {
+            statuses.put(name, registry.available(name));
+        }
+        res.send(new JsonReplies.Providers(statuses));
+    }
+
+    /**
+     * Reads and parses a JSON body of at most {@code limit} bytes. A declared length over the
+     * limit is refused before reading; a chunked body is cut off as soon as it passes it.
+     */
+    static Object parseBody(ServerRequest req, long limit) {
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > limit) {
+            throw new BodyTooLarge(limit);
+        }
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = readAtMost(in, limit);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            return JsonCodec.parse(body);
+        } catch (JsonCodec.MalformedJsonException e) {
+            throw new ChatException.InvalidRequest("the request body is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private static byte[] readAtMost(InputStream in, long limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        byte[] buffer = new byte[8192];
+        long total = 0;
+        int n;
+        while ((n = in.read(buffer)) > 0) {
+            total += n;
+            if (total > limit) {
+                throw new BodyTooLarge(limit);
+            }
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /** A request body over {@code chatd.max-request-bytes}: 413. */
+    static final class BodyTooLarge extends RuntimeException {
+        final long limit;
+
+        BodyTooLarge(long limit) {
+            super("request body is larger than " + limit + " bytes", null, false, false);
+            this.limit = limit;
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.chatd.server;
+
+import dev.chatd.api.spi.Secret;
+import dev.chatd.core.KeyResolver;
+import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.ProviderSettings;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * chatd's configuration, read once at start-up from Helidon {@link Config} into typed values;
+ * nothing reads {@code Config} on the request path.
+ *
+ * @param server the {@code server} node, handed to Helidon's WebServer as it is
+ * @param authToken the inbound bearer token; empty means no authentication
+ */
+public record ChatdConfig(
+        Config server,
+        Duration timeout,
+        long maxRequestBytes,
+        String defaultProvider,
+        Optional<Secret> authToken,
+        Map<String, ProviderSettings> providers) {
+
+    public static final int DEFAULT_TIMEOUT_SECS = 120;
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+
+    /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
+    public static ChatdConfig from(Config root, KeyResolver keys) {
+        Config chatd = root.get("chatd");
+        Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
+        long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
+        String defaultProvider = chatd.get("default-provider").asString().orElse("ollama");
+
+        Config auth = chatd.get("auth");
+        String tokenEnv = auth.get("token-env").asString().orElse("CHATD_AUTH_TOKEN");
+        String tokenFile = auth.get("token-file").asString().orElse("");
+        Optional<Secret> token = keys.resolve(tokenEnv, tokenEnv, tokenFile.isBlank() ? null : Path.of(tokenFile));
+
+        Map<String, ProviderSettings> providers = new LinkedHashMap<>();
+        for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
+            providers.put(node.name(), provider(node));
+        }
+        return new ChatdConfig(root.get("server"), timeout, maxBytes, defaultProvider, token, providers);
+    }
+
+    private static ProviderSettings provider(Config node) {
+        Long timeoutSecs = node.get("timeout-secs").exists() ? positive(node.get("timeout-secs"), 0) : null;
+        return new ProviderSettings(
+                node.get("enabled").asBoolean().orElse(true),
+                node.get("base-url").asString().map(ChatdConfig::url).orElse(null),
+                node.get("key-env").asString().filter(s -> !s.isBlank()).orElse(null),
+                node.get("key-file").asString().map(Path::of).orElse(null),
+                timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
+                node.get("headers").detach().asMap().orElse(Map.of()),
+                node.detach().asMap().orElse(Map.of()));
+    }
+
+    private static URI url(String value) {
+        try {
+            URI uri = URI.create(value.strip());
+            if (uri.getScheme() == null || uri.getHost() == null || !uri.getScheme().startsWith("http")) {
+                throw new IllegalArgumentException();
+            }
+            return uri;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("base-url '" + value + "' is not an http(s) URL");
+        }
+    }
+
+    private static long positive(Config node, long orElse) {
+        long value = node.asLong().orElse(orElse);
+        if (value <= 0) {
+            throw new ConfigException(node.key() + " must be a positive number, got " + value);
+        }
+        return value;
+    }
+
+    public ProviderRegistry.Settings registrySettings() {
+        return new ProviderRegistry.Settings(defaultProvider, timeout, providers);
+    }
+}

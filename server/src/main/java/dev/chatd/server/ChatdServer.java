@@ -1,0 +1,75 @@
+package dev.chatd.server;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.core.KeyResolver;
+import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.http.UpstreamClient;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http.HttpRouting;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/** chatd wired together: the registry, the routes and Helidon's WebServer. */
+public final class ChatdServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ChatdServer.class.getName());
+
+    private final WebServer webServer;
+    private final ProviderRegistry registry;
+
+    private ChatdServer(WebServer webServer, ProviderRegistry registry) {
+        this.webServer = webServer;
+        this.registry = registry;
+    }
+
+    /** Builds the registry from the factories given and starts listening. */
+    public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
+        HttpClient http = UpstreamClient.newSharedClient(Duration.ofSeconds(10));
+        ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys, http);
+        Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
+        LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
+
+        HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter((chain, req, res) -> {
+                    HttpSupport.assignRequestId(req, res);
+                    if (auth.isPresent() && !req.path().path().equals("/health")
+                            && !auth.get().accepts(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
+                        HttpSupport.send(req, res, ApiError.of(401, "unauthorized",
+                                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token chatd was configured with"));
+                        return;
+                    }
+                    chain.proceed();
+                })
+                .get("/health", (req, res) -> res.send(new JsonReplies.Health("ok")))
+                .register(new ChatRoutes(registry, config.maxRequestBytes()))
+                .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
+                        "no route for " + req.prologue().method().text() + " " + req.path().path()
+                                + "; chatd serves POST /chat, GET /chat/providers and GET /health")))
+                .error(ChatRoutes.BodyTooLarge.class, (req, res, e) -> HttpSupport.send(req, res, ApiError.of(413,
+                        "request_too_large", "the request body is larger than chatd.max-request-bytes (" + e.limit
+                                + " bytes); send a shorter conversation or raise the limit")))
+                .error(ChatException.class, HttpSupport::chatFailure)
+                .error(Throwable.class, HttpSupport::unexpected);
+
+        WebServer webServer = WebServer.builder()
+                .config(config.server())
+                .routing(routing)
+                .build()
+                .start();
+        return new ChatdServer(webServer, registry);
+    }
+
+    public int port() {
+        return webServer.port();
+    }
+
+    @Override
+    public void close() {
+        webServer.stop();
+        registry.close();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.chatd.server;
+
+import dev.chatd.api.ChatException;
+import io.helidon.common.context.Context;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** Request ids and error replies, shared by every route. */
+final class HttpSupport {
+    private static final Logger LOG = Logger.getLogger(HttpSupport.class.getName());
+    private static final String REQUEST_ID = "chatd.request-id";
+
+    private HttpSupport() {}
+
+    static void assignRequestId(ServerRequest req, ServerResponse res) {
+        String id = RequestIds.pick(req.headers().first(HeaderNames.create(RequestIds.HEADER)).orElse(null));
+        req.context().register(REQUEST_ID, id);
+        res.header(RequestIds.HEADER, id);
+    }
+
+    static String requestId(ServerRequest req) {
+        Context context = req.context();
+        return context.get(REQUEST_ID, String.class).orElse("-");
+    }
+
+    /** Sends the error as JSON, unless the response has already started. */
+    static void send(ServerRequest req, ServerResponse res, ApiError error) {
+        if (res.isSent()) {
+            return;
+        }
+        res.status(Status.create(error.status()));
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        if (error.retryAfter() != null) {
+            res.header(HeaderNames.RETRY_AFTER, error.retryAfter());
+        }
+        if (error.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"chatd\"");
+        }
+        res.send(error.body(requestId(req)));
+    }
+
+    static void chatFailure(ServerRequest req, ServerResponse res, ChatException e) {
+        ApiError error = ApiError.of(e);
+        LOG.info(() -> "request id=" + requestId(req) + " " + req.prologue().method().text() + " " + req.path().path()
+                + " -> " + error.status() + " " + error.type() + ": " + e.getMessage());
+        send(req, res, error);
+    }
+
+    static void unexpected(ServerRequest req, ServerResponse res, Throwable t) {
+        String id = requestId(req);
+        LOG.log(Level.SEVERE, "request id=" + id + " " + req.path().path() + " failed unexpectedly", t);
+        send(req, res, ApiError.internal(id));
+    }
+}
