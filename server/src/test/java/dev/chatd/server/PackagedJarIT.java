@@ -1,0 +1,170 @@
+package dev.chatd.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.chatd.core.testing.FakeUpstream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the packaged {@code server/target/chatd.jar} as a real process, the way the README
+ * starts it, and proves that {@link java.util.ServiceLoader} finds the providers in
+ * {@code libs/} and that a request round-trips to a fake upstream.
+ */
+class PackagedJarIT {
+    private static final Pattern LISTENING = Pattern.compile("chatd listening on port (\\d+)");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private FakeUpstream ollama;
+    private FakeUpstream cloud;
+    private Process process;
+    private final List<String> output = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void fakes() {
+        ollama = FakeUpstream.start()
+                .on("GET", "/api/version", FakeUpstream.json(200, "{\"version\":\"0.5.1\"}"))
+                .on("POST", "/api/chat", FakeUpstream.json(200, """
+                        {"model":"llama3.2","created_at":"2026-11-24T00:00:00Z",
+                         "message":{"role":"assistant","content":"Hello from the fake!"},
+                         "done":true,"done_reason":"stop","total_duration":1200000,
+                         "prompt_eval_count":26,"eval_count":5}"""));
+        cloud = FakeUpstream.start()
+                .on("POST", "/api/chat", FakeUpstream.json(200, """
+                        {"model":"gpt-oss:120b","message":{"role":"assistant","content":"cloud says hi"},
+                         "done":true,"prompt_eval_count":3,"eval_count":2}"""));
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+        ollama.close();
+        cloud.close();
+    }
+
+    @Test
+    void discoversProvidersFromLibsAndRoundTripsAChat() throws Exception {
+        int port = start(Map.of());
+
+        assertThat(Files.list(jar().getParent().resolve("libs")).map(p -> p.getFileName().toString()))
+                .anyMatch(name -> name.startsWith("chatd-providers-ollama"));
+        HttpResponse<String> providers = get(port, "/chat/providers");
+        assertThat(providers.statusCode()).isEqualTo(200);
+        assertThat(providers.body()).isEqualTo("{\"providers\":{\"ollama\":true}}");
+
+        HttpResponse<String> chat = post(port, "/chat",
+                "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.body()).contains("\"content\":\"Hello from the fake!\"", "\"provider\":\"ollama\"",
+                "\"model\":\"ollama/llama3.2\"", "\"finish_reason\":\"stop\"", "\"total_tokens\":31");
+        assertThat(ollama.lastRequest().json()).containsEntry("model", "llama3.2").containsEntry("stream", false);
+
+        HttpResponse<String> cloudChat = post(port, "/chat",
+                "{\"model\":\"gpt-oss:120b-cloud\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(cloudChat.statusCode()).isEqualTo(404);
+        assertThat(cloudChat.body()).contains("provider_not_found", "OLLAMA_API_KEY");
+    }
+
+    @Test
+    void registersOllamaCloudOnceItsKeyIsSet() throws Exception {
+        int port = start(Map.of("OLLAMA_API_KEY", "sk-packaged-canary"));
+
+        assertThat(get(port, "/chat/providers").body())
+                .isEqualTo("{\"providers\":{\"ollama\":true,\"ollama_cloud\":true}}");
+        HttpResponse<String> chat = post(port, "/chat",
+                "{\"model\":\"gpt-oss:120b-cloud\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.body()).contains("\"content\":\"cloud says hi\"", "\"provider\":\"ollama_cloud\"");
+        assertThat(cloud.lastRequest().json()).containsEntry("model", "gpt-oss:120b");
+        assertThat(cloud.lastRequest().header("Authorization")).isEqualTo("Bearer sk-packaged-canary");
+        assertThat(String.join("\n", output)).doesNotContain("sk-packaged-canary");
+    }
+
+    private int start(Map<String, String> env) throws Exception {
+        Path config = dir.resolve("chatd.yaml");
+        Files.writeString(config, """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                chatd:
+                  providers:
+                    ollama:
+                      base-url: %s
+                    ollama_cloud:
+                      base-url: %s
+                      key-file: %s
+                """.formatted(ollama.baseUrl(), cloud.baseUrl(), dir.resolve("no-such.env")));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar().toString(), "--config", config.toString())
+                .directory(dir.toFile())
+                .redirectErrorStream(true);
+        builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.endsWith("_API_KEY"));
+        builder.environment().putAll(env);
+        process = builder.start();
+
+        CompletableFuture<Integer> port = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    output.add(line);
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        port.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+                port.completeExceptionally(new AssertionError("chatd exited: " + output));
+            } catch (IOException e) {
+                port.completeExceptionally(e);
+            }
+        });
+        return port.get(30, TimeUnit.SECONDS);
+    }
+
+    private static Path jar() {
+        Path jar = Path.of(System.getProperty("chatd.jar", "target/chatd.jar"));
+        assertThat(jar).exists();
+        return jar;
+    }
+
+    private static HttpResponse<String> get(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> post(int port, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
