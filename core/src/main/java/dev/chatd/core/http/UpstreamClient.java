@@ -30,6 +30,8 @@ import java.util.concurrent.TimeoutException;
  * host; anything the upstream says is stripped of the key before it can reach a caller.
  */
 public final class UpstreamClient {
+    /** chatd says who it is; it never poses as another client. */
+    public static final String USER_AGENT = "chatd/0.1";
     private final String provider;
     private final HttpClient http;
     private final String baseUrl;
@@ -56,7 +58,9 @@ public final class UpstreamClient {
      * operator can override any default.
      */
     public static UpstreamClient create(ProviderContext context, boolean bearer, Map<String, String> defaultHeaders) {
-        Map<String, String> headers = new LinkedHashMap<>(defaultHeaders);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("User-Agent", USER_AGENT);
+        headers.putAll(defaultHeaders);
         if (bearer) {
             context.key().ifPresent(k -> headers.put("Authorization", "Bearer " + k.reveal()));
         }

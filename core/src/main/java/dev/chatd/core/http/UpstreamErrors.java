@@ -14,7 +14,7 @@ public final class UpstreamErrors {
 
     /** The exception for a non-2xx reply, with the upstream's own message where it gave one. */
     public static ChatException fromReply(UpstreamReply reply) {
-        String message = reply.client().redact(messageOf(reply));
+        String message = reply.errorMessage();
         return classify(reply.provider(), reply.status(), message, reply.header("retry-after"));
     }
 

@@ -30,6 +30,26 @@ public record UpstreamReply(UpstreamClient client, int status, HttpHeaders heade
         }
     }
 
+    /** The upstream's error message, with the key redacted; null when the body carries none. */
+    public String errorMessage() {
+        return client.redact(UpstreamErrors.messageOf(this));
+    }
+
+    /** The upstream's error type or code ({@code error.type}, else {@code error.code}), or null. */
+    public String errorType() {
+        Object tree;
+        try {
+            tree = JsonCodec.parse(body);
+        } catch (JsonCodec.MalformedJsonException e) {
+            return null;
+        }
+        if (tree instanceof java.util.Map<?, ?> map && map.get("error") instanceof java.util.Map<?, ?> error) {
+            Object type = error.get("type") != null ? error.get("type") : error.get("code");
+            return type == null ? null : String.valueOf(type);
+        }
+        return null;
+    }
+
     /** A short, printable, key-free description of the body for error messages. */
     public String describeBody() {
         String contentType = header("content-type");

@@ -1,13 +1,20 @@
 package dev.chatd.core.wire;
 
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
+import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
+import dev.chatd.api.Usage;
 import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.json.JsonObjectView;
+import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -145,5 +152,181 @@ public final class OpenAiWire {
             function.put("parameters", tool.parameters());
         }
         return Map.of("type", "function", "function", function);
+    }
+
+    // ---- requests to OpenAI-format upstreams ----
+
+    /** The body of a {@code POST /chat/completions}. Extras travel through unchanged. */
+    public static Map<String, Object> encodeChat(ChatRequest request, boolean stream) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", request.model());
+        List<Object> messages = new ArrayList<>(request.messages().size());
+        for (Message message : request.messages()) {
+            messages.add(encodeMessage(message));
+        }
+        body.put("messages", messages);
+        putIfSet(body, "temperature", request.temperature());
+        putIfSet(body, "top_p", request.topP());
+        putIfSet(body, "max_tokens", request.maxTokens());
+        if (!request.stop().isEmpty()) {
+            body.put("stop", request.stop());
+        }
+        putIfSet(body, "seed", request.seed());
+        if (!request.tools().isEmpty()) {
+            List<Object> tools = new ArrayList<>(request.tools().size());
+            for (Tool tool : request.tools()) {
+                tools.add(encodeTool(tool));
+            }
+            body.put("tools", tools);
+        }
+        putIfSet(body, "tool_choice", request.toolChoice());
+        putIfSet(body, "response_format", request.responseFormat());
+        request.extra().forEach(body::putIfAbsent);
+        body.put("stream", stream);
+        if (stream) {
+            body.putIfAbsent("stream_options", Map.of("include_usage", true));
+        }
+        return body;
+    }
+
+    private static void putIfSet(Map<String, Object> map, String key, Object value) {
+        if (value != null) {
+            map.put(key, value);
+        }
+    }
+
+    public static Map<String, Object> encodeMessage(Message message) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("role", message.role().wire());
+        if (message.content().isEmpty()) {
+            m.put("content", message.toolCalls().isEmpty() ? "" : null);
+        } else if (message.isTextOnly()) {
+            m.put("content", message.text());
+        } else {
+            List<Object> parts = new ArrayList<>(message.content().size());
+            for (ContentPart part : message.content()) {
+                parts.add(switch (part) {
+                    case ContentPart.Text t -> Map.of("type", "text", "text", t.text());
+                    case ContentPart.Image i -> Map.of("type", "image_url", "image_url", i.detail() == null
+                            ? Map.of("url", i.url()) : Map.of("url", i.url(), "detail", i.detail()));
+                });
+            }
+            m.put("content", parts);
+        }
+        putIfSet(m, "name", message.name());
+        if (!message.toolCalls().isEmpty()) {
+            List<Object> calls = new ArrayList<>(message.toolCalls().size());
+            for (ToolCall call : message.toolCalls()) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                putIfSet(c, "id", call.id());
+                c.put("type", "function");
+                c.put("function", Map.of("name", call.name(), "arguments", call.arguments()));
+                calls.add(c);
+            }
+            m.put("tool_calls", calls);
+        }
+        putIfSet(m, "tool_call_id", message.toolCallId());
+        message.extra().forEach(m::putIfAbsent);
+        return m;
+    }
+
+    // ---- replies from OpenAI-format upstreams ----
+
+    /**
+     * Reads a {@code chat.completion}. A reply without choices, or whose choice carries an
+     * {@code error} (OpenRouter, after generation started), fails as a 502.
+     */
+    public static ChatResponse decodeChat(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
+        if (reply.has("error")) {
+            throw new ChatException.UpstreamFailure(provider + " reported an error: " + errorText(reply.raw("error")));
+        }
+        List<Object> choices = reply.array("choices");
+        if (choices == null || choices.isEmpty()) {
+            throw reply.fail(provider + "'s reply has no choices");
+        }
+        JsonObjectView choice = reply.at(choices.get(0), "choices[0]");
+        if (choice.has("error")) {
+            throw new ChatException.UpstreamFailure(provider + " failed while generating: " + errorText(choice.raw("error")));
+        }
+        JsonObjectView message = choice.object("message");
+        if (message == null) {
+            throw reply.fail(provider + "'s reply has no choices[0].message");
+        }
+        String content = message.string("content");
+        List<ToolCall> toolCalls = decodeToolCalls(message);
+        String reasoning = message.string("reasoning_content") != null ? message.string("reasoning_content")
+                : message.string("reasoning");
+        Message assistant = new Message(Role.ASSISTANT,
+                content == null || content.isEmpty() ? List.of() : List.of(new ContentPart.Text(content)),
+                null, toolCalls, null, reasoning, Map.of());
+        FinishReason finish = finishReason(choice.string("finish_reason"), choice.string("native_finish_reason"));
+        if (finish == null) {
+            finish = toolCalls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
+        }
+        JsonObjectView usageNode = reply.object("usage") != null ? reply.object("usage") : choice.object("usage");
+        return new ChatResponse(reply.string("id"), reply.string("model"), assistant, finish,
+                usage(usageNode, reply.raw("cost")));
+    }
+
+    /**
+     * The normalised finish reason: OpenAI's own values as they are, the deprecated
+     * {@code function_call} as {@code tool_calls}; when the upstream's value is missing or
+     * unknown, the raw upstream value (OpenRouter's {@code native_finish_reason}) is tried.
+     * Null when neither says anything.
+     */
+    public static FinishReason finishReason(String finishReason, String nativeFinishReason) {
+        FinishReason reason = mapFinish(finishReason);
+        return reason != null ? reason : mapFinish(nativeFinishReason);
+    }
+
+    private static FinishReason mapFinish(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        return switch (value) {
+            case "function_call", "tool_use" -> FinishReason.TOOL_CALLS;
+            case "end_turn", "stop_sequence", "eos" -> FinishReason.STOP;
+            case "max_tokens", "model_length" -> FinishReason.LENGTH;
+            case "safety", "content_filtered", "recitation" -> FinishReason.CONTENT_FILTER;
+            default -> FinishReason.fromWire(value).orElse(null);
+        };
+    }
+
+    /** Usage from an OpenAI {@code usage} object, with the cost from it or from a top-level {@code cost}. */
+    public static Usage usage(JsonObjectView usage, Object topLevelCost) {
+        BigDecimal cost = cost(topLevelCost);
+        if (usage == null) {
+            return cost == null ? Usage.NONE : Usage.NONE.withCost(cost);
+        }
+        Integer prompt = usage.integer("prompt_tokens");
+        Integer completion = usage.integer("completion_tokens");
+        Integer total = usage.integer("total_tokens");
+        int p = prompt == null ? 0 : prompt;
+        int c = completion == null ? 0 : completion;
+        BigDecimal usageCost = cost(usage.raw("cost"));
+        return new Usage(p, c, total == null ? p + c : total, usageCost != null ? usageCost : cost);
+    }
+
+    /** A cost as a number or as a numeric string (OpenCode Zen sends {@code "cost":"0.00001234"}). */
+    private static BigDecimal cost(Object cost) {
+        if (cost instanceof BigDecimal d) {
+            return d;
+        }
+        if (cost instanceof String s && !s.isBlank()) {
+            try {
+                return new BigDecimal(s.strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    private static String errorText(Object error) {
+        if (error instanceof Map<?, ?> e && e.get("message") instanceof String s) {
+            return s;
+        }
+        return error instanceof String s ? s : JsonCodec.writeString(error);
     }
 }

@@ -1,0 +1,60 @@
+package dev.chatd.core.provider;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.core.http.UpstreamErrors;
+import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.wire.OpenAiWire;
+import java.util.Map;
+
+/**
+ * A provider whose upstream speaks OpenAI chat completions at {@code base-url/chat/completions}
+ * with a Bearer key. What a particular upstream does differently is its {@link Quirks}.
+ */
+public final class OpenAiCompatibleProvider implements ChatProvider {
+
+    /** How one upstream departs from plain OpenAI behaviour. Every method has the plain default. */
+    public interface Quirks {
+        Quirks NONE = new Quirks() {};
+
+        /** The exception for a non-2xx reply. */
+        default ChatException error(UpstreamReply reply) {
+            return UpstreamErrors.fromReply(reply);
+        }
+    }
+
+    private final String name;
+    private final UpstreamClient upstream;
+    private final Quirks quirks;
+
+    /** @param headers headers every call carries besides the key (configured headers still win) */
+    public OpenAiCompatibleProvider(ProviderContext context, Map<String, String> headers, Quirks quirks) {
+        this.name = context.name();
+        this.upstream = UpstreamClient.create(context, true, headers);
+        this.quirks = quirks;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ChatResponse chat(ChatRequest request) {
+        UpstreamReply reply = upstream.postJson("/chat/completions", OpenAiWire.encodeChat(request, false));
+        if (!reply.isSuccess()) {
+            throw quirks.error(reply);
+        }
+        return OpenAiWire.decodeChat(reply.json(), name);
+    }
+
+    /** A keyed upstream is available unless disabled; probing it would spend the operator's quota. */
+    @Override
+    public boolean available() {
+        return true;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.chatd.provider.kimi;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.core.http.UpstreamErrors;
+import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code kimi}: Kimi For Coding ({@code kimi/kimi-for-coding}). Kimi serves only the coding
+ * agents it recognises by User-Agent and refuses others with 403
+ * {@code access_terminated_error}. chatd does not pose as another client: it reports that
+ * refusal as a non-retryable 502 that says so. An operator whose agreement allows it can set a
+ * User-Agent under {@code chatd.providers.kimi.headers}.
+ */
+public final class KimiProviderFactory implements ChatProviderFactory {
+
+    @Override
+    public String name() {
+        return "kimi";
+    }
+
+    @Override
+    public ProviderDefaults defaults() {
+        return ProviderDefaults.keyed("https://api.kimi.com/coding/v1", "KIMI_API_KEY", "/etc/chatd/kimi.env");
+    }
+
+    @Override
+    public Optional<ChatProvider> create(ProviderContext context) {
+        return context.key().map(key -> new OpenAiCompatibleProvider(context, Map.of(), new Quirks()));
+    }
+
+    static final class Quirks implements OpenAiCompatibleProvider.Quirks {
+        @Override
+        public ChatException error(UpstreamReply reply) {
+            if (reply.status() == 403 && "access_terminated_error".equals(reply.errorType())) {
+                return new ChatException.UpstreamAuth(reply.provider() + " refused this client: Kimi For Coding serves only"
+                        + " the coding agents it recognises (403 access_terminated_error). Retrying will not help; chatd does"
+                        + " not spoof a User-Agent. If your agreement with Kimi allows it, set"
+                        + " chatd.providers.kimi.headers.User-Agent.");
+            }
+            return UpstreamErrors.fromReply(reply);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.chatd.provider.opencode;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.core.http.UpstreamErrors;
+import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code opencode}: OpenCode Zen's OpenAI-format models ({@code opencode/glm-5} reaches Zen as
+ * {@code glm-5}). Zen wraps errors in an Anthropic-style envelope and answers an unknown model
+ * with 401 {@code ModelError}, which chatd reports as 404 {@code model_not_found}, not as a key
+ * problem. Zen's {@code cost} lands in the usage.
+ */
+public final class OpenCodeProviderFactory implements ChatProviderFactory {
+
+    @Override
+    public String name() {
+        return "opencode";
+    }
+
+    @Override
+    public ProviderDefaults defaults() {
+        return ProviderDefaults.keyed("https://opencode.ai/zen/v1", "OPENCODE_API_KEY", "/etc/chatd/opencode.env");
+    }
+
+    @Override
+    public Optional<ChatProvider> create(ProviderContext context) {
+        return context.key().map(key -> new OpenAiCompatibleProvider(context, Map.of(), new Quirks()));
+    }
+
+    static final class Quirks implements OpenAiCompatibleProvider.Quirks {
+        @Override
+        public ChatException error(UpstreamReply reply) {
+            if (reply.status() == 401 && "ModelError".equals(reply.errorType())) {
+                String message = reply.errorMessage();
+                return new ChatException.ModelNotFound(reply.provider() + " does not serve this model"
+                        + (message == null ? "" : ": " + message));
+            }
+            return UpstreamErrors.fromReply(reply);
+        }
+    }
+}

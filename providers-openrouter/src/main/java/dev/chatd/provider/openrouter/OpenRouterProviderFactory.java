@@ -1,0 +1,70 @@
+package dev.chatd.provider.openrouter;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.core.http.UpstreamErrors;
+import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code openrouter}: {@code openrouter/<vendor>/<model>} reaches OpenRouter as
+ * {@code <vendor>/<model>}. Optional attribution headers come from the provider's config
+ * ({@code referer} → {@code HTTP-Referer}, {@code title} → {@code X-Title}). OpenRouter calls an
+ * unknown model a 400; chatd reports it as the 404 it is.
+ */
+public final class OpenRouterProviderFactory implements ChatProviderFactory {
+
+    @Override
+    public String name() {
+        return "openrouter";
+    }
+
+    @Override
+    public ProviderDefaults defaults() {
+        return ProviderDefaults.keyed("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/etc/chatd/openrouter.env");
+    }
+
+    @Override
+    public Optional<ChatProvider> create(ProviderContext context) {
+        if (context.key().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        String referer = context.settings().get("referer");
+        String title = context.settings().get("title");
+        if (referer != null && !referer.isBlank()) {
+            headers.put("HTTP-Referer", referer);
+        }
+        if (title != null && !title.isBlank()) {
+            headers.put("X-Title", title);
+        }
+        return Optional.of(new OpenAiCompatibleProvider(context, headers, new Quirks()));
+    }
+
+    static final class Quirks implements OpenAiCompatibleProvider.Quirks {
+        @Override
+        public ChatException error(UpstreamReply reply) {
+            String message = reply.errorMessage();
+            if (reply.status() == 400 && message != null && namesUnknownModel(message)) {
+                return new ChatException.ModelNotFound(reply.provider() + ": " + message);
+            }
+            if (reply.status() == 402) {
+                return new ChatException.UpstreamFailure(reply.provider() + " refused the call: the account is out of credits (HTTP 402)"
+                        + (message == null ? "" : ": " + message));
+            }
+            return UpstreamErrors.fromReply(reply);
+        }
+
+        private static boolean namesUnknownModel(String message) {
+            String m = message.toLowerCase(Locale.ROOT);
+            return m.contains("not a valid model") || (m.contains("model") && (m.contains("not found") || m.contains("does not exist")));
+        }
+    }
+}
