@@ -40,7 +40,8 @@ public final class ProviderRegistry implements AutoCloseable {
     private record Unconfigured(String howToConfigure) implements Entry {}
 
     /** What the registry is built from. */
-    public record Settings(String defaultProvider, Duration timeout, Map<String, ProviderSettings> providers) {
+    public record Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
+            Map<String, ProviderSettings> providers) {
         public Settings {
             providers = Map.copyOf(providers);
         }
@@ -62,7 +63,7 @@ public final class ProviderRegistry implements AutoCloseable {
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (ChatProviderFactory factory : checked) {
             ProviderSettings node = settings.providers().getOrDefault(factory.name(), ProviderSettings.DEFAULTS);
-            Entry entry = entryFor(factory, node, settings.timeout(), keys, http);
+            Entry entry = entryFor(factory, node, settings, keys, http);
             entries.put(factory.name(), entry);
             switch (entry) {
                 case Active a -> LOG.info(() -> "provider " + factory.name() + ": registered");
@@ -83,7 +84,7 @@ public final class ProviderRegistry implements AutoCloseable {
         return new ProviderRegistry(entries, new ModelRouter(checked, settings.defaultProvider()), settings.defaultProvider());
     }
 
-    private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Duration globalTimeout,
+    private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Settings global,
             KeyResolver keys, HttpClient http) {
         if (!node.enabled()) {
             return new Disabled();
@@ -99,8 +100,9 @@ public final class ProviderRegistry implements AutoCloseable {
             return new Unconfigured(howToConfigure);
         }
         URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
-        Duration timeout = node.timeout() != null ? node.timeout() : globalTimeout;
-        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, node.headers(), node.settings(), http);
+        Duration timeout = node.timeout() != null ? node.timeout() : global.timeout();
+        Duration idle = node.streamIdleTimeout() != null ? node.streamIdleTimeout() : global.streamIdleTimeout();
+        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings(), http);
         try {
             return factory.create(context).<Entry>map(Active::new)
                     .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
@@ -112,7 +114,7 @@ public final class ProviderRegistry implements AutoCloseable {
     }
 
     private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-            Map<String, String> headers, Map<String, String> settings, HttpClient httpClient)
+            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings, HttpClient httpClient)
             implements ProviderContext {
         @Override
         public String toString() {

@@ -18,11 +18,12 @@ public record ProviderSettings(
         String keyEnv,
         Path keyFile,
         Duration timeout,
+        Duration streamIdleTimeout,
         Map<String, String> headers,
         Map<String, String> settings) {
 
     public static final ProviderSettings DEFAULTS =
-            new ProviderSettings(true, null, null, null, null, Map.of(), Map.of());
+            new ProviderSettings(true, null, null, null, null, null, Map.of(), Map.of());
 
     public ProviderSettings {
         headers = headers == null ? Map.of() : Map.copyOf(headers);

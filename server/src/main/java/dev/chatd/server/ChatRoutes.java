@@ -1,8 +1,10 @@
 package dev.chatd.server;
 
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.json.JsonCodec;
 import io.helidon.webserver.http.HttpRules;
@@ -13,8 +15,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.logging.Logger;
 
 /** The native API: {@code POST /chat} and {@code GET /chat/providers}, also under {@code /v1}. */
@@ -23,10 +27,14 @@ final class ChatRoutes implements HttpService {
 
     private final ProviderRegistry registry;
     private final long maxRequestBytes;
+    private final ScheduledExecutorService scheduler;
+    private final Duration keepAlive;
 
-    ChatRoutes(ProviderRegistry registry, long maxRequestBytes) {
+    ChatRoutes(ProviderRegistry registry, long maxRequestBytes, ScheduledExecutorService scheduler, Duration keepAlive) {
         this.registry = registry;
         this.maxRequestBytes = maxRequestBytes;
+        this.scheduler = scheduler;
+        this.keepAlive = keepAlive;
     }
 
     @Override
@@ -40,14 +48,59 @@ final class ChatRoutes implements HttpService {
     private void chat(ServerRequest req, ServerResponse res) {
         long started = System.nanoTime();
         String requestId = HttpSupport.requestId(req);
-        ChatRequest request = NativeChat.decode(parseBody(req, maxRequestBytes));
+        NativeChat.Decoded decoded = NativeChat.decode(parseBody(req, maxRequestBytes));
+        ChatRequest request = decoded.request();
         ProviderRegistry.Route route = registry.route(request.model());
+        if (decoded.stream()) {
+            stream(req, res, request, route, started);
+            return;
+        }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         long latencyMs = (System.nanoTime() - started) / 1_000_000;
         String id = response.id() != null ? response.id() : "chatd-" + requestId;
         res.send(NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
         LOG.info(() -> "chat id=" + requestId + " model=" + request.model() + " provider=" + route.provider().name()
                 + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
+    }
+
+    /**
+     * Streams the answer as server-sent events. Failures before the upstream accepted the call
+     * are ordinary HTTP errors (thrown from here); later ones are an {@code event: error}.
+     */
+    private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route,
+            long started) {
+        String requestId = HttpSupport.requestId(req);
+        String provider = route.provider().name();
+        String id = "chatd-" + requestId;
+        ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
+        String outcome = "incomplete";
+        int chunks = 0;
+        try (stream; SseWriter sse = SseWriter.open(res, scheduler, keepAlive, stream::close)) {
+            try {
+                while (stream.hasNext()) {
+                    ChatChunk chunk = stream.next();
+                    sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk));
+                    chunks++;
+                    if (chunk.isFinal()) {
+                        outcome = chunk.finishReason().wire();
+                    }
+                }
+            } catch (ChatException e) {
+                if (sse.isBroken()) {
+                    throw new SseWriter.ClientGone(e);
+                }
+                ApiError error = ApiError.of(e);
+                outcome = "error " + error.type() + ": " + e.getMessage();
+                sse.event("error", NativeChat.errorEvent(error, requestId));
+            }
+        } catch (SseWriter.ClientGone e) {
+            outcome = "client went away";
+        }
+        long latencyMs = (System.nanoTime() - started) / 1_000_000;
+        String result = outcome;
+        int count = chunks;
+        LOG.info(() -> "chat stream id=" + requestId + " model=" + request.model() + " provider=" + provider
+                + " chunks=" + count + " outcome=" + result + " latency_ms=" + latencyMs);
     }
 
     private void providers(ServerRequest req, ServerResponse res) {

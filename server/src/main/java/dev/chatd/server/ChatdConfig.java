@@ -23,18 +23,24 @@ import java.util.Optional;
 public record ChatdConfig(
         Config server,
         Duration timeout,
+        Duration streamIdleTimeout,
+        Duration streamKeepAlive,
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
         Map<String, ProviderSettings> providers) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
+    public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
+    public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
         Config chatd = root.get("chatd");
         Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
+        Duration idle = Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
+        Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = chatd.get("default-provider").asString().orElse("ollama");
 
@@ -47,17 +53,19 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(root.get("server"), timeout, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
     }
 
     private static ProviderSettings provider(Config node) {
         Long timeoutSecs = node.get("timeout-secs").exists() ? positive(node.get("timeout-secs"), 0) : null;
+        Long idleSecs = node.get("stream-idle-timeout-secs").exists() ? positive(node.get("stream-idle-timeout-secs"), 0) : null;
         return new ProviderSettings(
                 node.get("enabled").asBoolean().orElse(true),
                 node.get("base-url").asString().map(ChatdConfig::url).orElse(null),
                 node.get("key-env").asString().filter(s -> !s.isBlank()).orElse(null),
                 node.get("key-file").asString().map(Path::of).orElse(null),
                 timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
+                idleSecs == null ? null : Duration.ofSeconds(idleSecs),
                 node.get("headers").detach().asMap().orElse(Map.of()),
                 node.detach().asMap().orElse(Map.of()));
     }
@@ -83,6 +91,6 @@ public record ChatdConfig(
     }
 
     public ProviderRegistry.Settings registrySettings() {
-        return new ProviderRegistry.Settings(defaultProvider, timeout, providers);
+        return new ProviderRegistry.Settings(defaultProvider, timeout, streamIdleTimeout, providers);
     }
 }

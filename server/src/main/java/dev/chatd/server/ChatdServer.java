@@ -12,6 +12,8 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.logging.Logger;
 
 /** chatd wired together: the registry, the routes and Helidon's WebServer. */
@@ -20,15 +22,21 @@ public final class ChatdServer implements AutoCloseable {
 
     private final WebServer webServer;
     private final ProviderRegistry registry;
+    private final ScheduledExecutorService scheduler;
 
-    private ChatdServer(WebServer webServer, ProviderRegistry registry) {
+    private ChatdServer(WebServer webServer, ProviderRegistry registry, ScheduledExecutorService scheduler) {
         this.webServer = webServer;
         this.registry = registry;
+        this.scheduler = scheduler;
     }
 
     /** Builds the registry from the factories given and starts listening. */
     public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
         HttpClient http = UpstreamClient.newSharedClient(Duration.ofSeconds(10));
+        // One timer thread serves the keep-alives of every open stream.
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform()
+                .name("chatd-keepalive").daemon().factory());
+        scheduler.setRemoveOnCancelPolicy(true);
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys, http);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
@@ -45,7 +53,7 @@ public final class ChatdServer implements AutoCloseable {
                     chain.proceed();
                 })
                 .get("/health", (req, res) -> res.send(new JsonReplies.Health("ok")))
-                .register(new ChatRoutes(registry, config.maxRequestBytes()))
+                .register(new ChatRoutes(registry, config.maxRequestBytes(), scheduler, config.streamKeepAlive()))
                 .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
                         "no route for " + req.prologue().method().text() + " " + req.path().path()
                                 + "; chatd serves POST /chat, GET /chat/providers and GET /health")))
@@ -60,7 +68,7 @@ public final class ChatdServer implements AutoCloseable {
                 .routing(routing)
                 .build()
                 .start();
-        return new ChatdServer(webServer, registry);
+        return new ChatdServer(webServer, registry, scheduler);
     }
 
     public int port() {
@@ -70,6 +78,7 @@ public final class ChatdServer implements AutoCloseable {
     @Override
     public void close() {
         webServer.stop();
+        scheduler.shutdownNow();
         registry.close();
     }
 }

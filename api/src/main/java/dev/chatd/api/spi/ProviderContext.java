@@ -24,6 +24,14 @@ public interface ProviderContext {
     /** How long one upstream call may take before it fails as a timeout. */
     Duration timeout();
 
+    /**
+     * How long a streamed answer may fall silent between two chunks before it fails as a
+     * timeout. {@link #timeout()} bounds the wait for the first one.
+     */
+    default Duration streamIdleTimeout() {
+        return Duration.ofSeconds(60);
+    }
+
     /** Extra headers to send upstream with every request, from the provider's config node. */
     Map<String, String> headers();
 

@@ -102,6 +102,41 @@ public final class UpstreamClient {
         return send(request, timeout);
     }
 
+    /**
+     * POSTs a JSON tree and returns as soon as the upstream's status and headers arrive (within
+     * the timeout), leaving the body to be read as a stream.
+     */
+    public UpstreamStream postJsonStreaming(String path, Object body, Duration idleTimeout) {
+        HttpRequest.Builder request = request(path)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JsonCodec.write(body)));
+        CompletableFuture<HttpResponse<java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>>>> call =
+                http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofPublisher());
+        HttpResponse<java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>>> response;
+        try {
+            response = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw timedOut(timeout);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new ChatException.UpstreamFailure("interrupted while waiting for " + provider);
+        } catch (ExecutionException e) {
+            throw transportFailure(e.getCause(), timeout);
+        }
+        return new UpstreamStream(this, response.statusCode(), response.headers(), response.body(), timeout, idleTimeout);
+    }
+
+    /** Maps a failure while a streamed body was arriving. */
+    ChatException streamFailure(Throwable failure) {
+        if (failure instanceof HttpTimeoutException) {
+            return timedOut(timeout);
+        }
+        return new ChatException.UpstreamFailure(provider + " at " + where
+                + " closed the connection before the answer was complete", failure);
+    }
+
     /** GETs {@code base-url + path}, waiting at most {@code limit}. */
     public UpstreamReply get(String path, Duration limit) {
         return send(request(path).GET(), limit);

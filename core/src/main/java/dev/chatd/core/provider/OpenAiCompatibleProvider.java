@@ -3,12 +3,16 @@ package dev.chatd.core.provider;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.core.http.UpstreamClient;
 import dev.chatd.core.http.UpstreamErrors;
 import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.http.UpstreamStream;
+import dev.chatd.core.stream.OpenAiChatStream;
 import dev.chatd.core.wire.OpenAiWire;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -30,12 +34,14 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
     private final String name;
     private final UpstreamClient upstream;
     private final Quirks quirks;
+    private final Duration idleTimeout;
 
     /** @param headers headers every call carries besides the key (configured headers still win) */
     public OpenAiCompatibleProvider(ProviderContext context, Map<String, String> headers, Quirks quirks) {
         this.name = context.name();
         this.upstream = UpstreamClient.create(context, true, headers);
         this.quirks = quirks;
+        this.idleTimeout = context.streamIdleTimeout();
     }
 
     @Override
@@ -50,6 +56,15 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
             throw quirks.error(reply);
         }
         return OpenAiWire.decodeChat(reply.json(), name);
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        UpstreamStream body = upstream.postJsonStreaming("/chat/completions", OpenAiWire.encodeChat(request, true), idleTimeout);
+        if (!body.isSuccess()) {
+            throw quirks.error(body.drain());
+        }
+        return new OpenAiChatStream(body);
     }
 
     /** A keyed upstream is available unless disabled; probing it would spend the operator's quota. */

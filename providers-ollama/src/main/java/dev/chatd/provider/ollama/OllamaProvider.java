@@ -3,11 +3,14 @@ package dev.chatd.provider.ollama;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.core.http.UpstreamClient;
 import dev.chatd.core.http.UpstreamErrors;
 import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.http.UpstreamStream;
+import dev.chatd.core.stream.OllamaChatStream;
 import dev.chatd.core.wire.OllamaWire;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +26,7 @@ final class OllamaProvider implements ChatProvider {
     private final String name;
     private final UpstreamClient upstream;
     private final boolean probe;
+    private final Duration idleTimeout;
     private volatile boolean lastProbe;
     private volatile long lastProbeAt;
 
@@ -31,6 +35,7 @@ final class OllamaProvider implements ChatProvider {
         this.name = context.name();
         this.upstream = UpstreamClient.create(context, true, Map.of());
         this.probe = probe;
+        this.idleTimeout = context.streamIdleTimeout();
         this.lastProbeAt = System.nanoTime() - PROBE_CACHE_NANOS - 1;
     }
 
@@ -47,6 +52,15 @@ final class OllamaProvider implements ChatProvider {
             throw UpstreamErrors.fromReply(reply);
         }
         return OllamaWire.decodeChat(reply.json(), name);
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request) {
+        UpstreamStream body = upstream.postJsonStreaming("/api/chat", OllamaWire.encodeChat(request, true), idleTimeout);
+        if (!body.isSuccess()) {
+            throw UpstreamErrors.fromReply(body.drain());
+        }
+        return new OllamaChatStream(body);
     }
 
     /** A cheap {@code GET /api/version}, cached for a few seconds, for a local server; always true for the cloud. */

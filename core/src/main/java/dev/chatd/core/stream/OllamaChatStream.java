@@ -1,0 +1,102 @@
+package dev.chatd.core.stream;
+
+import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
+import dev.chatd.api.FinishReason;
+import dev.chatd.api.ToolCallDelta;
+import dev.chatd.api.Usage;
+import dev.chatd.core.http.UpstreamStream;
+import dev.chatd.core.json.JsonCodec;
+import dev.chatd.core.json.JsonObjectView;
+import dev.chatd.core.wire.OllamaWire;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ollama's streamed {@code /api/chat}: NDJSON, one object a line. Lines carry
+ * {@code message.content} / {@code message.thinking} deltas and whole tool calls; the last has
+ * {@code done: true}, {@code done_reason} and the counts. A line {@code {"error":…}} is a failure
+ * mid-stream; a body that ends before {@code done} is a broken stream.
+ */
+public final class OllamaChatStream extends PullChatStream {
+    private final UpstreamStream body;
+    private boolean done;
+    private int toolCalls;
+
+    public OllamaChatStream(UpstreamStream body) {
+        this.body = body;
+    }
+
+    @Override
+    protected ChatChunk fetch() {
+        while (!done) {
+            String line = body.nextLine();
+            if (line == null) {
+                throw new ChatException.UpstreamFailure(body.provider()
+                        + " ended the stream before its final (done) line");
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObjectView object = JsonObjectView.of(parse(line), body.provider() + "'s stream line",
+                    ChatException.UpstreamFailure::new);
+            String error = object.string("error");
+            if (error != null) {
+                throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: " + body.redact(error));
+            }
+            JsonObjectView message = object.object("message");
+            String content = message == null ? null : message.string("content");
+            String thinking = message == null ? null : message.string("thinking");
+            List<ToolCallDelta> deltas = message == null ? List.of() : toolCallDeltas(message);
+            FinishReason finish = OllamaWire.finishReason(object.string("done_reason"), object.bool("done"));
+            Usage usage = null;
+            if (finish != null) {
+                done = true;
+                if (toolCalls > 0 && finish == FinishReason.STOP) {
+                    finish = FinishReason.TOOL_CALLS;
+                }
+                Integer prompt = object.integer("prompt_eval_count");
+                Integer completion = object.integer("eval_count");
+                usage = Usage.of(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
+            }
+            boolean hasText = content != null && !content.isEmpty();
+            boolean hasThinking = thinking != null && !thinking.isEmpty();
+            if (hasText || hasThinking || !deltas.isEmpty() || finish != null) {
+                return new ChatChunk(hasText ? content : null, hasThinking ? thinking : null, deltas, finish, usage);
+            }
+        }
+        return null;
+    }
+
+    private List<ToolCallDelta> toolCallDeltas(JsonObjectView message) {
+        List<Object> calls = message.array("tool_calls");
+        if (calls == null || calls.isEmpty()) {
+            return List.of();
+        }
+        List<ToolCallDelta> deltas = new ArrayList<>(calls.size());
+        for (Object c : calls) {
+            JsonObjectView call = message.at(c, "tool_calls[]");
+            JsonObjectView function = call.object("function");
+            if (function == null) {
+                throw call.fail(body.provider() + " sent a tool call without a function");
+            }
+            Object arguments = function.raw("arguments");
+            String json = arguments == null ? "{}" : arguments instanceof String s ? s : JsonCodec.writeString(arguments);
+            deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
+        }
+        return deltas;
+    }
+
+    private Object parse(String line) {
+        try {
+            return JsonCodec.parse(line);
+        } catch (JsonCodec.MalformedJsonException e) {
+            throw new ChatException.UpstreamFailure(body.provider() + " sent a stream line that is not JSON: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        body.close();
+    }
+}
