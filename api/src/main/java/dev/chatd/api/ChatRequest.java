@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param model the model as the upstream should see it (after routing) or as the caller sent it
  * @param toolChoice OpenAI's {@code tool_choice} as a plain JSON tree, or null
  * @param responseFormat OpenAI's {@code response_format} as a plain JSON tree, or null
+ * @param extraDialect the wire format {@link #extra()} was written in
  */
 public record ChatRequest(
         String model,
@@ -25,20 +26,30 @@ public record ChatRequest(
         List<Tool> tools,
         Object toolChoice,
         Object responseFormat,
-        Map<String, Object> extra) {
+        Map<String, Object> extra,
+        Dialect extraDialect) {
 
     public ChatRequest {
         Objects.requireNonNull(model, "model");
+        extraDialect = extraDialect == null ? Dialect.OPENAI : extraDialect;
         messages = List.copyOf(messages);
         stop = stop == null ? List.of() : List.copyOf(stop);
         tools = tools == null ? List.of() : List.copyOf(tools);
         extra = JsonTrees.copyOf(extra);
     }
 
+    /** A request whose extras are in OpenAI's format. */
+    public ChatRequest(String model, List<Message> messages, Double temperature, Double topP, Integer maxTokens,
+            List<String> stop, Long seed, List<Tool> tools, Object toolChoice, Object responseFormat,
+            Map<String, Object> extra) {
+        this(model, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice, responseFormat, extra,
+                Dialect.OPENAI);
+    }
+
     /** The same request for another model name: what routing hands the upstream. */
     public ChatRequest withModel(String upstreamModel) {
         return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed,
-                tools, toolChoice, responseFormat, extra);
+                tools, toolChoice, responseFormat, extra, extraDialect);
     }
 
     public static Builder builder() {
@@ -58,6 +69,7 @@ public record ChatRequest(
         private Object toolChoice;
         private Object responseFormat;
         private Map<String, Object> extra = Map.of();
+        private Dialect extraDialect = Dialect.OPENAI;
 
         private Builder() {}
 
@@ -73,10 +85,11 @@ public record ChatRequest(
         public Builder toolChoice(Object toolChoice) { this.toolChoice = toolChoice; return this; }
         public Builder responseFormat(Object responseFormat) { this.responseFormat = responseFormat; return this; }
         public Builder extra(Map<String, Object> extra) { this.extra = extra; return this; }
+        public Builder extra(Map<String, Object> extra, Dialect dialect) { this.extra = extra; this.extraDialect = dialect; return this; }
 
         public ChatRequest build() {
             return new ChatRequest(model, messages, temperature, topP, maxTokens, stop, seed, tools,
-                    toolChoice, responseFormat, extra);
+                    toolChoice, responseFormat, extra, extraDialect);
         }
     }
 }

@@ -165,6 +165,17 @@ public final class ProviderRegistry implements AutoCloseable {
         return names;
     }
 
+    /** The providers that take requests now (registered and enabled), by name, sorted. */
+    public Map<String, ChatProvider> activeProviders() {
+        Map<String, ChatProvider> active = new TreeMap<>();
+        entries.forEach((name, entry) -> {
+            if (entry instanceof Active a) {
+                active.put(name, a.provider());
+            }
+        });
+        return active;
+    }
+
     /** Whether the named provider is registered, enabled and up; false for any other name. */
     public boolean available(String name) {
         return entries.get(name) instanceof Active a && a.provider().available();

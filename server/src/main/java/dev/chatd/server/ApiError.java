@@ -40,6 +40,26 @@ public record ApiError(int status, String type, String message, String retryAfte
         return of(500, "internal", "chatd failed unexpectedly; the log has the details under request id " + requestId);
     }
 
+    /**
+     * OpenAI's envelope, {@code {"error":{"message","type","param","code"}}}: {@code type} is
+     * OpenAI's category, {@code code} chatd's own type. The SDKs pick their error class from
+     * the status.
+     */
+    public java.util.Map<String, Object> openAiBody() {
+        String category = switch (status) {
+            case 401 -> "authentication_error";
+            case 429 -> "rate_limit_error";
+            case 404 -> "not_found_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+        java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+        detail.put("message", message);
+        detail.put("type", category);
+        detail.put("param", null);
+        detail.put("code", type);
+        return java.util.Map.of("error", detail);
+    }
+
     public Body body(String requestId) {
         return new Body(new Detail(type, message, requestId));
     }

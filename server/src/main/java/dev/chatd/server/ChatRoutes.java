@@ -73,34 +73,13 @@ final class ChatRoutes implements HttpService {
         String provider = route.provider().name();
         String id = "chatd-" + requestId;
         ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
-        String outcome = "incomplete";
-        int chunks = 0;
-        try (stream; SseWriter sse = SseWriter.open(res, scheduler, keepAlive, stream::close)) {
-            try {
-                while (stream.hasNext()) {
-                    ChatChunk chunk = stream.next();
-                    sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk));
-                    chunks++;
-                    if (chunk.isFinal()) {
-                        outcome = chunk.finishReason().wire();
-                    }
-                }
-            } catch (ChatException e) {
-                if (sse.isBroken()) {
-                    throw new SseWriter.ClientGone(e);
-                }
-                ApiError error = ApiError.of(e);
-                outcome = "error " + error.type() + ": " + e.getMessage();
-                sse.event("error", NativeChat.errorEvent(error, requestId));
-            }
-        } catch (SseWriter.ClientGone e) {
-            outcome = "client went away";
+        StreamRelay.Outcome outcome;
+        try (stream; EventWriter sse = EventWriter.sse(res, scheduler, keepAlive, stream::close)) {
+            outcome = StreamRelay.run(stream, sse,
+                    chunk -> sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk)),
+                    error -> sse.event("error", NativeChat.errorEvent(error, requestId)));
         }
-        long latencyMs = (System.nanoTime() - started) / 1_000_000;
-        String result = outcome;
-        int count = chunks;
-        LOG.info(() -> "chat stream id=" + requestId + " model=" + request.model() + " provider=" + provider
-                + " chunks=" + count + " outcome=" + result + " latency_ms=" + latencyMs);
+        HttpSupport.logStream(requestId, request.model(), provider, outcome, started);
     }
 
     private void providers(ServerRequest req, ServerResponse res) {

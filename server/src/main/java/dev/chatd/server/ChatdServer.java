@@ -38,6 +38,7 @@ public final class ChatdServer implements AutoCloseable {
                 .name("chatd-keepalive").daemon().factory());
         scheduler.setRemoveOnCancelPolicy(true);
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys, http);
+        ModelCatalog catalog = new ModelCatalog(registry);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
 
@@ -54,9 +55,12 @@ public final class ChatdServer implements AutoCloseable {
                 })
                 .get("/health", (req, res) -> res.send(new JsonReplies.Health("ok")))
                 .register(new ChatRoutes(registry, config.maxRequestBytes(), scheduler, config.streamKeepAlive()))
+                .register(new OpenAiRoutes(registry, catalog, config.maxRequestBytes(), scheduler, config.streamKeepAlive()))
+                .register(new OllamaRoutes(registry, catalog, config.maxRequestBytes(), scheduler))
                 .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
                         "no route for " + req.prologue().method().text() + " " + req.path().path()
-                                + "; chatd serves POST /chat, GET /chat/providers and GET /health")))
+                                + "; chatd serves POST /chat, GET /chat/providers, POST /v1/chat/completions, GET /v1/models,"
+                                + " POST /api/chat, GET /api/tags, GET /api/version and GET /health")))
                 .error(ChatRoutes.BodyTooLarge.class, (req, res, e) -> HttpSupport.send(req, res, ApiError.of(413,
                         "request_too_large", "the request body is larger than chatd.max-request-bytes (" + e.limit
                                 + " bytes); send a shorter conversation or raise the limit")))

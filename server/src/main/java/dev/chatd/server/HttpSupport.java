@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.core.json.JsonCodec;
 import io.helidon.common.context.Context;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -41,7 +42,20 @@ final class HttpSupport {
         if (error.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"chatd\"");
         }
-        res.send(error.body(requestId(req)));
+        String path = req.path().path();
+        if (path.startsWith("/v1/chat/completions") || path.equals("/v1/models")) {
+            res.send(JsonCodec.write(error.openAiBody()));
+        } else if (path.startsWith("/api/")) {
+            res.send(JsonCodec.write(java.util.Map.of("error", error.message())));
+        } else {
+            res.send(error.body(requestId(req)));
+        }
+    }
+
+    static void logStream(String requestId, String model, String provider, StreamRelay.Outcome outcome, long started) {
+        long latencyMs = (System.nanoTime() - started) / 1_000_000;
+        LOG.info(() -> "chat stream id=" + requestId + " model=" + model + " provider=" + provider
+                + " chunks=" + outcome.chunks() + " outcome=" + outcome.result() + " latency_ms=" + latencyMs);
     }
 
     static void chatFailure(ServerRequest req, ServerResponse res, ChatException e) {

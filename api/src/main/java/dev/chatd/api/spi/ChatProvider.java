@@ -5,6 +5,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelInfo;
 import java.util.List;
 import java.util.NoSuchElementException;
 
@@ -56,6 +57,16 @@ public interface ChatProvider extends AutoCloseable {
                 next = chunks.size();
             }
         };
+    }
+
+    /**
+     * The models the upstream offers, asked of it now (callers cache the answer). The default
+     * lists none.
+     *
+     * @throws ChatException when the upstream cannot be asked
+     */
+    default List<ModelInfo> models() {
+        return List.of();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.core.http.UpstreamClient;
@@ -13,6 +14,7 @@ import dev.chatd.core.http.UpstreamStream;
 import dev.chatd.core.stream.OpenAiChatStream;
 import dev.chatd.core.wire.OpenAiWire;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -65,6 +67,15 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
             throw quirks.error(body.drain());
         }
         return new OpenAiChatStream(body);
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        UpstreamReply reply = upstream.get("/models", upstream.timeout());
+        if (!reply.isSuccess()) {
+            throw quirks.error(reply);
+        }
+        return OpenAiWire.decodeModels(reply.json(), name);
     }
 
     /** A keyed upstream is available unless disabled; probing it would spend the operator's quota. */

@@ -4,8 +4,10 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
+import dev.chatd.api.Dialect;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
+import dev.chatd.api.ModelInfo;
 import dev.chatd.api.Role;
 import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
@@ -17,6 +19,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Ollama's native {@code /api/chat} format, spoken by local Ollama and Ollama Cloud alike.
@@ -226,5 +229,232 @@ public final class OllamaWire {
             };
         }
         return Boolean.TRUE.equals(done) ? FinishReason.STOP : null;
+    }
+
+    /** Reads {@code GET /api/tags}: {@code {"models":[{"name":…,"size":…},…]}}. */
+    public static List<ModelInfo> decodeTags(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s model list", ChatException.UpstreamFailure::new);
+        List<Object> models = reply.array("models");
+        List<ModelInfo> infos = new ArrayList<>();
+        if (models == null) {
+            return infos;
+        }
+        for (int i = 0; i < models.size(); i++) {
+            JsonObjectView model = reply.at(models.get(i), "models[" + i + "]");
+            String name = model.string("name") != null ? model.string("name") : model.string("model");
+            if (name != null) {
+                Long size = model.longInteger("size");
+                infos.add(new ModelInfo(name, provider, size == null ? 0 : size));
+            }
+        }
+        return infos;
+    }
+
+    // ---- chatd's Ollama-compatible endpoint: requests from and replies to Ollama clients ----
+
+    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "stream", "format", "tools");
+    private static final Set<String> OPTION_FIELDS = Set.of("temperature", "top_p", "seed", "stop", "num_predict");
+
+    /**
+     * Reads an Ollama {@code /api/chat} request. Sampling options become the normalised fields;
+     * the remaining options, {@code keep_alive}, {@code think} and any other field stay as Ollama
+     * extras, which only Ollama upstreams receive.
+     */
+    public static ChatRequest decodeRequest(JsonObjectView r) {
+        Map<String, Object> extra = r.otherThan(REQUEST_FIELDS);
+        ChatRequest.Builder builder = ChatRequest.builder()
+                .model(r.requiredString("model"))
+                .messages(decodeMessages(r))
+                .tools(OpenAiWire.decodeTools(r, "tools"));
+        JsonObjectView options = r.object("options");
+        if (options != null) {
+            builder.temperature(options.decimal("temperature"))
+                    .topP(options.decimal("top_p"))
+                    .seed(options.longInteger("seed"))
+                    .maxTokens(options.integer("num_predict"));
+            Object stop = options.raw("stop");
+            if (stop instanceof String s) {
+                builder.stop(List.of(s));
+            } else if (stop != null) {
+                List<String> stops = new ArrayList<>();
+                for (Object item : options.array("stop")) {
+                    if (!(item instanceof String s)) {
+                        throw options.fail(options.path("stop") + " must be a list of strings");
+                    }
+                    stops.add(s);
+                }
+                builder.stop(stops);
+            }
+            Map<String, Object> rest = options.otherThan(OPTION_FIELDS);
+            if (rest.isEmpty()) {
+                extra.remove("options");
+            } else {
+                extra.put("options", rest);
+            }
+        }
+        Object format = r.raw("format");
+        if ("json".equals(format)) {
+            builder.responseFormat(Map.of("type", "json_object"));
+        } else if (format instanceof Map<?, ?> schema) {
+            builder.responseFormat(Map.of("type", "json_schema", "json_schema", Map.of("name", "response", "schema", schema)));
+        } else if (format != null && !"".equals(format)) {
+            throw r.fail("format must be \"json\" or a JSON schema object");
+        }
+        return builder.extra(extra, Dialect.OLLAMA).build();
+    }
+
+    /** Whether an Ollama request streams: absent means yes. */
+    public static boolean streams(JsonObjectView r) {
+        Boolean stream = r.bool("stream");
+        return stream == null || stream;
+    }
+
+    private static List<Message> decodeMessages(JsonObjectView r) {
+        List<Object> array = r.array("messages");
+        if (array == null || array.isEmpty()) {
+            throw r.fail("messages is required and must hold at least one message");
+        }
+        List<Message> messages = new ArrayList<>(array.size());
+        Map<String, String> callIds = new HashMap<>();
+        for (int i = 0; i < array.size(); i++) {
+            JsonObjectView m = r.at(array.get(i), "messages[" + i + "]");
+            String roleName = m.requiredString("role");
+            Role role = Role.fromWire(roleName).orElseThrow(() ->
+                    m.fail(m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
+            List<ContentPart> content = new ArrayList<>();
+            String text = m.string("content");
+            if (text != null && !text.isEmpty()) {
+                content.add(new ContentPart.Text(text));
+            }
+            List<Object> images = m.array("images");
+            if (images != null) {
+                for (Object image : images) {
+                    if (!(image instanceof String base64)) {
+                        throw m.fail(m.path("images") + " must be a list of base64 strings");
+                    }
+                    content.add(new ContentPart.Image("data:" + imageType(base64) + ";base64," + base64, null));
+                }
+            }
+            List<ToolCall> toolCalls = new ArrayList<>();
+            List<Object> calls = m.array("tool_calls");
+            if (calls != null) {
+                for (int c = 0; c < calls.size(); c++) {
+                    JsonObjectView call = m.at(calls.get(c), m.path("tool_calls") + "[" + c + "]");
+                    JsonObjectView function = call.object("function");
+                    if (function == null) {
+                        throw call.fail(call.path("function") + " is required");
+                    }
+                    Object arguments = function.raw("arguments");
+                    String json = arguments == null ? "{}" : arguments instanceof String s ? s : JsonCodec.writeString(arguments);
+                    String id = call.string("id") != null ? call.string("id") : "call_" + i + "_" + c;
+                    String name = function.requiredString("name");
+                    callIds.put(name, id);
+                    toolCalls.add(new ToolCall(id, name, json));
+                }
+            }
+            String toolName = m.string("tool_name");
+            String toolCallId = m.string("tool_call_id");
+            if (role == Role.TOOL && toolCallId == null && toolName != null) {
+                // OpenAI-format upstreams need the id of the call a result answers; Ollama names the function.
+                toolCallId = callIds.get(toolName);
+            }
+            messages.add(new Message(role, content, role == Role.TOOL ? toolName : null, toolCalls, toolCallId,
+                    m.string("thinking"), Map.of()));
+        }
+        return messages;
+    }
+
+    /** The image type of base64 data, from its first bytes; JPEG when unknown. */
+    private static String imageType(String base64) {
+        if (base64.startsWith("iVBOR")) {
+            return "image/png";
+        }
+        if (base64.startsWith("R0lGOD")) {
+            return "image/gif";
+        }
+        if (base64.startsWith("UklGR")) {
+            return "image/webp";
+        }
+        return "image/jpeg";
+    }
+
+    /** A non-streaming {@code /api/chat} reply for an Ollama client. */
+    public static Map<String, Object> encodeResponse(String model, String createdAt, ChatResponse response,
+            long totalDurationNanos) {
+        Map<String, Object> body = head(model, createdAt, replyMessage(response.message().text(),
+                response.message().reasoning(), response.message().toolCalls()));
+        putDone(body, response.finishReason(), response.usage(), totalDurationNanos);
+        return body;
+    }
+
+    /** One streamed line: {@code done: false} with a content (or thinking) delta. */
+    public static Map<String, Object> encodeChunk(String model, String createdAt, String content, String thinking) {
+        Map<String, Object> body = head(model, createdAt, replyMessage(content == null ? "" : content, thinking, List.of()));
+        body.put("done", false);
+        return body;
+    }
+
+    /** The last streamed line: {@code done: true}, the reason and the counts, and the tool calls if any. */
+    public static Map<String, Object> encodeFinal(String model, String createdAt, List<ToolCall> toolCalls,
+            FinishReason reason, Usage usage, long totalDurationNanos) {
+        Map<String, Object> body = head(model, createdAt, replyMessage("", null, toolCalls));
+        putDone(body, reason, usage, totalDurationNanos);
+        return body;
+    }
+
+    private static Map<String, Object> head(String model, String createdAt, Map<String, Object> message) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("model", model);
+        body.put("created_at", createdAt);
+        body.put("message", message);
+        return body;
+    }
+
+    private static Map<String, Object> replyMessage(String content, String thinking, List<ToolCall> toolCalls) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("role", "assistant");
+        message.put("content", content);
+        if (thinking != null) {
+            message.put("thinking", thinking);
+        }
+        if (!toolCalls.isEmpty()) {
+            List<Object> calls = new ArrayList<>(toolCalls.size());
+            for (int i = 0; i < toolCalls.size(); i++) {
+                ToolCall call = toolCalls.get(i);
+                Map<String, Object> function = new LinkedHashMap<>();
+                function.put("index", i);
+                function.put("name", call.name());
+                function.put("arguments", argumentsForClient(call));
+                Map<String, Object> c = new LinkedHashMap<>();
+                if (call.id() != null) {
+                    c.put("id", call.id());
+                }
+                c.put("function", function);
+                calls.add(c);
+            }
+            message.put("tool_calls", calls);
+        }
+        return message;
+    }
+
+    /** Arguments as the object Ollama clients expect; text that is not an object goes as it is. */
+    private static Object argumentsForClient(ToolCall call) {
+        try {
+            Object arguments = JsonCodec.parse(call.arguments());
+            return arguments instanceof Map<?, ?> ? arguments : call.arguments();
+        } catch (JsonCodec.MalformedJsonException e) {
+            return call.arguments();
+        }
+    }
+
+    private static void putDone(Map<String, Object> body, FinishReason reason, Usage usage, long totalDurationNanos) {
+        body.put("done", true);
+        body.put("done_reason", reason == FinishReason.LENGTH ? "length" : "stop");
+        body.put("total_duration", totalDurationNanos);
+        body.put("load_duration", 0);
+        body.put("prompt_eval_count", usage.promptTokens());
+        body.put("prompt_eval_duration", 0);
+        body.put("eval_count", usage.completionTokens());
+        body.put("eval_duration", 0);
     }
 }

@@ -4,8 +4,10 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
+import dev.chatd.api.Dialect;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
+import dev.chatd.api.ModelInfo;
 import dev.chatd.api.Role;
 import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
@@ -28,7 +30,52 @@ public final class OpenAiWire {
     private static final Set<String> MESSAGE_FIELDS =
             Set.of("role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "reasoning");
 
+    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "temperature", "top_p",
+            "max_tokens", "max_completion_tokens", "stop", "seed", "tools", "tool_choice", "response_format",
+            "stream", "stream_options");
+
     private OpenAiWire() {}
+
+    /**
+     * Reads an OpenAI chat-completions request (chatd's native {@code /chat} takes the same).
+     * Fields the normalised model does not name are kept as extras. {@code stream} and
+     * {@code stream_options} are the ingress's business and are not kept.
+     */
+    public static ChatRequest decodeRequest(JsonObjectView r) {
+        Integer maxTokens = r.integer("max_tokens") != null ? r.integer("max_tokens") : r.integer("max_completion_tokens");
+        return ChatRequest.builder()
+                .model(r.requiredString("model"))
+                .messages(decodeMessages(r, "messages"))
+                .temperature(r.decimal("temperature"))
+                .topP(r.decimal("top_p"))
+                .maxTokens(maxTokens)
+                .stop(stop(r))
+                .seed(r.longInteger("seed"))
+                .tools(decodeTools(r, "tools"))
+                .toolChoice(r.raw("tool_choice"))
+                .responseFormat(r.raw("response_format"))
+                .extra(r.otherThan(REQUEST_FIELDS), Dialect.OPENAI)
+                .build();
+    }
+
+    private static List<String> stop(JsonObjectView r) {
+        Object stop = r.raw("stop");
+        if (stop == null) {
+            return List.of();
+        }
+        if (stop instanceof String s) {
+            return List.of(s);
+        }
+        List<Object> list = r.array("stop");
+        List<String> stops = new ArrayList<>(list.size());
+        for (Object item : list) {
+            if (!(item instanceof String s)) {
+                throw r.fail("stop must be a string or an array of strings");
+            }
+            stops.add(s);
+        }
+        return stops;
+    }
 
     /** Reads an OpenAI {@code messages} array; errors name the offending path. */
     public static List<Message> decodeMessages(JsonObjectView request, String key) {
@@ -181,7 +228,9 @@ public final class OpenAiWire {
         }
         putIfSet(body, "tool_choice", request.toolChoice());
         putIfSet(body, "response_format", request.responseFormat());
-        request.extra().forEach(body::putIfAbsent);
+        if (request.extraDialect() == Dialect.OPENAI) {
+            request.extra().forEach(body::putIfAbsent);
+        }
         body.put("stream", stream);
         if (stream) {
             body.putIfAbsent("stream_options", Map.of("include_usage", true));
@@ -328,5 +377,129 @@ public final class OpenAiWire {
             return s;
         }
         return error instanceof String s ? s : JsonCodec.writeString(error);
+    }
+
+    /** Reads {@code GET /models}: {@code {"object":"list","data":[{"id":…,"owned_by":…},…]}}. */
+    public static List<ModelInfo> decodeModels(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s model list", ChatException.UpstreamFailure::new);
+        List<Object> data = reply.array("data");
+        List<ModelInfo> infos = new ArrayList<>();
+        if (data == null) {
+            return infos;
+        }
+        for (int i = 0; i < data.size(); i++) {
+            JsonObjectView model = reply.at(data.get(i), "data[" + i + "]");
+            String id = model.string("id");
+            if (id != null) {
+                infos.add(new ModelInfo(id, model.string("owned_by") != null ? model.string("owned_by") : provider, 0));
+            }
+        }
+        return infos;
+    }
+
+    // ---- chatd's OpenAI-compatible endpoint: replies to OpenAI clients ----
+
+    /** A {@code chat.completion} for an OpenAI client. */
+    public static Map<String, Object> encodeResponse(String id, long created, String model, ChatResponse response) {
+        Message m = response.message();
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("role", "assistant");
+        message.put("content", m.content().isEmpty() && !m.toolCalls().isEmpty() ? null : m.text());
+        if (m.reasoning() != null) {
+            message.put("reasoning_content", m.reasoning());
+        }
+        if (!m.toolCalls().isEmpty()) {
+            message.put("tool_calls", encodeMessage(m).get("tool_calls"));
+        }
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("message", message);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", response.finishReason().wire());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "chat.completion");
+        body.put("created", created);
+        body.put("model", model);
+        body.put("choices", List.of(choice));
+        body.put("usage", encodeUsage(response.usage()));
+        return body;
+    }
+
+    public static Map<String, Object> encodeUsage(Usage usage) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("prompt_tokens", usage.promptTokens());
+        u.put("completion_tokens", usage.completionTokens());
+        u.put("total_tokens", usage.totalTokens());
+        if (usage.cost() != null) {
+            u.put("cost", usage.cost());
+        }
+        return u;
+    }
+
+    /**
+     * A {@code chat.completion.chunk} with one choice whose delta is built from {@code chunk}'s
+     * content, reasoning and tool calls; {@code finishReason} may be null.
+     */
+    public static Map<String, Object> encodeChunk(String id, long created, String model, Map<String, Object> delta,
+            FinishReason finishReason) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", finishReason == null ? null : finishReason.wire());
+        Map<String, Object> body = chunkHead(id, created, model);
+        body.put("choices", List.of(choice));
+        return body;
+    }
+
+    /** The usage chunk that {@code stream_options.include_usage} asks for: no choices, just usage. */
+    public static Map<String, Object> encodeUsageChunk(String id, long created, String model, Usage usage) {
+        Map<String, Object> body = chunkHead(id, created, model);
+        body.put("choices", List.of());
+        body.put("usage", encodeUsage(usage));
+        return body;
+    }
+
+    private static Map<String, Object> chunkHead(String id, long created, String model) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "chat.completion.chunk");
+        body.put("created", created);
+        body.put("model", model);
+        return body;
+    }
+
+    /** A delta in OpenAI's shape: {@code content}, {@code reasoning_content}, {@code tool_calls}. */
+    public static Map<String, Object> encodeDelta(dev.chatd.api.ChatChunk chunk) {
+        Map<String, Object> delta = new LinkedHashMap<>();
+        if (chunk.content() != null) {
+            delta.put("content", chunk.content());
+        }
+        if (chunk.reasoning() != null) {
+            delta.put("reasoning_content", chunk.reasoning());
+        }
+        if (!chunk.toolCalls().isEmpty()) {
+            List<Object> calls = new ArrayList<>(chunk.toolCalls().size());
+            for (dev.chatd.api.ToolCallDelta call : chunk.toolCalls()) {
+                Map<String, Object> c = new LinkedHashMap<>();
+                c.put("index", call.index());
+                if (call.id() != null) {
+                    c.put("id", call.id());
+                    c.put("type", "function");
+                }
+                Map<String, Object> function = new LinkedHashMap<>();
+                if (call.name() != null) {
+                    function.put("name", call.name());
+                }
+                if (call.argumentsFragment() != null) {
+                    function.put("arguments", call.argumentsFragment());
+                }
+                c.put("function", function);
+                calls.add(c);
+            }
+            delta.put("tool_calls", calls);
+        }
+        return delta;
     }
 }

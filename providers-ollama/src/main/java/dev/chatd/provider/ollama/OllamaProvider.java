@@ -4,6 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.core.http.UpstreamClient;
@@ -13,6 +14,7 @@ import dev.chatd.core.http.UpstreamStream;
 import dev.chatd.core.stream.OllamaChatStream;
 import dev.chatd.core.wire.OllamaWire;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,6 +63,15 @@ final class OllamaProvider implements ChatProvider {
             throw UpstreamErrors.fromReply(body.drain());
         }
         return new OllamaChatStream(body);
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        UpstreamReply reply = upstream.get("/api/tags", upstream.timeout());
+        if (!reply.isSuccess()) {
+            throw UpstreamErrors.fromReply(reply);
+        }
+        return OllamaWire.decodeTags(reply.json(), name);
     }
 
     /** A cheap {@code GET /api/version}, cached for a few seconds, for a local server; always true for the cloud. */
