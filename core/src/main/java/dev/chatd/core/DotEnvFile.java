@@ -36,7 +36,7 @@ public record DotEnvFile(Map<String, String> assignments, String bareToken) {
         String bare = null;
         if (assignments.isEmpty() && others.size() == 1 && !others.get(0).contains(" ")) {
             bare = others.get(0);
-        } else if (others.isEmpty() && assignments.size() == 1 && assignments.values().iterator().next().matches("=*")) {
+        } else if (others.isEmpty() && assignments.size() == 1 && isPaddedToken(lastLine)) {
             // A lone base64 token such as "c2VjcmV0==" parses as NAME=...; it is the token itself.
             bare = lastLine;
             assignments.clear();
@@ -57,9 +57,21 @@ public record DotEnvFile(Map<String, String> assignments, String bareToken) {
         return true;
     }
 
+    /** "c2VjcmV0==" is a padded token; "OLLAMA_API_KEY=" and "OLLAMA_API_KEY=\"\"" are empty assignments. */
+    private static boolean isPaddedToken(String line) {
+        int eq = line.indexOf('=');
+        String rest = line.substring(eq + 1);
+        return rest.matches("=+") || (rest.isEmpty() && !line.substring(0, eq).strip().matches("[A-Z][A-Z0-9_]*"));
+    }
+
     private static String value(String v) {
         if (v.length() >= 2 && (v.charAt(0) == '"' || v.charAt(0) == '\'') && v.charAt(v.length() - 1) == v.charAt(0)) {
             return v.substring(1, v.length() - 1);
+        }
+        // A quoted value may be followed by a comment: KEY="value" # note
+        int close = v.isEmpty() || (v.charAt(0) != '"' && v.charAt(0) != '\'') ? -1 : v.indexOf(v.charAt(0), 1);
+        if (close > 0 && v.substring(close + 1).strip().startsWith("#")) {
+            return v.substring(1, close);
         }
         // An unquoted value ends at an inline comment.
         int hash = v.indexOf(" #");

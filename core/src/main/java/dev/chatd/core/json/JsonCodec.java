@@ -47,7 +47,8 @@ public final class JsonCodec {
 
     /** Parses one JSON value from the stream, which must hold nothing else. */
     public static Object parse(InputStream json) {
-        try (JsonParser parser = PARSERS.createParser(json)) {
+        // UTF-8 named, not detected: detection needs a few bytes and fails on "", "1" or "{".
+        try (JsonParser parser = PARSERS.createParser(json, java.nio.charset.StandardCharsets.UTF_8)) {
             if (!parser.hasNext()) {
                 throw new MalformedJsonException("empty body: expected a JSON value");
             }
