@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -60,8 +61,8 @@ public record ChatdConfig(
         Long timeoutSecs = node.get("timeout-secs").exists() ? positive(node.get("timeout-secs"), 0) : null;
         Long idleSecs = node.get("stream-idle-timeout-secs").exists() ? positive(node.get("stream-idle-timeout-secs"), 0) : null;
         return new ProviderSettings(
-                node.get("enabled").asBoolean().orElse(true),
-                node.get("base-url").asString().map(ChatdConfig::url).orElse(null),
+                bool(node.get("enabled"), true),
+                node.get("base-url").asString().map(value -> url(node.get("base-url"), value)).orElse(null),
                 node.get("key-env").asString().filter(s -> !s.isBlank()).orElse(null),
                 node.get("key-file").asString().map(Path::of).orElse(null),
                 timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
@@ -70,7 +71,7 @@ public record ChatdConfig(
                 node.detach().asMap().orElse(Map.of()));
     }
 
-    private static URI url(String value) {
+    private static URI url(Config node, String value) {
         try {
             URI uri = URI.create(value.strip());
             if (uri.getScheme() == null || uri.getHost() == null || !uri.getScheme().startsWith("http")) {
@@ -78,8 +79,21 @@ public record ChatdConfig(
             }
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException("base-url '" + value + "' is not an http(s) URL");
+            throw new ConfigException(node.key() + " '" + value + "' is not an http(s) URL");
         }
+    }
+
+    /** Helidon maps any word it does not know to false; a typo must not switch a provider off. */
+    private static boolean bool(Config node, boolean orElse) {
+        String value = node.asString().orElse(null);
+        if (value == null) {
+            return orElse;
+        }
+        return switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "y", "on", "1" -> true;
+            case "false", "no", "n", "off", "0" -> false;
+            default -> throw new ConfigException(node.key() + " must be true or false, got '" + value + "'");
+        };
     }
 
     private static long positive(Config node, long orElse) {

@@ -36,6 +36,8 @@ final class HttpSupport {
         }
         res.status(Status.create(error.status()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
+        // Helidon resets the response before an error handler runs, taking the filter's header with it.
+        res.header(RequestIds.HEADER, requestId(req));
         if (error.retryAfter() != null) {
             res.header(HeaderNames.RETRY_AFTER, error.retryAfter());
         }

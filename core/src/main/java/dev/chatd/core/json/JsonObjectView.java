@@ -89,7 +89,15 @@ public final class JsonObjectView {
 
     public Double decimal(String key) {
         BigDecimal value = number(key);
-        return value == null ? null : value.doubleValue();
+        if (value == null) {
+            return null;
+        }
+        double d = value.doubleValue();
+        if (Double.isInfinite(d)) {
+            // 1e999 is valid JSON but no double, and cannot be written back out.
+            throw error.apply(path(key) + " is out of range");
+        }
+        return d;
     }
 
     public Integer integer(String key) {

@@ -53,7 +53,12 @@ final class OllamaProvider implements ChatProvider {
             // Ollama's error body is {"error":"…"}; an unknown model is a 404.
             throw UpstreamErrors.fromReply(reply);
         }
-        return OllamaWire.decodeChat(reply.json(), name);
+        try {
+            return OllamaWire.decodeChat(reply.json(), name);
+        } catch (ChatException.UpstreamFailure e) {
+            // Ollama can report an error inside a 200 reply, in the upstream's words, which may quote the key.
+            throw new ChatException.UpstreamFailure(upstream.redact(e.getMessage()));
+        }
     }
 
     @Override
