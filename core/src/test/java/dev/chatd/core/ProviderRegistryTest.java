@@ -87,12 +87,12 @@ class ProviderRegistryTest {
     }
 
     private static ProviderSettings node(boolean enabled, String keyEnv, Path keyFile, Duration timeout) {
-        return new ProviderSettings(enabled, null, keyEnv, keyFile, timeout, Map.of(), Map.of());
+        return new ProviderSettings(enabled, null, keyEnv, keyFile, timeout, null, Map.of(), Map.of());
     }
 
     private static ProviderRegistry registry(List<ChatProviderFactory> factories, String defaultProvider,
             Map<String, ProviderSettings> nodes, Map<String, String> env) {
-        return ProviderRegistry.build(factories, new ProviderRegistry.Settings(defaultProvider, GLOBAL_TIMEOUT, nodes),
+        return ProviderRegistry.build(factories, new ProviderRegistry.Settings(defaultProvider, GLOBAL_TIMEOUT, Duration.ofSeconds(60), nodes),
                 new KeyResolver(env::get), HTTP);
     }
 
@@ -267,7 +267,7 @@ class ProviderRegistryTest {
     @Test
     void configuredBaseUrlAndHeadersReachTheProvider() {
         RecordingFactory factory = RecordingFactory.keyless("ollama");
-        ProviderSettings node = new ProviderSettings(true, URI.create("http://gpu-box:11434"), null, null, null,
+        ProviderSettings node = new ProviderSettings(true, URI.create("http://gpu-box:11434"), null, null, null, null,
                 Map.of("X-Team", "ml"), Map.of("base-url", "http://gpu-box:11434"));
         try (ProviderRegistry registry = registry(List.of(factory), "ollama", Map.of("ollama", node), Map.of())) {
 

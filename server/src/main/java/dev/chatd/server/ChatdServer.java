@@ -5,6 +5,7 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.http.UpstreamClient;
+import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
@@ -67,8 +68,12 @@ public final class ChatdServer implements AutoCloseable {
                 .error(ChatException.class, HttpSupport::chatFailure)
                 .error(Throwable.class, HttpSupport::unexpected);
 
+        // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
+        SocketOptions socket = SocketOptions.builder().tcpNoDelay(true)
+                .config(config.server().get("connection-options")).build();
         WebServer webServer = WebServer.builder()
                 .config(config.server())
+                .connectionOptions(socket)
                 .routing(routing)
                 .build()
                 .start();

@@ -67,8 +67,6 @@ final class TestServer implements AutoCloseable {
         private Builder() {
             config.put("server.port", "0");
             config.put("server.host", "127.0.0.1");
-            // Helidon's default (Nagle on) costs each small reply ~40 ms of delayed ACK on loopback.
-            config.put("server.connection-options.tcp-no-delay", "true");
             // No real key file: the machine's /etc/chatd must not change a test's outcome.
             config.put("chatd.providers.ollama_cloud.key-file", "");
         }

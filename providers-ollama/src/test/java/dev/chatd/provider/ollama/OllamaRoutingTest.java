@@ -58,14 +58,14 @@ class OllamaRoutingTest {
         Map<String, ProviderSettings> nodes = Map.of(
                 "ollama", node(localFake.baseUrl()),
                 // A key file that does not exist, so that only the env map decides.
-                "ollama_cloud", new ProviderSettings(true, cloudFake.baseUrl(), null, dir.resolve("absent.env"), null,
+                "ollama_cloud", new ProviderSettings(true, cloudFake.baseUrl(), null, dir.resolve("absent.env"), null, null,
                         Map.of(), Map.of()));
         return ProviderRegistry.build(FACTORIES,
-                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), nodes), new KeyResolver(env::get), HTTP);
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(60), nodes), new KeyResolver(env::get), HTTP);
     }
 
     private static ProviderSettings node(URI baseUrl) {
-        return new ProviderSettings(true, baseUrl, null, null, null, Map.of(), Map.of());
+        return new ProviderSettings(true, baseUrl, null, null, null, null, Map.of(), Map.of());
     }
 
     /** What the server does with a routed request: the upstream gets the routed model. */
