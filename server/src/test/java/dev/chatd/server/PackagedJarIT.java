@@ -108,7 +108,49 @@ class PackagedJarIT {
         assertThat(String.join("\n", output)).doesNotContain("sk-packaged-canary");
     }
 
+    @Test
+    void discoversAllFiveProvidersFromTheirOwnJars() throws Exception {
+        int port = start(Map.of("OLLAMA_API_KEY", "k1", "OPENROUTER_API_KEY", "k2", "OPENCODE_API_KEY", "k3",
+                "KIMI_API_KEY", "k4"));
+
+        assertThat(Files.list(jar().getParent().resolve("libs")).map(p -> p.getFileName().toString()))
+                .anyMatch(name -> name.startsWith("chatd-providers-ollama"))
+                .anyMatch(name -> name.startsWith("chatd-providers-openrouter"))
+                .anyMatch(name -> name.startsWith("chatd-providers-opencode"))
+                .anyMatch(name -> name.startsWith("chatd-providers-kimi"));
+        assertThat(get(port, "/chat/providers").body()).isEqualTo(
+                "{\"providers\":{\"kimi\":true,\"ollama\":true,\"ollama_cloud\":true,\"opencode\":true,\"openrouter\":true}}");
+    }
+
+    @Test
+    void aProviderDisappearsWhenItsJarIsRemovedFromLibs() throws Exception {
+        Path copy = dir.resolve("dist");
+        Files.createDirectories(copy.resolve("libs"));
+        Files.copy(jar(), copy.resolve("chatd.jar"));
+        try (var libs = Files.list(jar().getParent().resolve("libs"))) {
+            for (Path lib : libs.toList()) {
+                if (!lib.getFileName().toString().startsWith("chatd-providers-kimi")) {
+                    Files.copy(lib, copy.resolve("libs").resolve(lib.getFileName()));
+                }
+            }
+        }
+        int port = start(copy.resolve("chatd.jar"), Map.of("KIMI_API_KEY", "k4", "OPENROUTER_API_KEY", "k2"));
+
+        assertThat(get(port, "/chat/providers").body())
+                .isEqualTo("{\"providers\":{\"ollama\":true,\"openrouter\":true}}");
+        HttpResponse<String> chat = post(port, "/chat",
+                "{\"model\":\"kimi/kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        // Without its JAR "kimi/" is no prefix: the whole name goes to the default provider.
+        assertThat(chat.statusCode()).isEqualTo(200);
+        assertThat(chat.body()).contains("\"provider\":\"ollama\"");
+        assertThat(ollama.lastRequest().json()).containsEntry("model", "kimi/kimi-for-coding");
+    }
+
     private int start(Map<String, String> env) throws Exception {
+        return start(jar(), env);
+    }
+
+    private int start(Path jar, Map<String, String> env) throws Exception {
         Path config = dir.resolve("chatd.yaml");
         Files.writeString(config, """
                 server:
@@ -121,9 +163,13 @@ class PackagedJarIT {
                     ollama_cloud:
                       base-url: %s
                       key-file: %s
+                    openrouter:
+                      key-file: ""
+                    opencode:
+                      key-file: ""
                 """.formatted(ollama.baseUrl(), cloud.baseUrl(), dir.resolve("no-such.env")));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar().toString(), "--config", config.toString())
+        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(), "--config", config.toString())
                 .directory(dir.toFile())
                 .redirectErrorStream(true);
         builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.endsWith("_API_KEY"));
