@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# chatd's benchmark: what the gateway adds to each call, against a direct call and a plain
+# nginx reverse proxy (the floor), on this machine, in one run. Talks only to 127.0.0.1.
+#
+#   bench/run.sh            full run (about 8 minutes)
+#   bench/run.sh --quick    smoke run (seconds; what CI runs so the benchmark cannot rot)
+#
+# Needs: a JDK 21+ in JAVA_HOME, nginx and wrk (Debian packages nginx-light and wrk; installed
+# with apt-get when missing and running as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+QUICK=0
+[ "${1:-}" = "--quick" ] && QUICK=1
+if [ $QUICK = 1 ]; then DURATION=1; ROUNDS=1; SIZES="160"; STARTS=1; else DURATION=4; ROUNDS=3; SIZES="160 4096 65536"; STARTS=5; fi
+
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+"$JAVA" -version 2>&1 | head -1 | grep -Eq '"(2[1-9]|[3-9][0-9])' || { echo "bench: needs a JDK 21+ in JAVA_HOME" >&2; exit 1; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin" command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing $2" >&2
+    (apt-get install -y -qq "$2" >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1; }) \
+      || { echo "bench: could not install $2" >&2; exit 1; }
+  else
+    echo "bench: needs $1 (Debian package $2)" >&2; exit 1
+  fi
+}
+need wrk wrk
+need nginx nginx-light
+export PATH="$PATH:/usr/sbin"
+
+JAR="$ROOT/server/target/chatd.jar"
+if [ ! -f "$JAR" ]; then
+  echo "bench: building chatd" >&2
+  ./mvnw -B -q package -DskipTests >&2
+fi
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() {
+  local p
+  while :; do
+    p=$(( 20000 + RANDOM % 30000 ))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+wait_http() { # url, seconds
+  local i
+  for ((i = 0; i < $2 * 100; i++)); do
+    curl -fs -o /dev/null "$1" 2>/dev/null && return 0
+    sleep 0.01
+  done
+  echo "bench: $1 did not come up" >&2; exit 1
+}
+
+FAKE=$(free_port); PROXY=$(free_port); STREAM=$(free_port)
+OPENAI_REPLY='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"openai/gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+OLLAMA_REPLY='{"model":"llama3.2","created_at":"2026-11-24T00:00:00Z","message":{"role":"assistant","content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop","total_duration":1000,"prompt_eval_count":12,"eval_count":9}'
+
+mkdir -p "$WORK/nginx"
+cat > "$WORK/nginx.conf" <<NGINX
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  client_max_body_size 8m;
+  client_body_buffer_size 128k;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$FAKE;
+    location = /chat/completions { default_type application/json; return 200 '$OPENAI_REPLY'; }
+    location = /api/chat { default_type application/json; return 200 '$OLLAMA_REPLY'; }
+    location = /api/version { default_type application/json; return 200 '{"version":"0.5.1"}'; }
+  }
+  upstream fake { server 127.0.0.1:$FAKE; keepalive 128; }
+  server {
+    listen 127.0.0.1:$PROXY;
+    location / {
+      proxy_pass http://fake;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf" -p "$WORK/nginx"
+"$JAVA" "$ROOT/bench/StreamingFake.java" "$STREAM" >"$WORK/stream.log" 2>&1 & PIDS+=($!)
+
+CHATD_OPTS=(-XX:+UseSerialGC -Xms64m -Xmx256m -XX:TieredStopAtLevel=4)
+start_chatd() { # port, extra config lines -> sets CHATD_PID
+  cat > "$WORK/chatd.yaml" <<YAML
+server:
+  host: 127.0.0.1
+  port: $1
+chatd:
+  providers:
+    ollama:
+      base-url: http://127.0.0.1:$FAKE
+    openrouter:
+      base-url: http://127.0.0.1:$FAKE
+    opencode:
+      base-url: http://127.0.0.1:$STREAM
+YAML
+  OPENROUTER_API_KEY=bench-key OPENCODE_API_KEY=bench-key "$JAVA" "${CHATD_OPTS[@]}" -jar "$JAR" --config "$WORK/chatd.yaml" \
+    >"$WORK/chatd.log" 2>&1 &
+  CHATD_PID=$!
+  PIDS+=("$CHATD_PID")
+}
+
+# ---- start-up: java -jar to the first 200 on /health ----
+STARTUP=()
+for ((i = 0; i < STARTS; i++)); do
+  port=$(free_port)
+  t0=$(date +%s%N)
+  start_chatd "$port"
+  wait_http "http://127.0.0.1:$port/health" 30
+  t1=$(date +%s%N)
+  STARTUP+=($(( (t1 - t0) / 1000000 )))
+  kill "$CHATD_PID"; wait "$CHATD_PID" 2>/dev/null || true
+done
+
+CHATD=$(free_port)
+start_chatd "$CHATD"
+wait_http "http://127.0.0.1:$CHATD/health" 30
+wait_http "http://127.0.0.1:$FAKE/api/version" 5
+
+# ---- request bodies ----
+body() { # model, bytes -> a chat request of about that size
+  local model=$1 size=$2 filler
+  filler=$(head -c "$size" /dev/zero | tr '\0' 'a')
+  local n=$(( size / 2000 + 1 )) per=$(( size / (size / 2000 + 1) ))
+  local msgs="" i
+  for ((i = 0; i < n; i++)); do
+    [ $i -gt 0 ] && msgs+=","
+    if (( i % 2 == 0 )); then msgs+="{\"role\":\"user\",\"content\":\"${filler:0:$per}\"}"
+    else msgs+="{\"role\":\"assistant\",\"content\":\"${filler:0:$per}\"}"; fi
+  done
+  printf '{"model":"%s","messages":[%s],"temperature":0.2}' "$model" "$msgs"
+}
+cat > "$WORK/post.lua" <<'LUA'
+local f = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+TARGETS="direct nginx chatd-v1 chatd-chat chatd-api"
+url_of() {
+  case $1 in
+    direct) echo "http://127.0.0.1:$FAKE/chat/completions" ;;
+    nginx) echo "http://127.0.0.1:$PROXY/chat/completions" ;;
+    chatd-v1) echo "http://127.0.0.1:$CHATD/v1/chat/completions" ;;
+    chatd-chat) echo "http://127.0.0.1:$CHATD/chat" ;;
+    chatd-api) echo "http://127.0.0.1:$CHATD/api/chat" ;;
+  esac
+}
+model_of() { case $1 in chatd-api) echo "llama3.2" ;; *) echo "openrouter/openai/gpt-4o" ;; esac; }
+for size in $SIZES; do
+  for t in $TARGETS; do
+    body "$(model_of "$t")" "$size" | sed 's/"temperature":0.2}$/"temperature":0.2,"stream":false}/' > "$WORK/body-$t-$size.json"
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "@$WORK/body-$t-$size.json" "$(url_of "$t")")
+    [ "$code" = 200 ] || { echo "bench: $t answered $code for a $size B body" >&2; cat "$WORK/chatd.log" >&2; exit 1; }
+  done
+done
+
+to_ms() { # wrk latency (e.g. 123.45us, 1.20ms, 2.00s) -> ms
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
+}
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHATD_PID/stat"; }
+rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+declare -A P50 P90 P99 RPS TP99 CPU RSS ERR
+run_wrk() { # target size connections -> fills R_*
+  local out
+  out=$(BODY_FILE="$WORK/body-$1-$2.json" wrk -t"$([ "$3" = 1 ] && echo 1 || echo 2)" -c"$3" -d"${DURATION}s" --latency \
+        -s "$WORK/post.lua" "$(url_of "$1")" 2>&1)
+  R_P50=$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")")
+  R_P90=$(to_ms "$(awk '$1 == "90%" { print $2 }' <<<"$out")")
+  R_P99=$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")")
+  R_RPS=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+  R_REQ=$(awk '/requests in/ { print $1 }' <<<"$out")
+  R_ERR=$(awk '/Non-2xx/ { print $NF } /Socket errors/ { s = 0; for (i = 3; i <= NF; i += 2) s += $i; print s }' <<<"$out" | awk '{ s += $1 } END { print s + 0 }')
+}
+
+for ((round = 1; round <= ROUNDS; round++)); do
+  for size in $SIZES; do
+    for t in $TARGETS; do               # interleaved: A B C A B C cancels machine drift
+      run_wrk "$t" "$size" 1
+      P50[$t,$size]+="$R_P50 "; P90[$t,$size]+="$R_P90 "; P99[$t,$size]+="$R_P99 "
+      ERR[$t,$size]=$(( ${ERR[$t,$size]:-0} + R_ERR ))
+      c0=$(cpu_ticks)
+      run_wrk "$t" "$size" 64
+      c1=$(cpu_ticks)
+      RPS[$t,$size]+="$R_RPS "; TP99[$t,$size]+="$R_P99 "
+      ERR[$t,$size]=$(( ${ERR[$t,$size]:-0} + R_ERR ))
+      if [[ $t == chatd-* ]]; then
+        CPU[$t,$size]+="$(awk -v d=$((c1 - c0)) -v n="$R_REQ" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d / hz / n * 1e6 }') "
+        RSS[$t,$size]+="$(rss_mb) "
+      fi
+    done
+  done
+done
+
+# ---- time to first byte of a stream: through chatd against direct ----
+STREAM_BODY='{"model":"opencode/bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
+ttfb() { curl -s -o /dev/null -w '%{time_starttransfer}' -H 'Content-Type: application/json' -d "$2" "$1" | awk '{ printf "%.3f", $1 * 1000 }'; }
+TTFB_DIRECT=(); TTFB_CHATD=()
+for ((i = 0; i < (QUICK ? 3 : 30); i++)); do
+  TTFB_DIRECT+=($(ttfb "http://127.0.0.1:$STREAM/chat/completions" "$STREAM_BODY"))
+  TTFB_CHATD+=($(ttfb "http://127.0.0.1:$CHATD/chat" "$STREAM_BODY"))
+done
+
+# ---- the table ----
+echo
+echo "chatd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"
+echo "wrk ${DURATION}s per run, $ROUNDS interleaved rounds (medians); chatd flags: ${CHATD_OPTS[*]}"
+echo
+printf '%-11s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' target body p50_ms p90_ms p99_ms add_p50 add_p99 rps_64c p99_64c cpu_us rss_mb errors
+for size in $SIZES; do
+  d50=$(median ${P50[direct,$size]}); d99=$(median ${P99[direct,$size]})
+  for t in $TARGETS; do
+    p50=$(median ${P50[$t,$size]}); p90=$(median ${P90[$t,$size]}); p99=$(median ${P99[$t,$size]})
+    printf '%-11s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' "$t" "$size" "$p50" "$p90" "$p99" \
+      "$(awk -v a="$p50" -v b="$d50" 'BEGIN { printf "%+.3f", a - b }')" \
+      "$(awk -v a="$p99" -v b="$d99" 'BEGIN { printf "%+.3f", a - b }')" \
+      "$(median ${RPS[$t,$size]})" "$(median ${TP99[$t,$size]})" \
+      "$( [[ $t == chatd-* ]] && median ${CPU[$t,$size]} || echo -)" "$( [[ $t == chatd-* ]] && median ${RSS[$t,$size]} || echo -)" \
+      "${ERR[$t,$size]}"
+  done
+done
+echo
+echo "start-up, java -jar to first /health 200 (ms): median $(median "${STARTUP[@]}") of ${#STARTUP[@]}: ${STARTUP[*]}"
+echo "stream time to first byte (ms): direct median $(median "${TTFB_DIRECT[@]}"), through chatd /chat median $(median "${TTFB_CHATD[@]}")"
+echo "chatd RSS after the run: $(rss_mb) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB"
