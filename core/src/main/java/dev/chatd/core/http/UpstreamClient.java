@@ -14,9 +14,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -58,7 +58,8 @@ public final class UpstreamClient {
      * operator can override any default.
      */
     public static UpstreamClient create(ProviderContext context, boolean bearer, Map<String, String> defaultHeaders) {
-        Map<String, String> headers = new LinkedHashMap<>();
+        // Header names are case-insensitive: a configured "user-agent" must replace "User-Agent".
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         headers.put("User-Agent", USER_AGENT);
         headers.putAll(defaultHeaders);
         if (bearer) {

@@ -18,6 +18,7 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -333,12 +334,13 @@ public final class OpenAiWire {
         if (value == null || value.isEmpty()) {
             return null;
         }
-        return switch (value) {
+        // Raw upstream values vary in case: Google's native reasons are MAX_TOKENS, SAFETY.
+        return switch (value.toLowerCase(Locale.ROOT)) {
             case "function_call", "tool_use" -> FinishReason.TOOL_CALLS;
             case "end_turn", "stop_sequence", "eos" -> FinishReason.STOP;
             case "max_tokens", "model_length" -> FinishReason.LENGTH;
             case "safety", "content_filtered", "recitation" -> FinishReason.CONTENT_FILTER;
-            default -> FinishReason.fromWire(value).orElse(null);
+            default -> FinishReason.fromWire(value.toLowerCase(Locale.ROOT)).orElse(null);
         };
     }
 

@@ -7,6 +7,7 @@ import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
 import dev.chatd.core.http.UpstreamErrors;
 import dev.chatd.core.http.UpstreamReply;
+import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.provider.OpenAiCompatibleProvider;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * {@code openrouter}: {@code openrouter/<vendor>/<model>} reaches OpenRouter as
  * {@code <vendor>/<model>}. Optional attribution headers come from the provider's config
  * ({@code referer} → {@code HTTP-Referer}, {@code title} → {@code X-Title}). OpenRouter calls an
- * unknown model a 400; chatd reports it as the 404 it is.
+ * unknown model a 400; chatd reports it as the 404 it is. A 403 that flags the input for moderation is
+ * the caller's to fix (400), not a key problem.
  */
 public final class OpenRouterProviderFactory implements ChatProviderFactory {
 
@@ -55,11 +57,27 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
             if (reply.status() == 400 && message != null && namesUnknownModel(message)) {
                 return new ChatException.ModelNotFound(reply.provider() + ": " + message);
             }
+            if (reply.status() == 403 && flaggedByModeration(reply)) {
+                return new ChatException.UpstreamBadRequest(reply.provider() + " refused the input: the model's moderation"
+                        + " flagged it" + (message == null ? "" : ": " + message));
+            }
             if (reply.status() == 402) {
                 return new ChatException.UpstreamFailure(reply.provider() + " refused the call: the account is out of credits (HTTP 402)"
                         + (message == null ? "" : ": " + message));
             }
             return UpstreamErrors.fromReply(reply);
+        }
+
+        /** A 403 for moderation names the flagged input in {@code error.metadata}; other 403s are about the key. */
+        private static boolean flaggedByModeration(UpstreamReply reply) {
+            try {
+                return JsonCodec.parse(reply.body()) instanceof Map<?, ?> body
+                        && body.get("error") instanceof Map<?, ?> error
+                        && error.get("metadata") instanceof Map<?, ?> metadata
+                        && (metadata.containsKey("flagged_input") || metadata.containsKey("reasons"));
+            } catch (JsonCodec.MalformedJsonException e) {
+                return false;
+            }
         }
 
         private static boolean namesUnknownModel(String message) {
