@@ -95,7 +95,7 @@ public final class OllamaWire {
         for (Message message : messages) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("role", message.role().wire());
-            m.put("content", message.text());
+            m.put("content", text(message));
             List<String> images = images(message);
             if (!images.isEmpty()) {
                 m.put("images", images);
@@ -135,6 +135,23 @@ public final class OllamaWire {
             encoded.add(m);
         }
         return encoded;
+    }
+
+    /** Ollama takes one string: several text parts are joined a line apart. */
+    private static String text(Message message) {
+        if (message.content().size() <= 1) {
+            return message.text();
+        }
+        StringBuilder text = new StringBuilder();
+        for (ContentPart part : message.content()) {
+            if (part instanceof ContentPart.Text t) {
+                if (!text.isEmpty()) {
+                    text.append('\n');
+                }
+                text.append(t.text());
+            }
+        }
+        return text.toString();
     }
 
     private static Object argumentsObject(ToolCall call) {

@@ -250,7 +250,7 @@ public final class OpenAiWire {
         m.put("role", message.role().wire());
         if (message.content().isEmpty()) {
             m.put("content", message.toolCalls().isEmpty() ? "" : null);
-        } else if (message.isTextOnly()) {
+        } else if (message.isTextOnly() && message.content().size() == 1) {
             m.put("content", message.text());
         } else {
             List<Object> parts = new ArrayList<>(message.content().size());

@@ -83,9 +83,9 @@ public abstract class OpenAiProviderContract {
 
     /** A registry holding this provider only, its key given by its canonical variable. */
     protected ProviderRegistry registry(Map<String, String> environment) {
-        ProviderSettings node = new ProviderSettings(true, baseUrl(), null, Path.of(""), null, Map.of(), Map.of());
+        ProviderSettings node = new ProviderSettings(true, baseUrl(), null, Path.of(""), null, null, Map.of(), Map.of());
         registry = ProviderRegistry.build(List.of(factory()),
-                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Map.of(factory().name(), node)),
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of(factory().name(), node)),
                 new KeyResolver(environment::get), TestProviderContext.HTTP);
         return registry;
     }
@@ -213,6 +213,20 @@ public abstract class OpenAiProviderContract {
                    {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]
                 """));
         assertThat(response.message().text()).isEqualTo("Two cats.");
+    }
+
+    @Test
+    void severalTextPartsStayApartInsteadOfRunningTogether() {
+        upstream.on("POST", completionsPath(), FakeUpstream.json(200,
+                completion("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
+        Message twoParts = new Message(Role.USER, List.of(new ContentPart.Text("Hello"), new ContentPart.Text("world")),
+                null, List.of(), null, null, Map.of());
+
+        chat(request(twoParts).build());
+
+        assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
+                [{"role":"user","content":[{"type":"text","text":"Hello"},{"type":"text","text":"world"}]}]
+                """));
     }
 
     @Test

@@ -180,6 +180,16 @@ class OllamaWireTest {
     }
 
     @Test
+    void severalTextPartsAreJoinedALineApart() {
+        Message twoParts = new Message(Role.USER, List.of(ContentPart.text("Hello"), ContentPart.text("world")),
+                null, null, null, null, null);
+
+        Map<String, Object> m = message(wire(ChatRequest.builder().model("llama3.2").addMessage(twoParts).build()), 0);
+
+        assertThat(m).containsEntry("content", "Hello\nworld");
+    }
+
+    @Test
     void httpImageUrlIsAnInvalidRequest() {
         Message withImage = new Message(Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)),
                 null, null, null, null, null);

@@ -37,7 +37,15 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
     static final class Quirks implements OpenAiCompatibleProvider.Quirks {
         @Override
         public ChatException error(UpstreamReply reply) {
-            if (reply.status() == 401 && "ModelError".equals(reply.errorType())) {
+            String type = reply.errorType();
+            if ("CreditsError".equals(type) || "MonthlyLimitError".equals(type)) {
+                // Zen says 401, but the key is fine: the account ran out.
+                String message = reply.errorMessage();
+                return new ChatException.UpstreamFailure(reply.provider() + " refused the call: "
+                        + ("CreditsError".equals(type) ? "the account is out of credits" : "the monthly limit is reached")
+                        + " (" + type + ")" + (message == null ? "" : ": " + message));
+            }
+            if (reply.status() == 401 && "ModelError".equals(type)) {
                 String message = reply.errorMessage();
                 return new ChatException.ModelNotFound(reply.provider() + " does not serve this model"
                         + (message == null ? "" : ": " + message));

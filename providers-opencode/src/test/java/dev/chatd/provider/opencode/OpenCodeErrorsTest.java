@@ -55,6 +55,12 @@ class OpenCodeErrorsTest {
                 ErrorRow.json("401 AuthError echoing the key", 401, """
                         {"type":"error","error":{"type":"AuthError","message":"Invalid API key sk-canary-xyz."}}
                         """, ChatException.UpstreamAuth.class, "Invalid API key ****."),
+                ErrorRow.json("401 CreditsError is an empty account, not a bad key", 401, """
+                        {"type":"error","error":{"type":"CreditsError","message":"Insufficient balance."}}
+                        """, ChatException.UpstreamFailure.class, "out of credits"),
+                ErrorRow.json("401 MonthlyLimitError is a spent budget, not a bad key", 401, """
+                        {"type":"error","error":{"type":"MonthlyLimitError","message":"Monthly spending limit reached."}}
+                        """, ChatException.UpstreamFailure.class, "monthly limit"),
                 ErrorRow.json("429 usage limit", 429, """
                         {"type":"error","error":{"type":"RateLimitError","message":"Rate limit exceeded. Please try again later."}}
                         """, ChatException.RateLimited.class, "Rate limit exceeded").withHeader("retry-after", "30"),
