@@ -111,8 +111,10 @@ public final class UpstreamClient {
         HttpRequest.Builder request = request(path)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JsonCodec.write(body)));
+        // No request timeout: from JDK 26 on it covers the body too (JDK-8208693) and would cut a
+        // healthy stream. The wait for the headers is bounded here, the body by UpstreamStream.
         CompletableFuture<HttpResponse<java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>>>> call =
-                http.sendAsync(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofPublisher());
+                http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofPublisher());
         HttpResponse<java.util.concurrent.Flow.Publisher<java.util.List<java.nio.ByteBuffer>>> response;
         try {
             response = call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -56,6 +57,9 @@ public final class FakeUpstream implements AutoCloseable {
     private final Map<String, Responder> routes = new ConcurrentHashMap<>();
     private final List<Recorded> requests = new CopyOnWriteArrayList<>();
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch clientGone = new CountDownLatch(1);
+    private volatile long clientGoneAt;
+    private final Map<String, Long> marks = new ConcurrentHashMap<>();
 
     private FakeUpstream(HttpServer server) {
         this.server = server;
@@ -63,7 +67,8 @@ public final class FakeUpstream implements AutoCloseable {
 
     public static FakeUpstream start() {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            // A deep accept queue: load tests open a thousand streams at once.
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 2000);
             FakeUpstream fake = new FakeUpstream(server);
             server.createContext("/", fake::handle);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -96,7 +101,8 @@ public final class FakeUpstream implements AutoCloseable {
     }
 
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        boolean cut = false;
+        try {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getPath();
             Recorded recorded = new Recorded(exchange.getRequestMethod(), path,
@@ -109,10 +115,19 @@ public final class FakeUpstream implements AutoCloseable {
             }
             try {
                 responder.respond(recorded, exchange, this);
+            } catch (ConnectionCut e) {
+                cut = true;
+                throw e;
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IOException(e);
+            }
+        } finally {
+            // Closing the exchange would end a chunked body properly; a cut leaves that to the
+            // server, which then drops the connection mid-body.
+            if (!cut) {
+                exchange.close();
             }
         }
     }
@@ -120,6 +135,27 @@ public final class FakeUpstream implements AutoCloseable {
     /** Blocks until the fake is closed or {@code max} has passed: a hanging upstream. */
     public void hang(Duration max) throws InterruptedException {
         closed.await(max.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Waits until a streaming responder failed to write because its client closed the
+     * connection, and returns when that was ({@link System#nanoTime()}), or -1 if it did not
+     * happen within {@code max}.
+     */
+    public long awaitClientGone(Duration max) throws InterruptedException {
+        return clientGone.await(max.toMillis(), TimeUnit.MILLISECONDS) ? clientGoneAt : -1;
+    }
+
+    /** When a {@link StreamScript#mark(String)} step of that name ran ({@link System#nanoTime()}), or -1. */
+    public long markedAt(String name) {
+        return marks.getOrDefault(name, -1L);
+    }
+
+    private void clientWentAway() {
+        if (clientGone.getCount() > 0) {
+            clientGoneAt = System.nanoTime();
+            clientGone.countDown();
+        }
     }
 
     @Override
@@ -186,5 +222,154 @@ public final class FakeUpstream implements AutoCloseable {
             out.flush();
             throw new IOException("fake upstream cuts the body");
         };
+    }
+
+    // ---- streaming ----
+
+    /** Thrown by a responder to drop the connection without ending the body. */
+    public static final class ConnectionCut extends IOException {
+        public ConnectionCut() {
+            super("fake upstream cuts the connection mid-body");
+        }
+    }
+
+    /** A streamed 200 with a chunked body of {@code contentType}, scripted step by step. */
+    public static StreamScript stream(String contentType) {
+        return new StreamScript(contentType);
+    }
+
+    /** Ollama's streamed {@code /api/chat}: one JSON object a line. */
+    public static StreamScript ndjson() {
+        return stream("application/x-ndjson");
+    }
+
+    /** An OpenAI-style server-sent event stream. */
+    public static StreamScript sse() {
+        return stream("text/event-stream");
+    }
+
+    /**
+     * A streamed body, written and flushed a piece at a time. A write that fails because the
+     * client closed the connection is recorded ({@link #awaitClientGone(Duration)}) and ends the
+     * answer. The same script answers every request routed to it.
+     */
+    public static final class StreamScript implements Responder {
+        /** One step of the script. */
+        @FunctionalInterface
+        public interface Step {
+            void run(OutputStream out, FakeUpstream upstream) throws Exception;
+        }
+
+        private final String contentType;
+        private final List<Step> steps = new ArrayList<>();
+        private Duration headersAfter = Duration.ZERO;
+
+        private StreamScript(String contentType) {
+            this.contentType = contentType;
+        }
+
+        /** Sends the status and headers only after {@code delay}: a model that takes its time to load. */
+        public StreamScript headersAfter(Duration delay) {
+            this.headersAfter = delay;
+            return this;
+        }
+
+        /** Writes {@code text} as it is and flushes it. */
+        public StreamScript write(String text) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return then((out, up) -> {
+                out.write(bytes);
+                out.flush();
+            });
+        }
+
+        /** Writes each of {@code json} as one NDJSON line, flushing each. */
+        public StreamScript lines(String... json) {
+            for (String line : json) {
+                write(line + "\n");
+            }
+            return this;
+        }
+
+        /** Writes each of {@code json} as one SSE event {@code data: <json>}, flushing each. */
+        public StreamScript events(String... json) {
+            for (String data : json) {
+                write("data: " + data + "\n\n");
+            }
+            return this;
+        }
+
+        /** Writes {@code data: [DONE]}. */
+        public StreamScript done() {
+            return write("data: [DONE]\n\n");
+        }
+
+        public StreamScript pause(Duration pause) {
+            return then((out, up) -> Thread.sleep(pause.toMillis()));
+        }
+
+        /** Waits for {@code latch} (at most {@code max}) before going on. */
+        public StreamScript await(CountDownLatch latch, Duration max) {
+            return then((out, up) -> latch.await(max.toMillis(), TimeUnit.MILLISECONDS));
+        }
+
+        /** Falls silent (headers and what was written so far, then nothing) until the fake closes or {@code max} passes. */
+        public StreamScript hang(Duration max) {
+            return then((out, up) -> up.hang(max));
+        }
+
+        /** Records the instant this step runs, under {@code name}. */
+        public StreamScript mark(String name) {
+            return then((out, up) -> up.marks.put(name, System.nanoTime()));
+        }
+
+        /** Writes {@code text} every {@code period} until the client goes away or {@code max} has passed. */
+        public StreamScript repeat(String text, Duration period, Duration max) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return then((out, up) -> {
+                long end = System.nanoTime() + max.toNanos();
+                while (System.nanoTime() < end) {
+                    out.write(bytes);
+                    out.flush();
+                    Thread.sleep(period.toMillis());
+                }
+            });
+        }
+
+        /** Drops the connection without ending the body: an upstream that dies mid-stream. */
+        public StreamScript cut() {
+            return then((out, up) -> {
+                throw new ConnectionCut();
+            });
+        }
+
+        public StreamScript then(Step step) {
+            steps.add(step);
+            return this;
+        }
+
+        @Override
+        public void respond(Recorded request, HttpExchange exchange, FakeUpstream upstream) throws Exception {
+            Thread.sleep(headersAfter.toMillis());
+            exchange.getResponseHeaders().set("Content-Type", contentType);
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            try {
+                out.flush(); // the headers go out now, not with the first piece of the body
+            } catch (IOException e) {
+                upstream.clientWentAway();
+                return;
+            }
+            for (Step step : steps) {
+                try {
+                    step.run(out, upstream);
+                } catch (ConnectionCut e) {
+                    throw e;
+                } catch (IOException e) {
+                    upstream.clientWentAway();
+                    return;
+                }
+            }
+        }
     }
 }
