@@ -7,7 +7,6 @@ import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
 import dev.chatd.api.spi.Secret;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,13 +56,12 @@ public final class ProviderRegistry implements AutoCloseable {
         this.defaultProvider = defaultProvider;
     }
 
-    public static ProviderRegistry build(List<ChatProviderFactory> factories, Settings settings,
-            KeyResolver keys, HttpClient http) {
+    public static ProviderRegistry build(List<ChatProviderFactory> factories, Settings settings, KeyResolver keys) {
         List<ChatProviderFactory> checked = ProviderDiscovery.checked(factories);
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (ChatProviderFactory factory : checked) {
             ProviderSettings node = settings.providers().getOrDefault(factory.name(), ProviderSettings.DEFAULTS);
-            Entry entry = entryFor(factory, node, settings, keys, http);
+            Entry entry = entryFor(factory, node, settings, keys);
             entries.put(factory.name(), entry);
             switch (entry) {
                 case Active a -> LOG.info(() -> "provider " + factory.name() + ": registered");
@@ -85,7 +83,7 @@ public final class ProviderRegistry implements AutoCloseable {
     }
 
     private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Settings global,
-            KeyResolver keys, HttpClient http) {
+            KeyResolver keys) {
         if (!node.enabled()) {
             return new Disabled();
         }
@@ -102,7 +100,7 @@ public final class ProviderRegistry implements AutoCloseable {
         URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
         Duration timeout = node.timeout() != null ? node.timeout() : global.timeout();
         Duration idle = node.streamIdleTimeout() != null ? node.streamIdleTimeout() : global.streamIdleTimeout();
-        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings(), http);
+        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings());
         try {
             return factory.create(context).<Entry>map(Active::new)
                     .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
@@ -114,7 +112,7 @@ public final class ProviderRegistry implements AutoCloseable {
     }
 
     private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings, HttpClient httpClient)
+            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings)
             implements ProviderContext {
         @Override
         public String toString() {

@@ -12,7 +12,6 @@ import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,21 +19,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProviderRegistryTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration GLOBAL_TIMEOUT = Duration.ofSeconds(120);
 
     @TempDir
     Path dir;
 
-    @AfterAll
-    static void closeHttp() {
-        HTTP.close();
-    }
 
     /** A provider that only says who it is and whether it is up. */
     record StubProvider(String name, boolean available) implements ChatProvider {
@@ -93,7 +86,7 @@ class ProviderRegistryTest {
     private static ProviderRegistry registry(List<ChatProviderFactory> factories, String defaultProvider,
             Map<String, ProviderSettings> nodes, Map<String, String> env) {
         return ProviderRegistry.build(factories, new ProviderRegistry.Settings(defaultProvider, GLOBAL_TIMEOUT, Duration.ofSeconds(60), nodes),
-                new KeyResolver(env::get), HTTP);
+                new KeyResolver(env::get));
     }
 
     @Test

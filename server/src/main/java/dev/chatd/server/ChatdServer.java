@@ -4,12 +4,10 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
-import dev.chatd.core.http.UpstreamClient;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -33,12 +31,11 @@ public final class ChatdServer implements AutoCloseable {
 
     /** Builds the registry from the factories given and starts listening. */
     public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
-        HttpClient http = UpstreamClient.newSharedClient(Duration.ofSeconds(10));
         // One timer thread serves the keep-alives of every open stream.
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform()
                 .name("chatd-keepalive").daemon().factory());
         scheduler.setRemoveOnCancelPolicy(true);
-        ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys, http);
+        ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");

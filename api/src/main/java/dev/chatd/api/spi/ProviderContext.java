@@ -1,7 +1,6 @@
 package dev.chatd.api.spi;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -40,7 +39,4 @@ public interface ProviderContext {
      * {@code limits.rpm}), read-only. Keys the host itself interprets are included.
      */
     Map<String, String> settings();
-
-    /** The shared, pooled HTTP client for upstream calls. Do not close it. */
-    HttpClient httpClient();
 }

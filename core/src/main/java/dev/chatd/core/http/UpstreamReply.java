@@ -2,11 +2,11 @@ package dev.chatd.core.http;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.core.json.JsonCodec;
-import java.net.http.HttpHeaders;
+import java.util.Map;
 import java.nio.charset.StandardCharsets;
 
-/** A complete upstream answer: status, headers and the body's bytes. */
-public record UpstreamReply(UpstreamClient client, int status, HttpHeaders headers, byte[] body) {
+/** A complete upstream answer: status, headers (looked up case-insensitively) and the body's bytes. */
+public record UpstreamReply(UpstreamClient client, int status, Map<String, String> headers, byte[] body) {
 
     public String provider() {
         return client.provider();
@@ -17,7 +17,7 @@ public record UpstreamReply(UpstreamClient client, int status, HttpHeaders heade
     }
 
     public String header(String name) {
-        return headers.firstValue(name).orElse(null);
+        return headers.get(name);
     }
 
     /** The body parsed as JSON; an upstream that answers anything else fails as a 502. */

@@ -1,82 +1,111 @@
 package dev.chatd.core.http;
 
 import dev.chatd.api.ChatException;
+import io.helidon.webclient.api.HttpClientResponse;
 import java.io.ByteArrayOutputStream;
-import java.net.http.HttpHeaders;
-import java.nio.ByteBuffer;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.Flow;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
- * A streamed upstream body read line by line, as it arrives. The first line may take up to
- * the call's timeout (a model loading), every later one up to the idle timeout; past either,
- * the call fails as a timeout and its connection is closed. Closing the stream early cancels
- * the upstream call and closes its connection. One reader at a time.
+ * A streamed upstream body read line by line, as it arrives. A virtual thread of its own
+ * performs the call and pumps the body's bytes into a small queue, so the reader can wait with
+ * deadlines: the status, headers and first bytes all within the call's timeout (a model
+ * loading), every later piece within the idle timeout. Past either, the call fails as a
+ * timeout and its connection is closed. Closing the stream early cancels the upstream call
+ * and closes its connection. One reader at a time.
  */
 public final class UpstreamStream implements AutoCloseable {
     private static final Object END = new Object();
     private static final Object CLOSED = new Object();
     private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+    /** The status and headers, once they arrived. */
+    private record Head(int status, Map<String, String> headers) {}
+
     private final UpstreamClient client;
-    private final int status;
-    private final HttpHeaders headers;
-    private final Duration firstByteTimeout;
+    private final long firstByteDeadline;
     private volatile Duration idleTimeout;
-    private final LinkedBlockingQueue<Object> arrivals = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Head> head = new CompletableFuture<>();
+    private final BlockingQueue<Object> arrivals = new ArrayBlockingQueue<>(64);
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-    private volatile Flow.Subscription subscription;
-    private List<ByteBuffer> current = List.of();
+    private Head received;
+    private volatile Thread pump;
+    private volatile HttpClientResponse response;
+    private byte[] current = new byte[0];
     private int currentIndex;
+    private int currentLength;
     private boolean started;
     private boolean ended;
     private volatile boolean closed;
 
-    UpstreamStream(UpstreamClient client, int status, HttpHeaders headers, Flow.Publisher<List<ByteBuffer>> body,
-            Duration firstByteTimeout, Duration idleTimeout) {
+    private UpstreamStream(UpstreamClient client, Duration timeout, Duration idleTimeout) {
         this.client = client;
-        this.status = status;
-        this.headers = headers;
-        this.firstByteTimeout = firstByteTimeout;
+        this.firstByteDeadline = System.nanoTime() + timeout.toNanos();
         this.idleTimeout = idleTimeout;
-        body.subscribe(new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription s) {
-                subscription = s;
-                if (closed) {
-                    s.cancel();
-                } else {
-                    s.request(1);
+    }
+
+    /** Starts the call and waits, within {@code timeout}, for its status and headers. */
+    static UpstreamStream open(UpstreamClient client, Supplier<HttpClientResponse> call, Duration timeout,
+            Duration idleTimeout) {
+        UpstreamStream stream = new UpstreamStream(client, timeout, idleTimeout);
+        stream.pump = Thread.ofVirtual().name("chatd-upstream-" + client.provider()).start(() -> stream.pump(call));
+        try {
+            stream.received = stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return stream;
+        } catch (TimeoutException e) {
+            stream.close();
+            throw client.timedOut(timeout);
+        } catch (InterruptedException e) {
+            stream.close();
+            Thread.currentThread().interrupt();
+            throw new ChatException.UpstreamFailure("interrupted while waiting for " + client.provider());
+        } catch (ExecutionException e) {
+            stream.close();
+            throw client.transportFailure(e.getCause(), timeout);
+        }
+    }
+
+    private void pump(Supplier<HttpClientResponse> call) {
+        try (HttpClientResponse res = call.get()) {
+            response = res;
+            if (closed) {
+                return;
+            }
+            head.complete(new Head(res.status().code(), UpstreamClient.headersOf(res)));
+            InputStream body = res.inputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while (!closed && (n = body.read(buffer)) >= 0) {
+                if (n > 0) {
+                    arrivals.put(Arrays.copyOf(buffer, n));
                 }
             }
-
-            @Override
-            public void onNext(List<ByteBuffer> buffers) {
-                arrivals.add(buffers);
+            arrivals.put(END);
+        } catch (InterruptedException e) {
+            // closed by the reader
+        } catch (Throwable failure) {
+            if (!head.completeExceptionally(failure) && !closed) {
+                arrivals.offer(failure);
             }
-
-            @Override
-            public void onError(Throwable failure) {
-                arrivals.add(failure);
-            }
-
-            @Override
-            public void onComplete() {
-                arrivals.add(END);
-            }
-        });
+        }
     }
 
     public int status() {
-        return status;
+        return received.status();
     }
 
     public boolean isSuccess() {
-        return status >= 200 && status < 300;
+        return status() >= 200 && status() < 300;
     }
 
     public String provider() {
@@ -88,7 +117,7 @@ public final class UpstreamStream implements AutoCloseable {
         return client.redact(text);
     }
 
-    /** Waits at most {@code idle} for each later line, e.g. for trailing data after a stream's end marker. */
+    /** Waits at most {@code idle} for each later piece, e.g. for trailing data after a stream's end marker. */
     public void idleTimeout(Duration idle) {
         this.idleTimeout = idle;
     }
@@ -107,7 +136,7 @@ public final class UpstreamStream implements AutoCloseable {
         } finally {
             close();
         }
-        return new UpstreamReply(client, status, headers, body.toByteArray());
+        return new UpstreamReply(client, status(), received.headers(), body.toByteArray());
     }
 
     /**
@@ -118,21 +147,17 @@ public final class UpstreamStream implements AutoCloseable {
      */
     public String nextLine() {
         while (true) {
-            while (currentIndex < current.size()) {
-                ByteBuffer buffer = current.get(currentIndex);
-                while (buffer.hasRemaining()) {
-                    byte b = buffer.get();
-                    if (b == '\n') {
-                        return takeLine();
-                    }
-                    if (line.size() >= MAX_LINE_BYTES) {
-                        close();
-                        throw new ChatException.UpstreamFailure(provider() + " sent a line longer than "
-                                + MAX_LINE_BYTES + " bytes; not a chat stream");
-                    }
-                    line.write(b);
+            while (currentIndex < currentLength) {
+                byte b = current[currentIndex++];
+                if (b == '\n') {
+                    return takeLine();
                 }
-                currentIndex++;
+                if (line.size() >= MAX_LINE_BYTES) {
+                    close();
+                    throw new ChatException.UpstreamFailure(provider() + " sent a line longer than "
+                            + MAX_LINE_BYTES + " bytes; not a chat stream");
+                }
+                line.write(b);
             }
             if (ended) {
                 return line.size() > 0 ? takeLine() : null;
@@ -149,20 +174,18 @@ public final class UpstreamStream implements AutoCloseable {
                 close();
                 throw client.streamFailure(failure);
             } else {
-                @SuppressWarnings("unchecked")
-                List<ByteBuffer> buffers = (List<ByteBuffer>) next;
-                current = buffers;
+                current = (byte[]) next;
                 currentIndex = 0;
-                subscription.request(1);
+                currentLength = current.length;
             }
         }
     }
 
     private Object await() {
-        Duration limit = started ? idleTimeout : firstByteTimeout;
+        long waitNanos = started ? idleTimeout.toNanos() : Math.max(0, firstByteDeadline - System.nanoTime());
         Object next;
         try {
-            next = arrivals.poll(limit.toMillis(), TimeUnit.MILLISECONDS);
+            next = arrivals.poll(waitNanos, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -171,8 +194,8 @@ public final class UpstreamStream implements AutoCloseable {
         if (next == null) {
             close();
             throw new ChatException.UpstreamTimeout(provider() + (started ? " went silent mid-stream for " : " sent nothing for ")
-                    + limit.toSeconds() + " s; " + (started ? "chatd.stream-idle-timeout-secs" : "chatd.timeout-secs")
-                    + " bounds that wait", limit);
+                    + (started ? idleTimeout.toSeconds() + " s; chatd.stream-idle-timeout-secs" : "too long; chatd.timeout-secs")
+                    + " bounds that wait", started ? idleTimeout : null);
         }
         started = true;
         return next;
@@ -193,10 +216,19 @@ public final class UpstreamStream implements AutoCloseable {
             return;
         }
         closed = true;
-        arrivals.add(CLOSED); // wakes a reader blocked on another thread
-        Flow.Subscription s = subscription;
-        if (s != null) {
-            s.cancel();
+        arrivals.clear();
+        arrivals.offer(CLOSED); // wakes a reader blocked on another thread
+        HttpClientResponse res = response;
+        if (res != null) {
+            try {
+                res.close();
+            } catch (RuntimeException e) {
+                // closing a broken connection; nothing more to free
+            }
+        }
+        Thread t = pump;
+        if (t != null) {
+            t.interrupt(); // unblocks a pump waiting on the socket or on a full queue, closing the socket
         }
     }
 }

@@ -5,22 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.StaticProviderContext;
+import dev.chatd.core.testing.TestProviderContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class UpstreamClientTest {
-    private static final HttpClient HTTP = UpstreamClient.newSharedClient(Duration.ofSeconds(2));
     /** For calls that should succeed: roomy, since a cold JVM on a busy machine is slow. */
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** For calls that should time out. */
@@ -34,13 +31,9 @@ class UpstreamClientTest {
         fake.close();
     }
 
-    @AfterAll
-    static void closeHttp() {
-        HTTP.close();
-    }
 
-    private StaticProviderContext context() {
-        return StaticProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT, HTTP);
+    private TestProviderContext context() {
+        return TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT);
     }
 
     private UpstreamClient keyed() {
@@ -72,7 +65,7 @@ class UpstreamClientTest {
         fake.on("GET", "/api/version", FakeUpstream.json(200, "{\"version\":\"0.5.1\"}"));
         URI withSlash = URI.create(fake.baseUrl() + "/");
 
-        UpstreamReply reply = UpstreamClient.create(StaticProviderContext.of("ollama", withSlash, TIMEOUT, HTTP), true,
+        UpstreamReply reply = UpstreamClient.create(TestProviderContext.of("ollama", withSlash, TIMEOUT), true,
                 Map.of()).get("/api/version", TIMEOUT);
 
         assertThat(reply.status()).isEqualTo(200);
@@ -121,7 +114,7 @@ class UpstreamClientTest {
     @Test
     void hangingUpstreamTimesOutWithinRoughlyTheTimeout() {
         fake.on("POST", "/api/chat", FakeUpstream.hanging());
-        UpstreamClient client = UpstreamClient.create(StaticProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT, HTTP),
+        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT),
                 true, Map.of());
 
         long start = System.nanoTime();
@@ -145,7 +138,7 @@ class UpstreamClientTest {
             out.flush();
             upstream.hang(Duration.ofMinutes(2));
         });
-        UpstreamClient client = UpstreamClient.create(StaticProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT, HTTP),
+        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT),
                 true, Map.of());
 
         long start = System.nanoTime();
@@ -157,8 +150,8 @@ class UpstreamClientTest {
     @Test
     void getUsesItsOwnShorterLimit() {
         fake.on("GET", "/api/version", FakeUpstream.hanging());
-        UpstreamClient client = UpstreamClient.create(StaticProviderContext.of("ollama", fake.baseUrl(),
-                Duration.ofSeconds(60), HTTP), true, Map.of());
+        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama", fake.baseUrl(),
+                Duration.ofSeconds(60)), true, Map.of());
 
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.get("/api/version", SHORT))
@@ -174,7 +167,7 @@ class UpstreamClientTest {
             port = socket.getLocalPort();
         }
         UpstreamClient client = UpstreamClient.create(
-                StaticProviderContext.of("ollama", URI.create("http://127.0.0.1:" + port), TIMEOUT, HTTP), true, Map.of());
+                TestProviderContext.of("ollama", URI.create("http://127.0.0.1:" + port), TIMEOUT), true, Map.of());
 
         assertThatThrownBy(() -> client.postJson("/api/chat", Map.of()))
                 .isInstanceOf(ChatException.UpstreamFailure.class)

@@ -3,39 +3,31 @@ package dev.chatd.core.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.testing.StaticProviderContext;
+import dev.chatd.core.testing.TestProviderContext;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class UpstreamErrorsTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String CANARY = "sk-canary-1234567890";
     private static final UpstreamClient CLIENT = UpstreamClient.create(
-            StaticProviderContext.of("ollama_cloud", URI.create("http://127.0.0.1:9"), Duration.ofSeconds(5), HTTP)
+            TestProviderContext.of("ollama_cloud", URI.create("http://127.0.0.1:9"), Duration.ofSeconds(5))
                     .withKey(CANARY),
             true, Map.of());
 
-    @AfterAll
-    static void closeHttp() {
-        HTTP.close();
-    }
 
     private static UpstreamReply reply(int status, String body, String... headers) {
-        Map<String, List<String>> map = new HashMap<>();
+        Map<String, String> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (int i = 0; i + 1 < headers.length; i += 2) {
-            map.put(headers[i], List.of(headers[i + 1]));
+            map.put(headers[i], headers[i + 1]);
         }
-        return new UpstreamReply(CLIENT, status, HttpHeaders.of(map, (name, value) -> true),
+        return new UpstreamReply(CLIENT, status, map,
                 body.getBytes(StandardCharsets.UTF_8));
     }
 

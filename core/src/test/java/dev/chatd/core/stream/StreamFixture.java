@@ -6,7 +6,6 @@ import dev.chatd.core.http.UpstreamClient;
 import dev.chatd.core.http.UpstreamStream;
 import dev.chatd.core.testing.FakeUpstream;
 import dev.chatd.core.testing.TestProviderContext;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Map;
 
 /** Opens core's readers against a fake upstream, the way providers do. */
 final class StreamFixture {
-    static final HttpClient HTTP = UpstreamClient.newSharedClient(Duration.ofSeconds(2));
 
     private StreamFixture() {}
 
@@ -30,7 +28,7 @@ final class StreamFixture {
     }
 
     static UpstreamStream open(FakeUpstream fake, String path, Duration timeout, Duration idle) {
-        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("fake", fake, timeout, idle, HTTP), true, Map.of());
+        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("fake", fake, timeout, idle), true, Map.of());
         return client.postJsonStreaming(path, Map.of("model", "m", "stream", true), idle);
     }
 

@@ -86,7 +86,7 @@ public abstract class OpenAiProviderContract {
         ProviderSettings node = new ProviderSettings(true, baseUrl(), null, Path.of(""), null, null, Map.of(), Map.of());
         registry = ProviderRegistry.build(List.of(factory()),
                 new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of(factory().name(), node)),
-                new KeyResolver(environment::get), TestProviderContext.HTTP);
+                new KeyResolver(environment::get));
         return registry;
     }
 
@@ -263,7 +263,7 @@ public abstract class OpenAiProviderContract {
 
     @Test
     void withoutAKeyTheProviderStaysUnregistered() {
-        assertThat(factory().create(TestProviderContext.of(factory().name(), baseUrl(), null))).isEmpty();
+        assertThat(factory().create(TestProviderContext.of(factory().name(), baseUrl(), (String) null))).isEmpty();
 
         ProviderRegistry registry = registry(Map.of());
         assertThat(registry.names()).doesNotContain(factory().name());

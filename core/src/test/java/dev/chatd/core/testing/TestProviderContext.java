@@ -2,23 +2,18 @@ package dev.chatd.core.testing;
 
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
-import dev.chatd.core.http.UpstreamClient;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * A {@link ProviderContext} for tests, as the registry would build it: a key, a base URL (a
- * {@link FakeUpstream}'s), deadlines and the production HTTP client.
+ * A {@link ProviderContext} for tests, as the registry would build it: a key (or none), a base
+ * URL (a {@link FakeUpstream}'s) and deadlines.
  */
 public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-        Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings, HttpClient httpClient)
+        Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings)
         implements ProviderContext {
-
-    /** One client for all tests, made the way the server makes it. */
-    public static final HttpClient HTTP = UpstreamClient.newSharedClient(Duration.ofSeconds(5));
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
@@ -28,21 +23,30 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
     /** A context for {@code name} at {@code baseUrl} with {@code key} (null for none), 5 s deadlines. */
     public static TestProviderContext of(String name, URI baseUrl, String key) {
         return new TestProviderContext(name, baseUrl, Optional.ofNullable(key).map(Secret::of),
-                Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of(), Map.of(), HTTP);
+                Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of(), Map.of());
+    }
+
+    /** A keyless context for {@code name} at {@code baseUrl} with the deadline given. */
+    public static TestProviderContext of(String name, URI baseUrl, Duration timeout) {
+        return new TestProviderContext(name, baseUrl, Optional.empty(), timeout, timeout, Map.of(), Map.of());
     }
 
     /** A context for streaming tests: the first-byte and idle deadlines given. */
-    public static TestProviderContext of(String name, FakeUpstream upstream, Duration timeout, Duration idle,
-            HttpClient http) {
+    public static TestProviderContext of(String name, FakeUpstream upstream, Duration timeout, Duration idle) {
         return new TestProviderContext(name, upstream.baseUrl(), Optional.of(Secret.of("sk-test-key")), timeout, idle,
-                Map.of(), Map.of(), http);
+                Map.of(), Map.of());
+    }
+
+    public TestProviderContext withKey(String key) {
+        return new TestProviderContext(name, baseUrl, Optional.of(Secret.of(key)), timeout, streamIdleTimeout, headers,
+                settings);
     }
 
     public TestProviderContext withHeaders(Map<String, String> headers) {
-        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, httpClient);
+        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings);
     }
 
     public TestProviderContext withSettings(Map<String, String> settings) {
-        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, httpClient);
+        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings);
     }
 }

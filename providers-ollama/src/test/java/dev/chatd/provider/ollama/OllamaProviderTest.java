@@ -18,19 +18,16 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.http.UpstreamClient;
 import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.StaticProviderContext;
+import dev.chatd.core.testing.TestProviderContext;
 import java.math.BigDecimal;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class OllamaProviderTest {
-    private static final HttpClient HTTP = UpstreamClient.newSharedClient(Duration.ofSeconds(2));
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
     private static final String KEY = "sk-ollama-cloud-test-key";
     private static final String HELLO_REPLY = """
@@ -46,19 +43,15 @@ class OllamaProviderTest {
         fake.close();
     }
 
-    @AfterAll
-    static void closeHttp() {
-        HTTP.close();
-    }
 
     private ChatProvider local() {
-        return new OllamaProviderFactory().create(StaticProviderContext.of("ollama", fake.baseUrl(), TIMEOUT, HTTP))
+        return new OllamaProviderFactory().create(TestProviderContext.of("ollama", fake.baseUrl(), TIMEOUT))
                 .orElseThrow();
     }
 
     private ChatProvider cloud() {
         return new OllamaCloudProviderFactory().create(
-                StaticProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT, HTTP).withKey(KEY)).orElseThrow();
+                TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT).withKey(KEY)).orElseThrow();
     }
 
     private static ChatRequest hello(String model) {
@@ -119,7 +112,7 @@ class OllamaProviderTest {
     @Test
     void cloudFactoryCreatesNothingWithoutAKey() {
         assertThat(new OllamaCloudProviderFactory().create(
-                StaticProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT, HTTP))).isEmpty();
+                TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT))).isEmpty();
     }
 
     @Test
@@ -185,7 +178,7 @@ class OllamaProviderTest {
         URI address = gone.baseUrl();
         gone.close();
         ChatProvider provider = new OllamaProviderFactory().create(
-                StaticProviderContext.of("ollama", address, TIMEOUT, HTTP)).orElseThrow();
+                TestProviderContext.of("ollama", address, TIMEOUT)).orElseThrow();
 
         long start = System.nanoTime();
         assertThat(provider.available()).isFalse();

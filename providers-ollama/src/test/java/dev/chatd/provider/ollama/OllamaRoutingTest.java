@@ -15,12 +15,10 @@ import dev.chatd.core.ProviderSettings;
 import dev.chatd.core.http.UpstreamClient;
 import dev.chatd.core.testing.FakeUpstream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +27,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Routing with the real Ollama factories: prefixes, the cloud marks, and what each upstream sees (B-3). */
 class OllamaRoutingTest {
-    private static final HttpClient HTTP = UpstreamClient.newSharedClient(Duration.ofSeconds(2));
     private static final String KEY = "sk-ollama-cloud-test-key";
     private static final String REPLY =
             "{\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"done\":true,\"done_reason\":\"stop\"}";
@@ -49,10 +46,6 @@ class OllamaRoutingTest {
         cloudFake.close();
     }
 
-    @AfterAll
-    static void closeHttp() {
-        HTTP.close();
-    }
 
     private ProviderRegistry registry(Map<String, String> env) {
         Map<String, ProviderSettings> nodes = Map.of(
@@ -61,7 +54,7 @@ class OllamaRoutingTest {
                 "ollama_cloud", new ProviderSettings(true, cloudFake.baseUrl(), null, dir.resolve("absent.env"), null, null,
                         Map.of(), Map.of()));
         return ProviderRegistry.build(FACTORIES,
-                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(60), nodes), new KeyResolver(env::get), HTTP);
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(60), nodes), new KeyResolver(env::get));
     }
 
     private static ProviderSettings node(URI baseUrl) {
