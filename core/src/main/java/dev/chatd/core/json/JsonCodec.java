@@ -2,14 +2,12 @@ package dev.chatd.core.json;
 
 import jakarta.json.Json;
 import jakarta.json.JsonException;
-import jakarta.json.stream.JsonGenerator;
-import jakarta.json.stream.JsonGeneratorFactory;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
-import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.parsson.api.BufferPool;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -24,8 +22,23 @@ import java.util.NoSuchElementException;
  * keep their exact value), {@link Boolean} and {@code null}. The JSON-P factories are made once.
  */
 public final class JsonCodec {
-    private static final JsonParserFactory PARSERS = Json.createParserFactory(Map.of());
-    private static final JsonGeneratorFactory GENERATORS = Json.createGeneratorFactory(Map.of());
+    /**
+     * Parsson pools its read buffers in one concurrent queue, which many request threads
+     * contend for; a fresh buffer per parse is cheaper (a thread-local allocation).
+     */
+    private static final BufferPool FRESH_BUFFERS = new BufferPool() {
+        @Override
+        public char[] take() {
+            return new char[1024];
+        }
+
+        @Override
+        public void recycle(char[] buffer) {
+            // left to the garbage collector
+        }
+    };
+    private static final JsonParserFactory PARSERS =
+            Json.createParserFactory(Map.of(BufferPool.class.getName(), FRESH_BUFFERS));
 
     private JsonCodec() {}
 
@@ -124,67 +137,92 @@ public final class JsonCodec {
                 : what + " at line " + location.getLineNumber() + ", column " + location.getColumnNumber();
     }
 
+    /** A tree as UTF-8 JSON bytes. */
     public static byte[] write(Object tree) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        write(tree, out);
-        return out.toByteArray();
+        return writeString(tree).getBytes(StandardCharsets.UTF_8);
     }
 
+    /**
+     * A tree as JSON text. Written by hand rather than with a JSON-P generator: a generator
+     * costs a pooled buffer and a writer per call, which showed up under load; trees are plain
+     * Java values, so the writer is short.
+     */
     public static String writeString(Object tree) {
-        return new String(write(tree), java.nio.charset.StandardCharsets.UTF_8);
+        StringBuilder out = new StringBuilder(256);
+        writeValue(out, tree);
+        return out.toString();
     }
 
-    /** Writes a tree as JSON (UTF-8) to the stream, which stays open. */
-    public static void write(Object tree, OutputStream out) {
-        try (JsonGenerator generator = GENERATORS.createGenerator(new NonClosing(out))) {
-            writeValue(generator, tree);
-        }
-    }
-
-    private static void writeValue(JsonGenerator g, Object value) {
+    private static void writeValue(StringBuilder out, Object value) {
         switch (value) {
-            case null -> g.writeNull();
-            case String s -> g.write(s);
-            case Boolean b -> g.write(b);
-            case BigDecimal d -> g.write(d);
-            case BigInteger i -> g.write(i);
-            case Integer i -> g.write(i);
-            case Long l -> g.write(l);
-            case Double d -> g.write(d);
-            case Number n -> g.write(new BigDecimal(n.toString()));
-            case Map<?, ?> map -> {
-                g.writeStartObject();
-                for (Map.Entry<?, ?> e : map.entrySet()) {
-                    g.writeKey(String.valueOf(e.getKey()));
-                    writeValue(g, e.getValue());
+            case null -> out.append("null");
+            case String s -> writeString(out, s);
+            case Boolean b -> out.append(b.booleanValue());
+            case BigDecimal d -> out.append(d);
+            case BigInteger i -> out.append(i);
+            case Integer i -> out.append(i.intValue());
+            case Long l -> out.append(l.longValue());
+            case Double d -> {
+                if (d.isNaN() || d.isInfinite()) {
+                    throw new IllegalArgumentException("JSON has no " + d);
                 }
-                g.writeEnd();
+                out.append(d.doubleValue());
+            }
+            case Number n -> out.append(new BigDecimal(n.toString()));
+            case Map<?, ?> map -> {
+                out.append('{');
+                boolean first = true;
+                for (Map.Entry<?, ?> e : map.entrySet()) {
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    writeString(out, String.valueOf(e.getKey()));
+                    out.append(':');
+                    writeValue(out, e.getValue());
+                }
+                out.append('}');
             }
             case Iterable<?> list -> {
-                g.writeStartArray();
+                out.append('[');
+                boolean first = true;
                 for (Object item : list) {
-                    writeValue(g, item);
+                    if (!first) {
+                        out.append(',');
+                    }
+                    first = false;
+                    writeValue(out, item);
                 }
-                g.writeEnd();
+                out.append(']');
             }
             default -> throw new IllegalArgumentException("not a JSON tree value: " + value.getClass().getName());
         }
     }
 
-    /** The generator closes its stream; callers own theirs. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-        @Override
-        public void write(byte[] b, int off, int len) throws java.io.IOException {
-            out.write(b, off, len);
+    /** A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259). */
+    private static void writeString(StringBuilder out, String s) {
+        out.append('"');
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            out.append(s, start, i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                case '\b' -> out.append("\\b");
+                case '\f' -> out.append("\\f");
+                default -> out.append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            }
+            start = i + 1;
         }
-
-        @Override
-        public void close() throws java.io.IOException {
-            flush();
-        }
+        out.append(s, start, s.length()).append('"');
     }
 }

@@ -12,6 +12,38 @@ import org.junit.jupiter.api.Test;
 class JsonCodecTest {
 
     @Test
+    void stringsAreEscapedSoThatTheyReadBackTheSame() {
+        String nasty = "quote \" backslash \\ newline \n tab \t bell \u0007 nul \u0000 é 日本 😀 </script>";
+
+        String json = JsonCodec.writeString(Map.of("text", nasty));
+
+        assertThat(json).doesNotContain("\n").contains("\\u0007", "\\u0000", "\\\"", "\\\\");
+        assertThat(JsonCodec.parse(json)).isEqualTo(Map.of("text", nasty));
+    }
+
+    @Test
+    void numbersBooleansNullsAndNestingAreWrittenAsJson() {
+        Map<String, Object> tree = new LinkedHashMap<>();
+        tree.put("i", 7);
+        tree.put("l", 12345678901L);
+        tree.put("d", 0.5);
+        tree.put("big", new BigDecimal("12345678901234567890.5"));
+        tree.put("yes", true);
+        tree.put("none", null);
+        tree.put("list", List.of(1, List.of(), Map.of()));
+
+        assertThat(JsonCodec.writeString(tree))
+                .isEqualTo("{\"i\":7,\"l\":12345678901,\"d\":0.5,\"big\":12345678901234567890.5,\"yes\":true,"
+                        + "\"none\":null,\"list\":[1,[],{}]}");
+    }
+
+    @Test
+    void infinityIsNotJsonAndIsRefused() {
+        assertThatThrownBy(() -> JsonCodec.write(Map.of("t", Double.POSITIVE_INFINITY)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void roundTripKeepsFieldOrderAndExactNumbers() {
         String json = "{\"zeta\":0.1,\"alpha\":12345678901234567890,\"mid\":[1,2.50,-3e-7],\"b\":true,\"n\":null,\"s\":\"\\u00e9\\n\"}";
 
