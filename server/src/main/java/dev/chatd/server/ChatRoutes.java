@@ -4,7 +4,6 @@ import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
-import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.json.JsonCodec;
 import io.helidon.webserver.http.HttpRules;
@@ -72,13 +71,18 @@ final class ChatRoutes implements HttpService {
         String requestId = HttpSupport.requestId(req);
         String provider = route.provider().name();
         String id = "chatd-" + requestId;
-        ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
-        StreamRelay.Outcome outcome;
-        try (stream; EventWriter sse = EventWriter.sse(res, scheduler, keepAlive, stream::close)) {
-            outcome = StreamRelay.run(stream, sse,
-                    chunk -> sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk)),
-                    error -> sse.event("error", NativeChat.errorEvent(error, requestId)));
-        }
+        StreamRelay.Outcome outcome = StreamRelay.relaySse(res, scheduler, keepAlive,
+                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.SseFormat() {
+                    @Override
+                    public void chunk(EventWriter sse, ChatChunk chunk) {
+                        sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk));
+                    }
+
+                    @Override
+                    public void error(EventWriter sse, ApiError error) {
+                        sse.event("error", NativeChat.errorEvent(error, requestId));
+                    }
+                });
         HttpSupport.logStream(requestId, request.model(), provider, outcome, started);
     }
 

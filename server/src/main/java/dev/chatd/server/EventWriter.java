@@ -113,6 +113,21 @@ final class EventWriter implements AutoCloseable {
         }
     }
 
+    /** Writes a keep-alive comment now: commits the response and tells proxies the stream lives. */
+    void keepAliveNow() {
+        lock.lock();
+        try {
+            out.write(KEEP_ALIVE);
+            out.flush();
+            lastWrite = System.nanoTime();
+        } catch (IOException | UncheckedIOException e) {
+            fail();
+            throw new ClientGone(e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void keepAlive() {
         if (broken || System.nanoTime() - lastWrite < keepAliveNanos || !lock.tryLock()) {
             return;

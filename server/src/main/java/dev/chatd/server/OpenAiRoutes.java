@@ -3,7 +3,7 @@ package dev.chatd.server;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
-import dev.chatd.api.ChatStream;
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.Usage;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.json.JsonCodec;
@@ -77,25 +77,36 @@ final class OpenAiRoutes implements HttpService {
     private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route,
             String id, long created, boolean includeUsage, long started) {
         String model = request.model();
-        ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
-        StreamRelay.Outcome outcome;
-        try (stream; EventWriter sse = EventWriter.sse(res, scheduler, keepAlive, stream::close)) {
-            // OpenAI opens every stream with the role, then sends deltas.
-            sse.data(OpenAiWire.encodeChunk(id, created, model, new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
-            outcome = StreamRelay.run(stream, sse, chunk -> {
-                Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
-                if (!delta.isEmpty()) {
-                    sse.data(OpenAiWire.encodeChunk(id, created, model, delta, null));
-                }
-                if (chunk.isFinal()) {
-                    sse.data(OpenAiWire.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
-                    if (includeUsage) {
-                        sse.data(OpenAiWire.encodeUsageChunk(id, created, model, chunk.usage() == null ? Usage.NONE : chunk.usage()));
+        StreamRelay.Outcome outcome = StreamRelay.relaySse(res, scheduler, keepAlive,
+                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.SseFormat() {
+                    @Override
+                    public void open(EventWriter sse) {
+                        // OpenAI opens every stream with the role, then sends deltas.
+                        sse.data(OpenAiWire.encodeChunk(id, created, model,
+                                new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
                     }
-                    sse.rawData("[DONE]");
-                }
-            }, error -> sse.data(error.openAiBody()));
-        }
+
+                    @Override
+                    public void chunk(EventWriter sse, ChatChunk chunk) {
+                        Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
+                        if (!delta.isEmpty()) {
+                            sse.data(OpenAiWire.encodeChunk(id, created, model, delta, null));
+                        }
+                        if (chunk.isFinal()) {
+                            sse.data(OpenAiWire.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
+                            if (includeUsage) {
+                                sse.data(OpenAiWire.encodeUsageChunk(id, created, model,
+                                        chunk.usage() == null ? Usage.NONE : chunk.usage()));
+                            }
+                            sse.rawData("[DONE]");
+                        }
+                    }
+
+                    @Override
+                    public void error(EventWriter sse, ApiError error) {
+                        sse.data(error.openAiBody());
+                    }
+                });
         HttpSupport.logStream(HttpSupport.requestId(req), model, route.provider().name(), outcome, started);
     }
 

@@ -163,6 +163,43 @@ class StreamBehaviourTest {
     }
 
     @Test
+    void keepAliveCommentsFlowEvenBeforeASlowUpstreamSendsItsHeaders() throws Exception {
+        // Real Ollama sends its headers with the first chunk, so a loading model is silent until then.
+        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
+                .headersAfter(Duration.ofMillis(2500))
+                .lines(line("loaded"), DONE));
+        RunningChatd chatd = chatd("chatd.stream-keepalive-secs", "1");
+
+        try (SseReader reply = chatd.stream(RunningChatd.streamRequest(MODEL))) {
+            SseReader.Event first = reply.next();
+
+            assertThat(first.delta()).containsEntry("content", "loaded");
+            List<String> beforeFirst = reply.raw.subList(0, reply.raw.indexOf("data: " + first.data()));
+            assertThat(beforeFirst).contains(": keep-alive");
+            assertThat(reply.rest()).last().satisfies(e -> assertThat(e.json()).containsEntry("finish_reason", "stop"));
+        }
+    }
+
+    @Test
+    void aSlowUpstreamThatThenFailsEndsTheCommittedStreamWithAnErrorEvent() throws Exception {
+        ollama.on("POST", "/api/chat", (request, exchange, self) -> {
+            Thread.sleep(2000);
+            FakeUpstream.send(exchange, 429, "application/json", "{\"error\":\"you have reached your session usage limit\"}");
+        });
+        RunningChatd chatd = chatd("chatd.stream-keepalive-secs", "1");
+
+        try (SseReader reply = chatd.stream(RunningChatd.streamRequest(MODEL))) {
+            List<SseReader.Event> events = reply.rest();
+
+            assertThat(reply.raw).contains(": keep-alive");
+            assertThat(events).last().satisfies(e -> {
+                assertThat(e.isError()).isTrue();
+                assertThat(e.error()).containsEntry("type", "rate_limited");
+            });
+        }
+    }
+
+    @Test
     void anUpstream429BeforeTheFirstByteIsA429WithRetryAfter() throws Exception {
         ollama.on("POST", "/api/chat", FakeUpstream.json(429,
                 "{\"error\":\"you (fake) have reached your session usage limit, please wait or upgrade to continue\"}",
