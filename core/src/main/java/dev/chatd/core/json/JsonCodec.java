@@ -203,9 +203,23 @@ public final class JsonCodec {
 
     /** A JSON string literal: quotes, backslashes and control characters escaped (RFC 8259). */
     private static void writeString(StringBuilder out, String s) {
+        int first = 0;
+        while (first < s.length()) {
+            char c = s.charAt(first);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            first++;
+        }
         out.append('"');
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
+        if (first == s.length()) {
+            // Most strings need no escape: one bulk copy rather than a character at a time.
+            out.append(s).append('"');
+            return;
+        }
+        out.append(s, 0, first);
+        int start = first;
+        for (int i = first; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c >= 0x20 && c != '"' && c != '\\') {
                 continue;
