@@ -89,10 +89,13 @@ final class EventWriter implements AutoCloseable {
         write(null, text.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Writes one event, or a keep-alive comment when {@code payload} is null. */
     private void write(String event, byte[] payload) {
         lock.lock();
         try {
-            if (framing == Framing.SSE) {
+            if (payload == null) {
+                out.write(KEEP_ALIVE);
+            } else if (framing == Framing.SSE) {
                 if (event != null) {
                     out.write(("event: " + event + "\n").getBytes(StandardCharsets.US_ASCII));
                 }
@@ -115,17 +118,7 @@ final class EventWriter implements AutoCloseable {
 
     /** Writes a keep-alive comment now: commits the response and tells proxies the stream lives. */
     void keepAliveNow() {
-        lock.lock();
-        try {
-            out.write(KEEP_ALIVE);
-            out.flush();
-            lastWrite = System.nanoTime();
-        } catch (IOException | UncheckedIOException e) {
-            fail();
-            throw new ClientGone(e);
-        } finally {
-            lock.unlock();
-        }
+        write(null, null);
     }
 
     private void keepAlive() {

@@ -9,6 +9,7 @@ import dev.chatd.core.http.UpstreamStream;
 import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.json.JsonObjectView;
 import dev.chatd.core.wire.OllamaWire;
+import dev.chatd.core.wire.OpenAiWire;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -81,7 +82,7 @@ public final class OllamaChatStream extends PullChatStream {
                 throw call.fail(body.provider() + " sent a tool call without a function");
             }
             Object arguments = function.raw("arguments");
-            String json = arguments == null ? "{}" : arguments instanceof String s ? s : JsonCodec.writeString(arguments);
+            String json = OpenAiWire.argumentsText(arguments);
             deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
         }
         return deltas;

@@ -226,7 +226,7 @@ public final class OllamaWire {
                 throw call.fail(call.path("function") + " is missing");
             }
             Object arguments = function.raw("arguments");
-            String json = arguments == null ? "{}" : arguments instanceof String s ? s : JsonCodec.writeString(arguments);
+            String json = OpenAiWire.argumentsText(arguments);
             decoded.add(new ToolCall(call.string("id"), function.requiredString("name"), json));
         }
         return decoded;
@@ -362,7 +362,7 @@ public final class OllamaWire {
                         throw call.fail(call.path("function") + " is required");
                     }
                     Object arguments = function.raw("arguments");
-                    String json = arguments == null ? "{}" : arguments instanceof String s ? s : JsonCodec.writeString(arguments);
+                    String json = OpenAiWire.argumentsText(arguments);
                     String id = call.string("id") != null ? call.string("id") : "call_" + i + "_" + c;
                     String name = function.requiredString("name");
                     callIds.put(name, id);

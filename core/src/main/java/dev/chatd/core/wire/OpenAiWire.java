@@ -160,11 +160,15 @@ public final class OpenAiWire {
 
     /** OpenAI sends arguments as JSON text; accept an object too, from clients that send one. */
     private static String arguments(JsonObjectView function) {
-        Object arguments = function.raw("arguments");
-        if (arguments == null || arguments instanceof String) {
-            return (String) arguments;
-        }
-        return JsonCodec.writeString(arguments);
+        return argumentsText(function.raw("arguments"));
+    }
+
+    /**
+     * Tool-call arguments as OpenAI's JSON text, whether they came as text or as a JSON object
+     * (Ollama, and clients that send one); null stays null ({@link ToolCall} makes it {@code {}}).
+     */
+    public static String argumentsText(Object arguments) {
+        return arguments == null || arguments instanceof String ? (String) arguments : JsonCodec.writeString(arguments);
     }
 
     /** Reads an OpenAI {@code tools} array of function tools. */
