@@ -30,6 +30,20 @@ public record UpstreamReply(UpstreamClient client, int status, Map<String, Strin
         }
     }
 
+    /**
+     * The body parsed as JSON and read by {@code decoder}. An upstream can report an error
+     * inside a 200 reply, in its own words, which may quote the key: such failures come out
+     * with the key redacted.
+     */
+    public <T> T decode(java.util.function.Function<Object, T> decoder) {
+        Object tree = json();
+        try {
+            return decoder.apply(tree);
+        } catch (ChatException.UpstreamFailure e) {
+            throw new ChatException.UpstreamFailure(client.redact(e.getMessage()));
+        }
+    }
+
     /** The upstream's error message, with the key redacted; null when the body carries none. */
     public String errorMessage() {
         return client.redact(UpstreamErrors.messageOf(this));

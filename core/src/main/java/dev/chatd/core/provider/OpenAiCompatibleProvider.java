@@ -57,7 +57,7 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
         if (!reply.isSuccess()) {
             throw quirks.error(reply);
         }
-        return OpenAiWire.decodeChat(reply.json(), name);
+        return reply.decode(tree -> OpenAiWire.decodeChat(tree, name));
     }
 
     @Override

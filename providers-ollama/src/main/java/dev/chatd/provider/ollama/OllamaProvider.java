@@ -53,12 +53,7 @@ final class OllamaProvider implements ChatProvider {
             // Ollama's error body is {"error":"…"}; an unknown model is a 404.
             throw UpstreamErrors.fromReply(reply);
         }
-        try {
-            return OllamaWire.decodeChat(reply.json(), name);
-        } catch (ChatException.UpstreamFailure e) {
-            // Ollama can report an error inside a 200 reply, in the upstream's words, which may quote the key.
-            throw new ChatException.UpstreamFailure(upstream.redact(e.getMessage()));
-        }
+        return reply.decode(tree -> OllamaWire.decodeChat(tree, name));
     }
 
     @Override

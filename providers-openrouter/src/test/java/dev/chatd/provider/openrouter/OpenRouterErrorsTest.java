@@ -86,6 +86,11 @@ class OpenRouterErrorsTest {
                 ErrorRow.other("502 HTML from a proxy", 502, "text/html",
                         "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>",
                         ChatException.UpstreamFailure.class, "502"),
+                ErrorRow.json("200 whose choice failed mid-generation, echoing the key", 200, """
+                        {"id":"gen-1","object":"chat.completion","model":"openai/gpt-4o","choices":[{"index":0,
+                         "message":{"role":"assistant","content":""},"finish_reason":"error",
+                         "error":{"code":502,"message":"provider rejected key sk-canary-xyz"}}]}
+                        """, ChatException.UpstreamFailure.class, "provider rejected key ****"),
                 ErrorRow.other("200 with an HTML body echoing the key", 200, "text/html; charset=utf-8",
                         "<!DOCTYPE html><html><body>Login required for sk-canary-xyz</body></html>",
                         ChatException.UpstreamFailure.class, "not JSON"));
