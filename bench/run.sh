@@ -48,10 +48,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
+free_port() { # below Linux's ephemeral range (32768+), so no outgoing connection can take it meanwhile
   local p
   while :; do
-    p=$(( 20000 + RANDOM % 30000 ))
+    p=$(( 20000 + RANDOM % 12000 ))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
@@ -61,7 +61,9 @@ wait_http() { # url, seconds
     curl -fs -o /dev/null "$1" 2>/dev/null && return 0
     sleep 0.01
   done
-  echo "bench: $1 did not come up" >&2; exit 1
+  echo "bench: $1 did not come up" >&2
+  [ -f "$WORK/chatd.log" ] && tail -20 "$WORK/chatd.log" >&2
+  exit 1
 }
 
 FAKE=$(free_port); PROXY=$(free_port); STREAM=$(free_port)
