@@ -4,7 +4,6 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
 import dev.chatd.core.json.JsonCodec;
-import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -51,7 +50,6 @@ public final class UpstreamClient {
                 .followRedirects(false)
                 .keepAlive(true)
                 .connectionCacheSize(2048)
-                .socketOptions(SocketOptions.builder().tcpNoDelay(true).build()) // no Nagle wait on small writes
                 .build();
     }
 
