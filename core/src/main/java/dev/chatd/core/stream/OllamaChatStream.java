@@ -6,7 +6,6 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
 import dev.chatd.core.http.UpstreamStream;
-import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.json.JsonObjectView;
 import dev.chatd.core.wire.OllamaWire;
 import dev.chatd.core.wire.OpenAiWire;
@@ -20,12 +19,11 @@ import java.util.List;
  * mid-stream; a body that ends before {@code done} is a broken stream.
  */
 public final class OllamaChatStream extends PullChatStream {
-    private final UpstreamStream body;
     private boolean done;
     private int toolCalls;
 
     public OllamaChatStream(UpstreamStream body) {
-        this.body = body;
+        super(body);
     }
 
     @Override
@@ -39,7 +37,7 @@ public final class OllamaChatStream extends PullChatStream {
             if (line.isBlank()) {
                 continue;
             }
-            JsonObjectView object = JsonObjectView.of(parse(line), body.provider() + "'s stream line",
+            JsonObjectView object = JsonObjectView.of(parse(line, "stream line"), body.provider() + "'s stream line",
                     ChatException.UpstreamFailure::new);
             String error = object.string("error");
             if (error != null) {
@@ -86,18 +84,5 @@ public final class OllamaChatStream extends PullChatStream {
             deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
         }
         return deltas;
-    }
-
-    private Object parse(String line) {
-        try {
-            return JsonCodec.parse(line);
-        } catch (JsonCodec.MalformedJsonException e) {
-            throw new ChatException.UpstreamFailure(body.provider() + " sent a stream line that is not JSON: " + e.getMessage());
-        }
-    }
-
-    @Override
-    public void close() {
-        body.close();
     }
 }

@@ -26,7 +26,6 @@ public final class OpenAiChatStream extends PullChatStream {
     /** How long to wait for trailing data (a cost chunk) after {@code [DONE]}. */
     private static final Duration AFTER_DONE = Duration.ofSeconds(2);
 
-    private final UpstreamStream body;
     private FinishReason finish;
     private JsonObjectView usage;
     private BigDecimal cost;
@@ -34,7 +33,7 @@ public final class OpenAiChatStream extends PullChatStream {
     private boolean finished;
 
     public OpenAiChatStream(UpstreamStream body) {
-        this.body = body;
+        super(body);
     }
 
     @Override
@@ -63,7 +62,7 @@ public final class OpenAiChatStream extends PullChatStream {
     }
 
     private ChatChunk read(String data) {
-        JsonObjectView event = JsonObjectView.of(parse(data), body.provider() + "'s stream event",
+        JsonObjectView event = JsonObjectView.of(parse(data, "stream event"), body.provider() + "'s stream event",
                 ChatException.UpstreamFailure::new);
         if (event.has("error")) {
             Object error = event.raw("error");
@@ -140,8 +139,9 @@ public final class OpenAiChatStream extends PullChatStream {
             String data;
             while ((data = nextData()) != null) {
                 try {
-                    if (JsonCodec.parse(data) instanceof java.util.Map<?, ?>) {
-                        takeCost(JsonObjectView.of(JsonCodec.parse(data), "trailing data", ChatException.UpstreamFailure::new));
+                    Object trailing = JsonCodec.parse(data);
+                    if (trailing instanceof java.util.Map<?, ?>) {
+                        takeCost(JsonObjectView.of(trailing, "trailing data", ChatException.UpstreamFailure::new));
                     }
                 } catch (JsonCodec.MalformedJsonException e) {
                     // ignored, as data after [DONE] must be
@@ -186,18 +186,5 @@ public final class OpenAiChatStream extends PullChatStream {
             }
             // event:, id:, retry: carry nothing chatd needs; an error arrives as data with "error".
         }
-    }
-
-    private Object parse(String data) {
-        try {
-            return JsonCodec.parse(data);
-        } catch (JsonCodec.MalformedJsonException e) {
-            throw new ChatException.UpstreamFailure(body.provider() + " sent a stream event that is not JSON: " + e.getMessage());
-        }
-    }
-
-    @Override
-    public void close() {
-        body.close();
     }
 }

@@ -1,13 +1,38 @@
 package dev.chatd.core.stream;
 
 import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
+import dev.chatd.core.http.UpstreamStream;
+import dev.chatd.core.json.JsonCodec;
 import java.util.NoSuchElementException;
 
-/** A {@link ChatStream} that fetches one chunk at a time from a blocking source. */
+/**
+ * A {@link ChatStream} that reads an upstream's streamed body and fetches one chunk at a time
+ * from it. Closing the stream closes the body, cancelling the upstream call.
+ */
 public abstract class PullChatStream implements ChatStream {
+    protected final UpstreamStream body;
     private ChatChunk pending;
     private boolean finished;
+
+    protected PullChatStream(UpstreamStream body) {
+        this.body = body;
+    }
+
+    /** Parses one piece of the stream; anything but JSON fails as the upstream's fault. */
+    protected Object parse(String json, String what) {
+        try {
+            return JsonCodec.parse(json);
+        } catch (JsonCodec.MalformedJsonException e) {
+            throw new ChatException.UpstreamFailure(body.provider() + " sent a " + what + " that is not JSON: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        body.close();
+    }
 
     /** The next chunk, blocking until it arrives; null after the last one. */
     protected abstract ChatChunk fetch();
