@@ -156,6 +156,31 @@ public final class JsonObjectView {
         throw error.apply(path(key) + " must be an array");
     }
 
+    /**
+     * A field that may be one string or an array of strings (OpenAI's and Ollama's
+     * {@code stop}), as a list; empty when absent.
+     */
+    public List<String> strings(String key) {
+        Object value = fields.get(key);
+        if (value == null) {
+            return List.of();
+        }
+        if (value instanceof String s) {
+            return List.of(s);
+        }
+        if (value instanceof List<?> list) {
+            List<String> strings = new java.util.ArrayList<>(list.size());
+            for (Object item : list) {
+                if (!(item instanceof String s)) {
+                    throw error.apply(path(key) + " must be a string or an array of strings");
+                }
+                strings.add(s);
+            }
+            return strings;
+        }
+        throw error.apply(path(key) + " must be a string or an array of strings");
+    }
+
     /** A view of an element of an array read from this object, named {@code path}. */
     @SuppressWarnings("unchecked")
     public JsonObjectView at(Object element, String elementPath) {

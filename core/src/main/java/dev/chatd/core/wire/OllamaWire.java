@@ -289,19 +289,7 @@ public final class OllamaWire {
                     .topP(options.decimal("top_p"))
                     .seed(options.longInteger("seed"))
                     .maxTokens(options.integer("num_predict"));
-            Object stop = options.raw("stop");
-            if (stop instanceof String s) {
-                builder.stop(List.of(s));
-            } else if (stop != null) {
-                List<String> stops = new ArrayList<>();
-                for (Object item : options.array("stop")) {
-                    if (!(item instanceof String s)) {
-                        throw options.fail(options.path("stop") + " must be a list of strings");
-                    }
-                    stops.add(s);
-                }
-                builder.stop(stops);
-            }
+            builder.stop(options.strings("stop"));
             Map<String, Object> rest = options.otherThan(OPTION_FIELDS);
             if (rest.isEmpty()) {
                 extra.remove("options");

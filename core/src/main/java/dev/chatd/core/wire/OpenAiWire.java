@@ -50,32 +50,13 @@ public final class OpenAiWire {
                 .temperature(r.decimal("temperature"))
                 .topP(r.decimal("top_p"))
                 .maxTokens(maxTokens)
-                .stop(stop(r))
+                .stop(r.strings("stop"))
                 .seed(r.longInteger("seed"))
                 .tools(decodeTools(r, "tools"))
                 .toolChoice(r.raw("tool_choice"))
                 .responseFormat(r.raw("response_format"))
                 .extra(r.otherThan(REQUEST_FIELDS), Dialect.OPENAI)
                 .build();
-    }
-
-    private static List<String> stop(JsonObjectView r) {
-        Object stop = r.raw("stop");
-        if (stop == null) {
-            return List.of();
-        }
-        if (stop instanceof String s) {
-            return List.of(s);
-        }
-        List<Object> list = r.array("stop");
-        List<String> stops = new ArrayList<>(list.size());
-        for (Object item : list) {
-            if (!(item instanceof String s)) {
-                throw r.fail("stop must be a string or an array of strings");
-            }
-            stops.add(s);
-        }
-        return stops;
     }
 
     /** Reads an OpenAI {@code messages} array; errors name the offending path. */
