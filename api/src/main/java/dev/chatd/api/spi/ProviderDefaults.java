@@ -3,7 +3,6 @@ package dev.chatd.api.spi;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * What a provider uses when the configuration says nothing else.
@@ -32,9 +31,5 @@ public record ProviderDefaults(URI baseUrl, String keyEnv, Path keyFile) {
 
     public boolean needsKey() {
         return keyEnv != null;
-    }
-
-    public Optional<Path> keyFileIfAny() {
-        return Optional.ofNullable(keyFile);
     }
 }
