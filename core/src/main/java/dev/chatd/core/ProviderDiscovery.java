@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.logging.Level;
@@ -78,5 +79,17 @@ public final class ProviderDiscovery {
             }
         }
         return List.copyOf(byName.values());
+    }
+
+    /** The factory's own config keys ({@link ChatProviderFactory#settingKeys()}); none when it fails to say. */
+    public static Set<String> settingKeys(ChatProviderFactory factory) {
+        try {
+            Set<String> keys = factory.settingKeys();
+            return keys == null ? Set.of() : Set.copyOf(keys);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.log(Level.WARNING, "provider factory {0} failed to list its config keys: {1}",
+                    new Object[] {factory.getClass().getName(), describe(e)});
+            return Set.of();
+        }
     }
 }
