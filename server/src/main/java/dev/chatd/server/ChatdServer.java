@@ -73,18 +73,26 @@ public final class ChatdServer implements AutoCloseable {
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
         SocketOptions socket = SocketOptions.builder().tcpNoDelay(true)
                 .config(config.server().get("connection-options")).build();
-        WebServer webServer = WebServer.builder()
-                .config(config.server())
-                .host(config.host())
-                .port(config.port())
-                .connectionOptions(socket)
-                .routing(routing)
-                .build();
+        String address = config.host() + ":" + config.port();
+        WebServer webServer;
+        try {
+            webServer = WebServer.builder()
+                    .config(config.server())
+                    .host(config.host())
+                    .port(config.port())
+                    .connectionOptions(socket)
+                    .routing(routing)
+                    .build();
+        } catch (IllegalArgumentException e) { // Helidon's word for a host name that does not resolve
+            scheduler.shutdownNow();
+            registry.close();
+            throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
         Throwable failure = startListening(webServer);
         if (!webServer.isRunning()) {
             scheduler.shutdownNow();
             registry.close();
-            throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + ": "
+            throw new IllegalStateException("cannot listen on " + address + ": "
                     + (failure == null ? "see the log above" : rootMessage(failure)));
         }
         if (auth.isEmpty() && !loopback(config.host())) {

@@ -27,6 +27,13 @@ class StartupTest {
     }
 
     @Test
+    void aHostThatDoesNotResolveFailsNamingTheAddress() {
+        assertThatThrownBy(() -> TestServer.builder().config("server.host", "no-such-host.invalid").start())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot listen on no-such-host.invalid:0: ");
+    }
+
+    @Test
     void listeningBeyondLoopbackWithoutATokenIsAWarning() {
         try (LogCapture log = LogCapture.start();
                 TestServer server = TestServer.builder().config("server.host", "0.0.0.0").start()) {
