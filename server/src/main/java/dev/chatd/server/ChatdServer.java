@@ -107,9 +107,10 @@ public final class ChatdServer implements AutoCloseable {
      * Starts the server and returns why it failed, if it did. Helidon does not throw when a
      * listener cannot bind (a port in use): it logs the failure with a stack trace and returns a
      * server that is not running. That log is held back here, and the caller says it in one
-     * line naming the address.
+     * line naming the address. Synchronized: two servers starting at once must not restore
+     * each other's filter.
      */
-    private static Throwable startListening(WebServer webServer) {
+    private static synchronized Throwable startListening(WebServer webServer) {
         Logger helidon = Logger.getLogger("io.helidon.webserver.LoomServer");
         Filter previous = helidon.getFilter();
         AtomicReference<Throwable> failure = new AtomicReference<>();
