@@ -17,6 +17,10 @@ import java.util.logging.Logger;
  * {@code key-env} wins, then the line named by the provider's canonical variable (so renaming
  * {@code key-env} in the config does not lose a file that keeps the canonical line), then the
  * file's only assignment, then a bare token. Logs name the file, never the key.
+ *
+ * <p>A key with a control character in it (CR, LF, tab, NUL, ...) is refused with an
+ * {@link IllegalStateException} that names the variable or file: sent as a header it would
+ * inject headers upstream, and a key that arrived that way is broken anyway.
  */
 public final class KeyResolver {
     private static final Logger LOG = Logger.getLogger(KeyResolver.class.getName());
@@ -37,7 +41,7 @@ public final class KeyResolver {
         if (keyEnv != null) {
             String value = environment.apply(keyEnv);
             if (value != null && !value.isBlank()) {
-                return Optional.of(Secret.of(value.strip()));
+                return Optional.of(safe(value, "environment variable " + keyEnv));
             }
         }
         if (keyFile == null) {
@@ -71,7 +75,19 @@ public final class KeyResolver {
                     new Object[] {keyFile, keyEnv != null ? keyEnv : canonicalEnv});
             return Optional.empty();
         }
-        return Optional.of(Secret.of(value.strip()));
+        return Optional.of(safe(value, "key file " + keyFile));
+    }
+
+    /** The key without surrounding white space; one with a control character inside is refused. */
+    private static Secret safe(String value, String source) {
+        String key = value.strip();
+        for (int i = 0; i < key.length(); i++) {
+            if (Character.isISOControl(key.charAt(i))) {
+                throw new IllegalStateException(source + " holds a key with a control character in it"
+                        + " (CR, LF, tab or another); chatd will not send it upstream. Fix the key and start again");
+            }
+        }
+        return Secret.of(key);
     }
 
     private static boolean isBlank(String s) {

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * Picks a provider for a model name, in this order:
@@ -16,15 +19,19 @@ import java.util.Optional;
  *   <li>a mark claimed by a factory ({@code gpt-oss:120b-cloud} goes to {@code ollama_cloud});</li>
  *   <li>the default provider, with the name unchanged.</li>
  * </ol>
- * Built once at start-up from the discovered factories.
+ * Built once at start-up from the discovered factories. A factory whose {@code claim} throws
+ * (a bug, or a {@link LinkageError} from a JAR built against another chatd) claims nothing and
+ * is logged once; the request goes on.
  */
 public final class ModelRouter {
+    private static final Logger LOG = Logger.getLogger(ModelRouter.class.getName());
 
     /** Where a model name goes: the provider's name and the model the upstream should see. */
     public record Target(String provider, String upstreamModel) {}
 
     private final Map<String, ChatProviderFactory> factories = new LinkedHashMap<>();
     private final String defaultProvider;
+    private final Set<String> failedClaims = ConcurrentHashMap.newKeySet();
 
     public ModelRouter(List<ChatProviderFactory> factories, String defaultProvider) {
         for (ChatProviderFactory factory : factories) {
@@ -43,15 +50,28 @@ public final class ModelRouter {
                     throw new ChatException.InvalidRequest("model '" + model + "' names a provider but no model: use '"
                             + prefixed.name() + "/<model>'");
                 }
-                return new Target(prefixed.name(), prefixed.claim(rest).orElse(rest));
+                return new Target(prefixed.name(), claim(prefixed, rest).orElse(rest));
             }
         }
         for (ChatProviderFactory factory : factories.values()) {
-            Optional<String> claimed = factory.claim(model);
+            Optional<String> claimed = claim(factory, model);
             if (claimed.isPresent() && !claimed.get().isBlank()) {
                 return new Target(factory.name(), claimed.get());
             }
         }
         return new Target(defaultProvider, model);
+    }
+
+    private Optional<String> claim(ChatProviderFactory factory, String model) {
+        try {
+            Optional<String> claimed = factory.claim(model);
+            return claimed == null ? Optional.empty() : claimed;
+        } catch (RuntimeException | LinkageError e) {
+            if (failedClaims.add(factory.name())) {
+                LOG.warning(() -> "provider " + factory.name() + " failed to claim a model name, so it claims none: "
+                        + ProviderDiscovery.describe(e));
+            }
+            return Optional.empty();
+        }
     }
 }

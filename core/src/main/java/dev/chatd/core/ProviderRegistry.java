@@ -87,7 +87,12 @@ public final class ProviderRegistry implements AutoCloseable {
         if (!node.enabled()) {
             return new Disabled();
         }
-        ProviderDefaults defaults = factory.defaults();
+        ProviderDefaults defaults;
+        try {
+            defaults = factory.defaults();
+        } catch (RuntimeException | LinkageError e) {
+            return failed(factory, e);
+        }
         String keyEnv = node.keyEnv() != null ? node.keyEnv() : defaults.keyEnv();
         Path keyFile = node.keyFile() != null ? (node.keyFile().toString().isEmpty() ? null : node.keyFile())
                 : defaults.keyFile();
@@ -104,11 +109,23 @@ public final class ProviderRegistry implements AutoCloseable {
         try {
             return factory.create(context).<Entry>map(Active::new)
                     .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "provider " + factory.name() + " failed to start: " + e.getMessage()
-                    + "; it stays unregistered");
-            return new Unconfigured("it failed to start (see the start-up log)");
+        } catch (RuntimeException | LinkageError e) {
+            return failed(factory, e);
         }
+    }
+
+    /**
+     * A factory that threw stays unregistered; the others go on. A LinkageError (say
+     * NoSuchMethodError) means its JAR was built against another version of chatd; other
+     * Errors (out of memory) are not a provider's fault and are not caught.
+     */
+    private static Entry failed(ChatProviderFactory factory, Throwable e) {
+        String why = e instanceof LinkageError
+                ? " (its JAR was built against another version of chatd: rebuild it against this one)"
+                : "";
+        LOG.log(Level.WARNING, "provider " + factory.name() + " failed to start: " + ProviderDiscovery.describe(e)
+                + why + "; it stays unregistered");
+        return new Unconfigured("it failed to start (see the start-up log)");
     }
 
     private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
@@ -185,7 +202,7 @@ public final class ProviderRegistry implements AutoCloseable {
             if (entry instanceof Active a) {
                 try {
                     a.provider().close();
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | LinkageError e) {
                     LOG.log(Level.WARNING, "provider " + a.provider().name() + " failed to close", e);
                 }
             }

@@ -1,6 +1,7 @@
 package dev.chatd.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.spi.Secret;
 import java.io.IOException;
@@ -10,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class KeyResolverTest {
     private static final String CANONICAL = "OLLAMA_API_KEY";
@@ -203,5 +206,34 @@ class KeyResolverTest {
 
         assertThat(key.toString()).isEqualTo("****");
         assertThat(String.valueOf(Optional.of(key))).doesNotContain("sk-canary");
+    }
+
+    /** A key with CR/LF would inject headers upstream; the refusal names the source, never the value. */
+    @ParameterizedTest
+    @ValueSource(strings = {"sk-canary-9q\r\nX-Injected: 1", "sk-canary-9q\nmore", "sk-canary-9q\rmore",
+            "sk-canary-9q\tmore", "sk-canary-9q\u0000", "sk-canary-9q\u001b[31m", "sk-canary-9q\u007f"})
+    void keyWithAControlCharacterInTheEnvironmentIsRefusedNamingTheVariable(String key) {
+        assertThatThrownBy(() -> env(Map.of(CANONICAL, key)).resolve(CANONICAL, CANONICAL, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("environment variable OLLAMA_API_KEY")
+                .hasMessageContaining("control character")
+                .hasMessageNotContaining("sk-canary-9q");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"OLLAMA_API_KEY=\"sk-canary-9q\tx\"\n", "sk-canary-9q\u0000x\n", "OLLAMA_API_KEY=sk-\u001bcanary-9q\n"})
+    void keyWithAControlCharacterInTheFileIsRefusedNamingTheFile(String text) throws IOException {
+        Path file = file(text);
+
+        assertThatThrownBy(() -> env(Map.of()).resolve(CANONICAL, CANONICAL, file))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("key file " + file)
+                .hasMessageNotContaining("canary");
+    }
+
+    @Test
+    void surroundingWhiteSpaceIsNotAControlCharacter() throws IOException {
+        assertThat(revealed(env(Map.of(CANONICAL, "\tsk-ok\r\n")).resolve(CANONICAL, CANONICAL, null))).isEqualTo("sk-ok");
+        assertThat(revealed(env(Map.of()).resolve(CANONICAL, CANONICAL, file("sk-from-secret-file\r\n")))).isEqualTo("sk-from-secret-file");
     }
 }

@@ -10,19 +10,26 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * chatd's configuration, read once at start-up from Helidon {@link Config} into typed values;
- * nothing reads {@code Config} on the request path.
+ * nothing reads {@code Config} on the request path. {@link #KEYS}, {@link #PROVIDER_KEYS} and
+ * {@link #SERVER_KEYS} are the schema: every key read here is listed there, and
+ * {@link KnownKeys} warns about other keys and maps environment variables with it.
  *
  * @param server the {@code server} node, handed to Helidon's WebServer as it is
+ * @param host the address to listen on ({@code server.host}, default loopback only)
+ * @param port the port to listen on ({@code server.port}; 0 picks a free one)
  * @param authToken the inbound bearer token; empty means no authentication
  */
 public record ChatdConfig(
         Config server,
+        String host,
+        int port,
         Duration timeout,
         Duration streamIdleTimeout,
         Duration streamKeepAlive,
@@ -35,26 +42,60 @@ public record ChatdConfig(
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+    /** Safe by default: only this machine can call chatd until {@code server.host} says otherwise. */
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+
+    /**
+     * Every key under {@code chatd.}, relative to it. Some are read by other classes' settings
+     * added in the same release (upstream pool, reply caps, client timeouts, shutdown); all are
+     * listed so that none is reported as unknown.
+     */
+    public static final List<String> KEYS = List.of(
+            "timeout-secs", "stream-idle-timeout-secs", "stream-keepalive-secs", "max-request-bytes",
+            "default-provider", "auth.token-env", "auth.token-file",
+            "max-reply-bytes", "max-stream-line-bytes",
+            "upstream.max-connections-per-host", "upstream.idle-timeout-secs",
+            "client-read-timeout-secs", "client-idle-timeout-secs", "shutdown-grace-secs");
+
+    /**
+     * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
+     * and the provider's own ({@link dev.chatd.api.spi.ChatProviderFactory#settingKeys()}).
+     */
+    public static final List<String> PROVIDER_KEYS = List.of(
+            "base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs");
+
+    /** The map of a provider node whose entries are free-form (header names). */
+    public static final String PROVIDER_HEADERS = "headers";
+
+    /** The {@code server.} keys chatd reads itself; Helidon's WebServer takes the whole node as well. */
+    public static final List<String> SERVER_KEYS = List.of("host", "port");
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
+        Config server = root.get("server");
+        String host = text(server.get("host")).map(String::strip).orElse(DEFAULT_HOST);
+        if (host.isEmpty()) {
+            throw new ConfigException("server.host is empty: expected an address such as 127.0.0.1 or 0.0.0.0");
+        }
+        int port = (int) number(server.get("port"), DEFAULT_PORT, 0, 65_535, "a port number from 0 to 65535");
         Config chatd = root.get("chatd");
         Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
         Duration idle = Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
         Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
-        String defaultProvider = chatd.get("default-provider").asString().orElse("ollama");
+        String defaultProvider = text(chatd.get("default-provider")).orElse("ollama");
 
         Config auth = chatd.get("auth");
-        String tokenEnv = auth.get("token-env").asString().orElse("CHATD_AUTH_TOKEN");
-        String tokenFile = auth.get("token-file").asString().orElse("");
+        String tokenEnv = text(auth.get("token-env")).orElse("CHATD_AUTH_TOKEN");
+        String tokenFile = text(auth.get("token-file")).orElse("");
         Optional<Secret> token = keys.resolve(tokenEnv, tokenEnv, tokenFile.isBlank() ? null : Path.of(tokenFile));
 
         Map<String, ProviderSettings> providers = new LinkedHashMap<>();
-        for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
+        for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
     }
 
     private static ProviderSettings provider(Config node) {
@@ -62,9 +103,9 @@ public record ChatdConfig(
         Long idleSecs = node.get("stream-idle-timeout-secs").exists() ? positive(node.get("stream-idle-timeout-secs"), 0) : null;
         return new ProviderSettings(
                 bool(node.get("enabled"), true),
-                node.get("base-url").asString().map(value -> url(node.get("base-url"), value)).orElse(null),
-                node.get("key-env").asString().filter(s -> !s.isBlank()).orElse(null),
-                node.get("key-file").asString().map(Path::of).orElse(null),
+                text(node.get("base-url")).map(value -> url(node.get("base-url"), value)).orElse(null),
+                text(node.get("key-env")).filter(s -> !s.isBlank()).orElse(null),
+                text(node.get("key-file")).map(Path::of).orElse(null),
                 timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 idleSecs == null ? null : Duration.ofSeconds(idleSecs),
                 node.get("headers").detach().asMap().orElse(Map.of()),
@@ -79,29 +120,57 @@ public record ChatdConfig(
             }
             return uri;
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(node.key() + " '" + value + "' is not an http(s) URL");
+            throw new ConfigException(node.key() + " = '" + value + "': expected an http(s) URL");
         }
     }
 
     /** Helidon maps any word it does not know to false; a typo must not switch a provider off. */
     private static boolean bool(Config node, boolean orElse) {
-        String value = node.asString().orElse(null);
+        String value = text(node).orElse(null);
         if (value == null) {
             return orElse;
         }
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "true", "yes", "y", "on", "1" -> true;
             case "false", "no", "n", "off", "0" -> false;
-            default -> throw new ConfigException(node.key() + " must be true or false, got '" + value + "'");
+            default -> throw new ConfigException(node.key() + " = '" + value + "': expected true or false");
         };
     }
 
     private static long positive(Config node, long orElse) {
-        long value = node.asLong().orElse(orElse);
-        if (value <= 0) {
-            throw new ConfigException(node.key() + " must be a positive number, got " + value);
+        return number(node, orElse, 1, Long.MAX_VALUE, "a positive whole number");
+    }
+
+    /**
+     * A whole number within bounds. Parsed here, not with Helidon's {@code asLong()}, whose
+     * failure names its internal mapper instead of the key, the value and what was expected.
+     */
+    private static long number(Config node, long orElse, long min, long max, String expected) {
+        String value = text(node).orElse(null);
+        if (value == null) {
+            return orElse;
         }
-        return value;
+        try {
+            long parsed = Long.parseLong(value.strip());
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the key
+        }
+        throw new ConfigException(node.key() + " = '" + value + "': expected " + expected);
+    }
+
+    /** A single value; a section or a list where one value belongs is a mistake worth a clear line. */
+    private static Optional<String> text(Config node) {
+        if (!node.exists()) {
+            return Optional.empty();
+        }
+        if (!node.isLeaf()) {
+            throw new ConfigException(node.key() + " is a " + (node.isList() ? "list" : "section")
+                    + ": expected a single value");
+        }
+        return node.asString().asOptional();
     }
 
     public ProviderRegistry.Settings registrySettings() {

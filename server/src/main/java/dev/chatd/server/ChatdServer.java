@@ -8,11 +8,16 @@ import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Filter;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /** chatd wired together: the registry, the routes and Helidon's WebServer. */
@@ -68,13 +73,77 @@ public final class ChatdServer implements AutoCloseable {
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
         SocketOptions socket = SocketOptions.builder().tcpNoDelay(true)
                 .config(config.server().get("connection-options")).build();
-        WebServer webServer = WebServer.builder()
-                .config(config.server())
-                .connectionOptions(socket)
-                .routing(routing)
-                .build()
-                .start();
+        String address = config.host() + ":" + config.port();
+        WebServer webServer;
+        try {
+            webServer = WebServer.builder()
+                    .config(config.server())
+                    .host(config.host())
+                    .port(config.port())
+                    .connectionOptions(socket)
+                    .routing(routing)
+                    .build();
+        } catch (IllegalArgumentException e) { // Helidon's word for a host name that does not resolve
+            scheduler.shutdownNow();
+            registry.close();
+            throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+        Throwable failure = startListening(webServer);
+        if (!webServer.isRunning()) {
+            scheduler.shutdownNow();
+            registry.close();
+            throw new IllegalStateException("cannot listen on " + address + ": "
+                    + (failure == null ? "see the log above" : rootMessage(failure)));
+        }
+        if (auth.isEmpty() && !loopback(config.host())) {
+            LOG.warning("listening on " + config.host() + ":" + webServer.port() + ", beyond this machine, with no"
+                    + " inbound token: anyone who reaches it can spend chatd's provider keys; set CHATD_AUTH_TOKEN"
+                    + " (chatd.auth.token-env) or listen on 127.0.0.1 (server.host)");
+        }
         return new ChatdServer(webServer, registry, scheduler);
+    }
+
+    /**
+     * Starts the server and returns why it failed, if it did. Helidon does not throw when a
+     * listener cannot bind (a port in use): it logs the failure with a stack trace and returns a
+     * server that is not running. That log is held back here, and the caller says it in one
+     * line naming the address. Synchronized: two servers starting at once must not restore
+     * each other's filter.
+     */
+    private static synchronized Throwable startListening(WebServer webServer) {
+        Logger helidon = Logger.getLogger("io.helidon.webserver.LoomServer");
+        Filter previous = helidon.getFilter();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        helidon.setFilter(record -> {
+            if (record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                failure.compareAndSet(null, record.getThrown());
+                return false;
+            }
+            return previous == null || previous.isLoggable(record);
+        });
+        try {
+            webServer.start();
+        } finally {
+            helidon.setFilter(previous);
+        }
+        return failure.get();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
+    }
+
+    /** Whether the address is this machine's alone; an unresolvable name is not. */
+    static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     public int port() {

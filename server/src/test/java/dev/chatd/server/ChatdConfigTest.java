@@ -4,8 +4,10 @@ import static dev.chatd.core.testing.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
+import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.ProviderSettings;
 import io.helidon.config.ConfigException;
 import java.io.IOException;
@@ -14,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +38,17 @@ class ChatdConfigTest {
         return ChatdConfig.from(TestServer.config(values), keys);
     }
 
+    private static final List<ChatProviderFactory> FACTORIES = ProviderDiscovery.discover(ChatdConfigTest.class.getClassLoader());
+
+    /** The configuration as Main loads it: system properties, then {@code env}, then the file. */
+    private static Main.Loaded load(Path file, Map<String, String> env) {
+        return Main.load(file, env, FACTORIES);
+    }
+
+    private Path yaml(Path dir, String text) throws IOException {
+        return Files.writeString(dir.resolve("chatd.yaml"), text);
+    }
+
     @Test
     void defaultsWhenNothingIsSet() {
         ChatdConfig config = read(Map.of());
@@ -42,6 +58,16 @@ class ChatdConfigTest {
         assertThat(config.defaultProvider()).isEqualTo("ollama");
         assertThat(config.authToken()).isEmpty();
         assertThat(config.providers()).isEmpty();
+    }
+
+    @Test
+    void listensOnLoopbackPort8080ByDefault() {
+        ChatdConfig config = read(Map.of());
+
+        assertThat(config.host()).isEqualTo("127.0.0.1");
+        assertThat(config.port()).isEqualTo(8080);
+        assertThat(read(Map.of("server.host", "0.0.0.0", "server.port", "9090")))
+                .extracting(ChatdConfig::host, ChatdConfig::port).containsExactly("0.0.0.0", 9090);
     }
 
     @Test
@@ -118,11 +144,241 @@ class ChatdConfigTest {
             "chatd.providers.ollama.base-url, ftp://example.com",
             "chatd.providers.ollama_cloud.base-url, http//ollama.com",
             "chatd.providers.ollama.enabled, flase",
+            "server.port, eighty",
+            "server.port, 70000",
     })
     void invalidValueFailsNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> read(Map.of(key, value)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(key);
+    }
+
+    /** One line with the key, the value and the type expected, never Helidon's mapper internals. */
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource(delimiter = '|', value = {
+            "chatd.timeout-secs | abc | chatd.timeout-secs = 'abc': expected a positive whole number",
+            "chatd.timeout-secs | 1.5 | chatd.timeout-secs = '1.5': expected a positive whole number",
+            "chatd.max-request-bytes | -5 | chatd.max-request-bytes = '-5': expected a positive whole number",
+            "server.port | eighty | server.port = 'eighty': expected a port number from 0 to 65535",
+            "chatd.providers.ollama.enabled | flase | chatd.providers.ollama.enabled = 'flase': expected true or false",
+            "chatd.providers.ollama.base-url | ftp://x | chatd.providers.ollama.base-url = 'ftp://x': expected an http(s) URL",
+    })
+    void wrongTypeSaysKeyValueAndExpectedType(String key, String value, String message) {
+        assertThatThrownBy(() -> read(Map.of(key, value))).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void aSectionWhereAValueBelongsIsNamed(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, "chatd:\n  timeout-secs:\n    value: 5\n");
+
+        assertThatThrownBy(() -> ChatdConfig.from(load(file, Map.of()).config(), NO_ENV))
+                .hasMessage("chatd.timeout-secs is a section: expected a single value");
+    }
+
+    @Test
+    void helidonMappingFailuresAreRewrittenToKeyValueAndType() {
+        String helidon = "Mapping of value 'lots' stored under key 'server.max-payload-size' has failed: Invocation of"
+                + " mapper 'io.helidon.config.ConfigMappers$$Lambda/0x01@5427c60c' has failed with an exception.";
+        ConfigException e = new ConfigException(helidon, new NumberFormatException("For input string: \"lots\""));
+
+        assertThat(Main.oneLine(e)).isEqualTo("server.max-payload-size = 'lots': expected a number");
+    }
+
+    @Test
+    void yamlErrorNamesTheFileAndTheLine(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, "chatd:\n  timeout-secs: 5\n   bad: [\n");
+
+        assertThatThrownBy(() -> load(file, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("cannot read " + file + ": line 3, column ")
+                .hasMessageNotContaining("\n");
+    }
+
+    // ---- the schema: environment variables and unknown keys ----
+
+    @Test
+    void environmentVariablesSetTheKeysTheyNameAfterTheSchema() {
+        Map<String, String> env = Map.of(
+                "CHATD_TIMEOUT_SECS", "60",
+                "CHATD_MAX_REQUEST_BYTES", "1024",
+                "CHATD_DEFAULT_PROVIDER", "ollama_cloud",
+                "CHATD_PROVIDERS_OLLAMA_BASE_URL", "http://gpu-box:11434",
+                "CHATD_PROVIDERS_OLLAMA_CLOUD_KEY_ENV", "MY_CLOUD_KEY",
+                "CHATD_PROVIDERS_OLLAMA_CLOUD_ENABLED", "false",
+                "CHATD_PROVIDERS_OPENROUTER_REFERER", "https://example.org",
+                "CHATD_PROVIDERS_KIMI_HEADERS_USER_AGENT", "my-agent/1.0",
+                "SERVER_PORT", "9090",
+                "SERVER_HOST", "0.0.0.0");
+
+        Main.Loaded loaded = load(null, env);
+        ChatdConfig config = ChatdConfig.from(loaded.config(), NO_ENV);
+
+        assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.maxRequestBytes()).isEqualTo(1024);
+        assertThat(config.defaultProvider()).isEqualTo("ollama_cloud");
+        assertThat(config.providers().get("ollama").baseUrl()).isEqualTo(URI.create("http://gpu-box:11434"));
+        assertThat(config.providers().get("ollama").keyEnv()).as("ollama_cloud's key-env is not ollama's").isNull();
+        assertThat(config.providers().get("ollama_cloud").keyEnv()).isEqualTo("MY_CLOUD_KEY");
+        assertThat(config.providers().get("ollama_cloud").enabled()).isFalse();
+        assertThat(config.providers().get("openrouter").settings()).containsEntry("referer", "https://example.org");
+        assertThat(config.providers().get("kimi").headers()).containsEntry("user-agent", "my-agent/1.0");
+        assertThat(config.host()).isEqualTo("0.0.0.0");
+        assertThat(config.port()).isEqualTo(9090);
+        assertThat(loaded.environment().variables()).containsEntry("chatd.timeout-secs", "CHATD_TIMEOUT_SECS")
+                .containsEntry("chatd.providers.ollama_cloud.key-env", "CHATD_PROVIDERS_OLLAMA_CLOUD_KEY_ENV");
+        assertThat(loaded.describe(null)).contains("chatd.timeout-secs (CHATD_TIMEOUT_SECS)")
+                .as("names only: a header may hold a secret").doesNotContain("my-agent");
+        assertThat(loaded.warnings()).isEmpty();
+    }
+
+    @Test
+    void environmentWinsOverTheFileAndReachesProvidersNamedOnlyInTheFile(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, """
+                chatd:
+                  timeout-secs: 300
+                  max-request-bytes: 2048
+                  providers:
+                    my_gateway:
+                      base-url: http://from-file:1
+                """);
+
+        ChatdConfig config = ChatdConfig.from(load(file, Map.of("CHATD_TIMEOUT_SECS", "60",
+                "CHATD_PROVIDERS_MY_GATEWAY_BASE_URL", "http://from-env:2")).config(), NO_ENV);
+
+        assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(config.maxRequestBytes()).as("the file still counts").isEqualTo(2048);
+        assertThat(config.providers().get("my_gateway").baseUrl()).isEqualTo(URI.create("http://from-env:2"));
+    }
+
+    /** Helidon's own mapping reads CHATD_TIMEOUT_SECS as chatd.timeout.secs, which nothing reads. */
+    @Test
+    void helidonsOwnMappingOfVariablesIsOff() {
+        Main.Loaded loaded = load(null, Map.of("CHATD_TIMEOUT_SECS", "60", "CHATD_TIMEOUT", "5"));
+
+        assertThat(loaded.config().get("chatd.timeout.secs").exists()).isFalse();
+        assertThat(loaded.config().get("chatd.timeout").exists()).isFalse();
+        assertThat(loaded.config().get("chatd.timeout-secs").asString().get()).isEqualTo("60");
+        assertThat(loaded.warnings()).isEmpty();
+    }
+
+    @Test
+    void aMisspeltVariableIsAWarningAndOthersAreNot() {
+        Main.Loaded loaded = load(null, Map.of("CHATD_TIMEOUT_SEC", "60", "CHATD_AUTH_TOKEN", "tok",
+                "CHATD_JAVA_OPTS", "-Xmx1g", "CHATD_CACHE_DIR", "/tmp", "PATH", "/usr/bin"));
+
+        assertThat(loaded.warnings()).containsExactly(
+                "environment variable CHATD_TIMEOUT_SEC sets nothing; did you mean CHATD_TIMEOUT_SECS?");
+    }
+
+    @Test
+    void everyKnownKeyHasItsOwnVariable() {
+        Map<String, Set<String>> providers = new HashMap<>();
+        FACTORIES.forEach(f -> providers.put(f.name(), ProviderDiscovery.settingKeys(f)));
+        Set<String> variables = new HashSet<>();
+        List<String> keys = new java.util.ArrayList<>();
+        ChatdConfig.KEYS.forEach(k -> keys.add("chatd." + k));
+        ChatdConfig.SERVER_KEYS.forEach(k -> keys.add("server." + k));
+        providers.forEach((name, own) -> {
+            ChatdConfig.PROVIDER_KEYS.forEach(k -> keys.add("chatd.providers." + name + "." + k));
+            own.forEach(k -> keys.add("chatd.providers." + name + "." + k));
+        });
+        for (String key : keys) {
+            assertThat(variables.add(KnownKeys.variable(key))).as("variable of " + key + " is unique").isTrue();
+        }
+    }
+
+    @Test
+    void unknownKeysAreWarnedWithTheClosestKnownKey(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, """
+                chatd:
+                  timeout-sec: 30
+                  default-provder: ollama
+                  stream-keep-alive-secs: 10
+                  upstrem:
+                    max-connections-per-host: 8
+                  tokens: [a, b]
+                  providers:
+                    ollama:
+                      base_url: http://localhost:11434
+                      enabeld: true
+                      referer: https://example.org
+                      headers:
+                        X-Anything: goes
+                    openrouter:
+                      referer: https://example.org
+                      title: chatd
+                      titel: typo
+                    not_installed:
+                      key_env: X
+                """);
+
+        assertThat(load(file, Map.of()).warnings()).containsExactlyInAnyOrder(
+                "unknown key chatd.timeout-sec; did you mean timeout-secs?",
+                "unknown key chatd.default-provder; did you mean default-provider?",
+                "unknown key chatd.stream-keep-alive-secs; did you mean stream-keepalive-secs?",
+                "unknown key chatd.upstrem.max-connections-per-host; did you mean upstream.max-connections-per-host?",
+                "unknown key chatd.tokens is ignored; chatd.example.yaml and the README list every key",
+                "unknown key chatd.providers.ollama.base_url; did you mean base-url?",
+                "unknown key chatd.providers.ollama.enabeld; did you mean enabled?",
+                "unknown key chatd.providers.ollama.referer is ignored; chatd.example.yaml and the README list every key",
+                "unknown key chatd.providers.openrouter.titel; did you mean title?",
+                "unknown key chatd.providers.not_installed.key_env; did you mean key-env?");
+    }
+
+    @Test
+    void everyKeyOfTheSchemaIsKnownIncludingThoseOfOtherSettings() {
+        Map<String, String> values = new HashMap<>();
+        ChatdConfig.KEYS.forEach(k -> values.put("chatd." + k, "1"));
+        ChatdConfig.PROVIDER_KEYS.forEach(k -> values.put("chatd.providers.ollama." + k, "1"));
+
+        assertThat(KnownKeys.unknownKeys(TestServer.config(values), Map.of("ollama", Set.of()))).isEmpty();
+        assertThat(ChatdConfig.KEYS).contains("max-reply-bytes", "max-stream-line-bytes",
+                "upstream.max-connections-per-host", "upstream.idle-timeout-secs", "client-read-timeout-secs",
+                "client-idle-timeout-secs", "shutdown-grace-secs");
+    }
+
+    @Test
+    void theExampleConfigurationHasNoUnknownKeyAndReads() {
+        Path example = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../chatd.example.yaml").normalize();
+
+        Main.Loaded loaded = load(example, Map.of());
+
+        assertThat(loaded.warnings()).isEmpty();
+        assertThat(ChatdConfig.from(loaded.config(), NO_ENV).host()).isEqualTo(ChatdConfig.DEFAULT_HOST);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            "timeout-sec, timeout-secs",
+            "TIMEOUT_SECS, timeout-secs",
+            "default-provder, default-provider",
+            "enabeld, enabled",
+            "base_url, base-url",
+            "keyenv, key-env",
+    })
+    void closestKnownKey(String typo, String known) {
+        assertThat(KnownKeys.closest(typo, List.of("timeout-secs", "default-provider", "enabled", "base-url", "key-env")))
+                .contains(known);
+    }
+
+    @Test
+    void nothingIsSuggestedWhenNothingIsClose() {
+        assertThat(KnownKeys.closest("colour", List.of("timeout-secs", "enabled", "key-env"))).isEmpty();
+        assertThat(KnownKeys.closest("CHATD_AUTH_TOKEN", List.of("CHATD_AUTH_TOKEN_ENV", "CHATD_AUTH_TOKEN_FILE"))).isEmpty();
+    }
+
+    @Test
+    void commandLine() {
+        assertThat(Main.Arguments.parse(new String[] {"--help"}).help()).isTrue();
+        assertThat(Main.Arguments.parse(new String[] {"-h"}).help()).isTrue();
+        assertThat(Main.Arguments.parse(new String[] {"--version"}).version()).isTrue();
+        assertThat(Main.Arguments.parse(new String[] {"--config", "no-such.yaml", "--version"}).version()).isTrue();
+        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--config", "no-such.yaml"}))
+                .hasMessageContaining("no-such.yaml");
+        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--config"})).hasMessageContaining("needs a file");
+        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--port", "80"})).hasMessageContaining("'--port'");
+        assertThat(Main.HELP).contains("--config", "--help", "--version", "README.md", "chatd.example.yaml",
+                "CHATD_TIMEOUT_SECS");
     }
 
     @Test

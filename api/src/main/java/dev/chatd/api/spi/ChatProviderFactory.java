@@ -1,6 +1,7 @@
 package dev.chatd.api.spi;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Creates a {@link ChatProvider} from its configuration. Found with
@@ -27,6 +28,17 @@ public interface ChatProviderFactory {
      */
     default Optional<String> claim(String model) {
         return Optional.empty();
+    }
+
+    /**
+     * The keys of its own that this provider reads from {@link ProviderContext#settings()}
+     * (OpenRouter: {@code referer}, {@code title}), besides the ones every provider node takes
+     * ({@code base-url}, {@code key-env}, {@code headers}, ...). chatd warns about any other key
+     * in the provider's node, as a likely typo, and maps environment variables onto these. The
+     * default is none.
+     */
+    default Set<String> settingKeys() {
+        return Set.of();
     }
 
     /**

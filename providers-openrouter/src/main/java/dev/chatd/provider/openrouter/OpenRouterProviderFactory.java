@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code openrouter}: {@code openrouter/<vendor>/<model>} reaches OpenRouter as
@@ -31,6 +32,11 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
     @Override
     public ProviderDefaults defaults() {
         return ProviderDefaults.keyed("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/etc/chatd/openrouter.env");
+    }
+
+    @Override
+    public Set<String> settingKeys() {
+        return Set.of("referer", "title");
     }
 
     @Override
