@@ -1,6 +1,9 @@
 package dev.chatd.core;
 
 import dev.chatd.api.spi.ChatProviderFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -13,9 +16,10 @@ import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
- * Finds the provider factories on the class path with {@link ServiceLoader}. A broken JAR is
- * logged and skipped; two factories with one name stop start-up, since either choice would
- * route someone's traffic to the wrong upstream.
+ * Finds the provider factories with {@link ServiceLoader}: on the class path, and in each
+ * plugin of the plugins directory ({@link PluginDirectory}). A broken JAR, or one built for
+ * another SPI version, is logged and skipped; two factories with one name stop start-up, since
+ * either choice would route someone's traffic to the wrong upstream.
  */
 public final class ProviderDiscovery {
     private static final Logger LOG = Logger.getLogger(ProviderDiscovery.class.getName());
@@ -23,20 +27,74 @@ public final class ProviderDiscovery {
 
     private ProviderDiscovery() {}
 
+    /** The factories on the class path of {@code loader}. */
     public static List<ChatProviderFactory> discover(ClassLoader loader) {
+        return checked(load(loader, "the class path"));
+    }
+
+    /**
+     * The factories on the class path of {@code host}, then those of each plugin in
+     * {@code pluginsDir} (none when it is null or does not exist).
+     */
+    public static List<ChatProviderFactory> discover(ClassLoader host, Path pluginsDir) {
+        List<ChatProviderFactory> found = new ArrayList<>(load(host, "the class path"));
+        List<PluginDirectory.Plugin> plugins;
+        try {
+            plugins = PluginDirectory.open(pluginsDir, host);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the plugins directory " + pluginsDir, e);
+        }
+        for (PluginDirectory.Plugin plugin : plugins) {
+            List<ChatProviderFactory> factories = load(plugin.loader(), "plugin " + plugin.name());
+            if (factories.isEmpty()) {
+                LOG.warning(() -> "plugin " + plugin.name() + " in " + pluginsDir + " provides no usable provider;"
+                        + " a provider JAR lists its factory in META-INF/services/" + ChatProviderFactory.class.getName());
+            }
+            factories.forEach(f -> LOG.info(() -> "plugin " + plugin.name() + ": provider " + f.name()));
+            found.addAll(factories);
+        }
+        return checked(found);
+    }
+
+    private static List<ChatProviderFactory> load(ClassLoader loader, String where) {
         List<ChatProviderFactory> found = new ArrayList<>();
         Iterator<ChatProviderFactory> it = ServiceLoader.load(ChatProviderFactory.class, loader).iterator();
         while (true) {
+            ChatProviderFactory factory;
             try {
                 if (!it.hasNext()) {
                     break;
                 }
-                found.add(it.next());
-            } catch (ServiceConfigurationError e) {
-                LOG.log(Level.WARNING, "skipping a provider that failed to load: {0}", e.getMessage());
+                factory = it.next();
+            } catch (ServiceConfigurationError | LinkageError e) {
+                LOG.log(Level.WARNING, "skipping a provider in {0} that failed to load: {1}", new Object[] {where, e});
+                continue;
+            }
+            if (compatible(factory, where)) {
+                found.add(factory);
             }
         }
-        return checked(found);
+        return found;
+    }
+
+    /** Whether the factory was built for this host's SPI version; says why not, once. */
+    private static boolean compatible(ChatProviderFactory factory, String where) {
+        String type = factory.getClass().getName();
+        int version;
+        try {
+            version = factory.spiVersion();
+        } catch (LinkageError e) { // built before the SPI stated its version
+            LOG.warning(() -> "skipping provider " + type + " in " + where + ": it does not state the SPI version it was"
+                    + " built for (" + e + "); rebuild it against this chatd's chatd-api");
+            return false;
+        }
+        if (version != ChatProviderFactory.SPI_VERSION) {
+            LOG.warning(() -> "skipping provider " + type + " in " + where + ": it was built for chatd SPI version "
+                    + version + ", this chatd speaks version " + ChatProviderFactory.SPI_VERSION
+                    + "; use a build of it made for this chatd");
+            return false;
+        }
+        return true;
     }
 
     /** The factories in the order given, after checking their names are valid and unique. */
@@ -51,10 +109,16 @@ public final class ProviderDiscovery {
             ChatProviderFactory clash = byName.putIfAbsent(name, factory);
             if (clash != null) {
                 throw new IllegalStateException("two provider factories are named '" + name + "': "
-                        + clash.getClass().getName() + " and " + factory.getClass().getName()
-                        + "; remove one of their JARs from the class path");
+                        + origin(clash) + " and " + origin(factory) + "; remove one of them");
             }
         }
         return List.copyOf(byName.values());
+    }
+
+    private static String origin(ChatProviderFactory factory) {
+        ClassLoader loader = factory.getClass().getClassLoader();
+        String from = loader != null && loader.getName() != null && loader.getName().startsWith("plugin ")
+                ? " (" + loader.getName() + ")" : "";
+        return factory.getClass().getName() + from;
     }
 }

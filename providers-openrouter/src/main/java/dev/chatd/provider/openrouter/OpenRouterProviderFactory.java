@@ -24,6 +24,11 @@ import java.util.Optional;
 public final class OpenRouterProviderFactory implements ChatProviderFactory {
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "openrouter";
     }
