@@ -22,6 +22,11 @@ class ModelRouterTest {
         }
 
         @Override
+        public int spiVersion() {
+            return SPI_VERSION;
+        }
+
+        @Override
         public ProviderDefaults defaults() {
             return ProviderDefaults.keyless("http://127.0.0.1:1");
         }

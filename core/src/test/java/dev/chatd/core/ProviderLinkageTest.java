@@ -37,6 +37,11 @@ class ProviderLinkageTest {
     /** A keyless factory that works, to prove the others go on. */
     static final class Healthy implements ChatProviderFactory {
         @Override
+        public int spiVersion() {
+            return SPI_VERSION;
+        }
+
+        @Override
         public String name() {
             return "ollama";
         }
@@ -60,6 +65,11 @@ class ProviderLinkageTest {
         Mismatched(String name, Error error) {
             this.name = name;
             this.error = error;
+        }
+
+        @Override
+        public int spiVersion() {
+            return SPI_VERSION;
         }
 
         @Override
@@ -180,6 +190,7 @@ class ProviderLinkageTest {
                 import dev.chatd.api.spi.*;
                 import java.util.Optional;
                 public class %s %s implements ChatProviderFactory {
+                    public int spiVersion() { return SPI_VERSION; }
                     public String name() { return "%s"; }
                     public ProviderDefaults defaults() { return ProviderDefaults.keyless("http://127.0.0.1:1"); }
                     public Optional<ChatProvider> create(ProviderContext context) {

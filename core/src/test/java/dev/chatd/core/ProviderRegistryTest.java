@@ -65,6 +65,11 @@ class ProviderRegistryTest {
         }
 
         @Override
+        public int spiVersion() {
+            return SPI_VERSION;
+        }
+
+        @Override
         public ProviderDefaults defaults() {
             return defaults;
         }

@@ -26,6 +26,11 @@ class RequestIdTest {
         }
 
         @Override
+        public int spiVersion() {
+            return SPI_VERSION;
+        }
+
+        @Override
         public ProviderDefaults defaults() {
             return ProviderDefaults.keyless("http://127.0.0.1:9");
         }

@@ -8,8 +8,29 @@ import java.util.Set;
  * {@link java.util.ServiceLoader}: a provider JAR lists its factories in
  * {@code META-INF/services/dev.chatd.api.spi.ChatProviderFactory}. Factories are stateless
  * and need a public no-argument constructor.
+ *
+ * <p>Every factory states the SPI version it was built for by implementing {@link #spiVersion()}
+ * as {@code return SPI_VERSION;}: the constant is compiled into the factory's own class, so a
+ * JAR built against another chatd says so, and the host refuses it with one log line instead
+ * of failing later with a linkage error.
  */
 public interface ChatProviderFactory {
+
+    /**
+     * The version of this SPI. It changes only when a change would break providers built
+     * against an earlier one; additions arrive as {@code default} methods and keep it.
+     *
+     * @since 0.2
+     */
+    int SPI_VERSION = 1;
+
+    /**
+     * The SPI version this factory was compiled against: implement it as
+     * {@code return SPI_VERSION;}.
+     *
+     * @since 0.2
+     */
+    int spiVersion();
 
     /**
      * The provider's name: lower case, unique among the factories on the class path, and the

@@ -21,6 +21,11 @@ import java.util.Optional;
 public final class KimiProviderFactory implements ChatProviderFactory {
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "kimi";
     }

@@ -16,6 +16,11 @@ public final class OllamaCloudProviderFactory implements ChatProviderFactory {
     private static final String TAG_SUFFIX = "-cloud";
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "ollama_cloud";
     }

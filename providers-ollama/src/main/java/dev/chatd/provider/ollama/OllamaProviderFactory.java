@@ -10,6 +10,11 @@ import java.util.Optional;
 public final class OllamaProviderFactory implements ChatProviderFactory {
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "ollama";
     }

@@ -20,6 +20,11 @@ import java.util.Optional;
 public final class OpenCodeProviderFactory implements ChatProviderFactory {
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "opencode";
     }

@@ -25,6 +25,11 @@ import java.util.Set;
 public final class OpenRouterProviderFactory implements ChatProviderFactory {
 
     @Override
+    public int spiVersion() {
+        return SPI_VERSION;
+    }
+
+    @Override
     public String name() {
         return "openrouter";
     }
