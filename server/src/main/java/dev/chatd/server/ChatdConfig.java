@@ -56,7 +56,7 @@ public record ChatdConfig(
             "default-provider", "auth.token-env", "auth.token-file",
             "max-reply-bytes", "max-stream-line-bytes",
             "upstream.max-connections-per-host", "upstream.idle-timeout-secs",
-            "client-read-timeout-secs", "client-idle-timeout-secs", "shutdown-grace-secs");
+            "client-read-timeout-secs", "client-idle-timeout-secs", "shutdown-grace-secs", "plugins-dir");
 
     /**
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
@@ -70,6 +70,19 @@ public record ChatdConfig(
 
     /** The {@code server.} keys chatd reads itself; Helidon's WebServer takes the whole node as well. */
     public static final List<String> SERVER_KEYS = List.of("host", "port");
+
+    /**
+     * The plugins directory: {@code chatd.plugins-dir}, else {@code plugins/} beside chatd's
+     * JAR (null when chatd does not run from a JAR and none is configured). Read before the
+     * rest, since the plugins it holds take part in reading the rest.
+     */
+    public static Path pluginsDir(Config root, Path jarDir) {
+        Optional<String> configured = text(root.get("chatd.plugins-dir")).map(String::strip).filter(s -> !s.isEmpty());
+        if (configured.isPresent()) {
+            return Path.of(configured.get());
+        }
+        return jarDir == null ? null : jarDir.resolve("plugins");
+    }
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {

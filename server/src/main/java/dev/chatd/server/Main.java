@@ -87,7 +87,11 @@ public final class Main {
         ChatdConfig config;
         ChatdServer server;
         try {
-            List<ChatProviderFactory> factories = ProviderDiscovery.discover(Main.class.getClassLoader());
+            ClassLoader loader = Main.class.getClassLoader();
+            // The plugins directory is read first: its providers' names take part in reading the rest.
+            Path pluginsDir = ChatdConfig.pluginsDir(
+                    load(arguments.config(), System.getenv(), ProviderDiscovery.discover(loader)).config(), jarDir());
+            List<ChatProviderFactory> factories = ProviderDiscovery.discover(loader, pluginsDir);
             Loaded loaded = load(arguments.config(), System.getenv(), factories);
             LOG.info(loaded.describe(arguments.config()));
             for (String warning : loaded.warnings()) {
@@ -137,6 +141,16 @@ public final class Main {
             }
             Path local = Path.of("chatd.yaml");
             return new Arguments(config != null ? config : Files.isReadable(local) ? local : null, false, false);
+        }
+    }
+
+    /** The folder of the JAR chatd runs from, or null when it runs from class folders (tests, IDEs). */
+    static Path jarDir() {
+        try {
+            Path location = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(location) ? location.toAbsolutePath().getParent() : null;
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return null;
         }
     }
 
