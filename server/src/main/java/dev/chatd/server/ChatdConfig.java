@@ -20,6 +20,7 @@ import java.util.Optional;
  *
  * @param server the {@code server} node, handed to Helidon's WebServer as it is
  * @param authToken the inbound bearer token; empty means no authentication
+ * @param shutdownGrace how long a shutdown lets requests and streams in flight finish
  */
 public record ChatdConfig(
         Config server,
@@ -29,12 +30,14 @@ public record ChatdConfig(
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
-        Map<String, ProviderSettings> providers) {
+        Map<String, ProviderSettings> providers,
+        Duration shutdownGrace) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 30;
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
@@ -44,6 +47,8 @@ public record ChatdConfig(
         Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = chatd.get("default-provider").asString().orElse("ollama");
+        // Zero is allowed: streams in flight end with an error event at once.
+        Duration grace = Duration.ofSeconds(notNegative(chatd.get("shutdown-grace-secs"), DEFAULT_SHUTDOWN_GRACE_SECS));
 
         Config auth = chatd.get("auth");
         String tokenEnv = auth.get("token-env").asString().orElse("CHATD_AUTH_TOKEN");
@@ -54,7 +59,8 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers,
+                grace);
     }
 
     private static ProviderSettings provider(Config node) {
@@ -100,6 +106,14 @@ public record ChatdConfig(
         long value = node.asLong().orElse(orElse);
         if (value <= 0) {
             throw new ConfigException(node.key() + " must be a positive number, got " + value);
+        }
+        return value;
+    }
+
+    private static long notNegative(Config node, long orElse) {
+        long value = node.asLong().orElse(orElse);
+        if (value < 0) {
+            throw new ConfigException(node.key() + " must be zero or a positive number, got " + value);
         }
         return value;
     }

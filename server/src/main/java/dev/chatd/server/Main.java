@@ -42,7 +42,7 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatd-shutdown"));
+        server.shutdownOnSignals();
         LOG.info("chatd listening on port " + server.port() + (file == null ? " (built-in defaults)" : " (config " + file + ")"));
     }
 
