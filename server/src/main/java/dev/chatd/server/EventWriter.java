@@ -53,7 +53,7 @@ final class EventWriter implements AutoCloseable {
     private volatile long lastWrite = System.nanoTime(); // any bytes, probes included
     private volatile long lastVisible = lastWrite; // events and keep-alive comments
     private volatile boolean broken;
-    private volatile boolean closed;
+    private volatile boolean finished; // the heartbeat stops
 
     EventWriter(OutputStream out, Framing framing, Duration keepAlive, Duration probe, Runnable onBroken) {
         this.out = out;
@@ -146,7 +146,7 @@ final class EventWriter implements AutoCloseable {
     }
 
     private void beat() {
-        while (!closed && !broken) {
+        while (!finished && !broken) {
             long wait = lastWrite + probeNanos - System.nanoTime();
             if (wait > 0) {
                 LockSupport.parkNanos(wait);
@@ -158,7 +158,7 @@ final class EventWriter implements AutoCloseable {
                 continue;
             }
             try {
-                if (closed) {
+                if (finished) {
                     return;
                 }
                 if (framing == Framing.SSE && System.nanoTime() - lastVisible >= keepAliveNanos) {
@@ -186,7 +186,7 @@ final class EventWriter implements AutoCloseable {
 
     /** The answer is complete: the heartbeat stops, so nothing follows the last line. */
     void complete() {
-        closed = true;
+        finished = true;
         LockSupport.unpark(heartbeat);
     }
 

@@ -69,7 +69,8 @@ final class HttpSupport {
 
     static void unexpected(ServerRequest req, ServerResponse res, Throwable t) {
         String id = requestId(req);
-        if (InFlightRequests.of(req) == null || InFlightRequests.of(req).endedError() == null) {
+        InFlightRequests.Request inFlight = InFlightRequests.of(req);
+        if (inFlight == null || inFlight.endedError() == null) { // else the shutdown interrupted it: no bug to report
             LOG.log(Level.SEVERE, "request id=" + id + " path=" + AccessLog.quoted(req.prologue().uriPath().rawPath())
                     + " failed unexpectedly", t);
         }
