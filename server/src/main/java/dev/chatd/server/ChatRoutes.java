@@ -17,22 +17,16 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.logging.Logger;
 
 /** The native API: {@code POST /chat} and {@code GET /chat/providers}, also under {@code /v1}. */
 final class ChatRoutes implements HttpService {
-    private static final Logger LOG = Logger.getLogger(ChatRoutes.class.getName());
-
     private final ProviderRegistry registry;
     private final long maxRequestBytes;
-    private final ScheduledExecutorService scheduler;
     private final Duration keepAlive;
 
-    ChatRoutes(ProviderRegistry registry, long maxRequestBytes, ScheduledExecutorService scheduler, Duration keepAlive) {
+    ChatRoutes(ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
         this.registry = registry;
         this.maxRequestBytes = maxRequestBytes;
-        this.scheduler = scheduler;
         this.keepAlive = keepAlive;
     }
 
@@ -49,30 +43,30 @@ final class ChatRoutes implements HttpService {
         String requestId = HttpSupport.requestId(req);
         NativeChat.Decoded decoded = NativeChat.decode(parseBody(req, maxRequestBytes));
         ChatRequest request = decoded.request();
+        AccessLog.Entry log = AccessLog.of(req).model(request.model());
         ProviderRegistry.Route route = registry.route(request.model());
+        log.provider(route.provider().name());
         if (decoded.stream()) {
-            stream(req, res, request, route, started);
+            stream(req, res, request, route);
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         long latencyMs = (System.nanoTime() - started) / 1_000_000;
         String id = response.id() != null ? response.id() : "chatd-" + requestId;
         res.send(NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
-        LOG.info(() -> "chat id=" + requestId + " model=" + request.model() + " provider=" + route.provider().name()
-                + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
+        log.reply(response.finishReason().wire(), response.usage());
     }
 
     /**
      * Streams the answer as server-sent events. Failures before the upstream accepted the call
      * are ordinary HTTP errors (thrown from here); later ones are an {@code event: error}.
      */
-    private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route,
-            long started) {
+    private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route) {
         String requestId = HttpSupport.requestId(req);
         String provider = route.provider().name();
         String id = "chatd-" + requestId;
-        StreamRelay.Outcome outcome = StreamRelay.relaySse(res, scheduler, keepAlive,
-                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.SseFormat() {
+        StreamRelay.Outcome outcome = StreamRelay.relaySse(req, res, keepAlive,
+                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.Format() {
                     @Override
                     public void chunk(EventWriter sse, ChatChunk chunk) {
                         sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk));
@@ -83,7 +77,7 @@ final class ChatRoutes implements HttpService {
                         sse.event("error", NativeChat.errorEvent(error, requestId));
                     }
                 });
-        HttpSupport.logStream(requestId, request.model(), provider, outcome, started);
+        AccessLog.of(req).stream(outcome);
     }
 
     private void providers(ServerRequest req, ServerResponse res) {

@@ -25,6 +25,7 @@ import java.util.Optional;
  * @param host the address to listen on ({@code server.host}, default loopback only)
  * @param port the port to listen on ({@code server.port}; 0 picks a free one)
  * @param authToken the inbound bearer token; empty means no authentication
+ * @param shutdownGrace how long a shutdown lets requests and streams in flight finish
  */
 public record ChatdConfig(
         Config server,
@@ -36,7 +37,8 @@ public record ChatdConfig(
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
-        Map<String, ProviderSettings> providers) {
+        Map<String, ProviderSettings> providers,
+        Duration shutdownGrace) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
@@ -83,6 +85,7 @@ public record ChatdConfig(
         }
         return jarDir == null ? null : jarDir.resolve("plugins");
     }
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 30;
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
@@ -98,6 +101,9 @@ public record ChatdConfig(
         Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = text(chatd.get("default-provider")).orElse("ollama");
+        // Zero is allowed: streams in flight end with an error event at once.
+        Duration grace = Duration.ofSeconds(number(chatd.get("shutdown-grace-secs"), DEFAULT_SHUTDOWN_GRACE_SECS, 0,
+                Long.MAX_VALUE, "zero or a positive whole number"));
 
         Config auth = chatd.get("auth");
         String tokenEnv = text(auth.get("token-env")).orElse("CHATD_AUTH_TOKEN");
@@ -108,7 +114,8 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers,
+                grace);
     }
 
     private static ProviderSettings provider(Config node) {

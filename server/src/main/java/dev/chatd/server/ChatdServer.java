@@ -13,8 +13,7 @@ import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Filter;
 import java.util.logging.Level;
@@ -24,30 +23,35 @@ import java.util.logging.Logger;
 public final class ChatdServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ChatdServer.class.getName());
 
+    /** How long requests ended at the end of the grace get to write their error and finish. */
+    private static final Duration ENDING = Duration.ofSeconds(3);
+
     private final WebServer webServer;
     private final ProviderRegistry registry;
-    private final ScheduledExecutorService scheduler;
+    private final InFlightRequests inFlight;
+    private final Duration grace;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ChatdServer(WebServer webServer, ProviderRegistry registry, ScheduledExecutorService scheduler) {
+    private ChatdServer(WebServer webServer, ProviderRegistry registry, InFlightRequests inFlight, Duration grace) {
         this.webServer = webServer;
         this.registry = registry;
-        this.scheduler = scheduler;
+        this.inFlight = inFlight;
+        this.grace = grace;
     }
 
     /** Builds the registry from the factories given and starts listening. */
     public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
-        // One timer thread serves the keep-alives of every open stream.
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform()
-                .name("chatd-keepalive").daemon().factory());
-        scheduler.setRemoveOnCancelPolicy(true);
+        InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
 
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter(AccessLog::filter)
+                .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
-                    HttpSupport.assignRequestId(req, res);
                     if (auth.isPresent() && !req.path().path().equals("/health")
                             && !auth.get().accepts(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
                         HttpSupport.send(req, res, ApiError.of(401, "unauthorized",
@@ -57,9 +61,9 @@ public final class ChatdServer implements AutoCloseable {
                     chain.proceed();
                 })
                 .get("/health", (req, res) -> res.send(new JsonReplies.Health("ok")))
-                .register(new ChatRoutes(registry, config.maxRequestBytes(), scheduler, config.streamKeepAlive()))
-                .register(new OpenAiRoutes(registry, catalog, config.maxRequestBytes(), scheduler, config.streamKeepAlive()))
-                .register(new OllamaRoutes(registry, catalog, config.maxRequestBytes(), scheduler))
+                .register(new ChatRoutes(registry, config.maxRequestBytes(), config.streamKeepAlive()))
+                .register(new OpenAiRoutes(registry, catalog, config.maxRequestBytes(), config.streamKeepAlive()))
+                .register(new OllamaRoutes(registry, catalog, config.maxRequestBytes()))
                 .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
                         "no route for " + req.prologue().method().text() + " " + req.path().path()
                                 + "; chatd serves POST /chat, GET /chat/providers, POST /v1/chat/completions, GET /v1/models,"
@@ -84,13 +88,11 @@ public final class ChatdServer implements AutoCloseable {
                     .routing(routing)
                     .build();
         } catch (IllegalArgumentException e) { // Helidon's word for a host name that does not resolve
-            scheduler.shutdownNow();
             registry.close();
             throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
         }
         Throwable failure = startListening(webServer);
         if (!webServer.isRunning()) {
-            scheduler.shutdownNow();
             registry.close();
             throw new IllegalStateException("cannot listen on " + address + ": "
                     + (failure == null ? "see the log above" : rootMessage(failure)));
@@ -100,7 +102,7 @@ public final class ChatdServer implements AutoCloseable {
                     + " inbound token: anyone who reaches it can spend chatd's provider keys; set CHATD_AUTH_TOKEN"
                     + " (chatd.auth.token-env) or listen on 127.0.0.1 (server.host)");
         }
-        return new ChatdServer(webServer, registry, scheduler);
+        return new ChatdServer(webServer, registry, inFlight, config.shutdownGrace());
     }
 
     /**
@@ -150,10 +152,59 @@ public final class ChatdServer implements AutoCloseable {
         return webServer.port();
     }
 
+    /**
+     * Stops gracefully: new requests get a 503 {@code shutting_down} at once; requests and
+     * streams in flight get {@code chatd.shutdown-grace-secs} to finish; those still running
+     * then end with their ingress's error (an error event on a stream), and the server closes.
+     * Calling it again while it waits cuts the wait short.
+     */
+    public void shutdown() {
+        if (!stopping.compareAndSet(false, true)) {
+            inFlight.hurry();
+            return;
+        }
+        inFlight.drain();
+        LOG.info("chatd shutting down: new requests get 503 shutting_down; requests in flight (" + inFlight.count()
+                + ") get up to " + grace.toSeconds() + " s (chatd.shutdown-grace-secs) to finish");
+        try {
+            if (!inFlight.awaitIdle(grace)) {
+                LOG.warning("chatd shutting down: the grace is over; ending the requests still in flight ("
+                        + inFlight.count() + ")");
+                inFlight.endAll(grace);
+                inFlight.awaitIdle(ENDING);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+        LOG.info("chatd stopped");
+    }
+
+    /**
+     * On SIGTERM or SIGINT: {@link #shutdown()}, then exit with status 0, which a supervisor
+     * reads as a clean stop (a JVM shutdown hook could neither wait with the log still open
+     * nor change the status from 143). A second signal cuts the grace short.
+     */
+    public void shutdownOnSignals() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "chatd-shutdown"));
+        boolean installed = StopSignals.install(() -> {
+            shutdown(); // a second signal returns at once, having cut the first one's wait short
+            if (closed.get()) {
+                System.exit(0);
+            }
+        });
+        if (!installed) {
+            LOG.warning("cannot handle SIGTERM here; stopping will not wait for requests in flight");
+        }
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        stopping.set(true);
         webServer.stop();
-        scheduler.shutdownNow();
         registry.close();
     }
 }

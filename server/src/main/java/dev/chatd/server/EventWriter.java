@@ -4,26 +4,35 @@ import dev.chatd.core.json.JsonCodec;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Writes a streamed answer to one response, an event at a time, flushing each as it is
- * written: server-sent events ({@code data: …}) or NDJSON lines. While nothing is written for a
- * keep-alive interval, an SSE comment line goes out so that proxies do not cut a connection to
- * a slow model (NDJSON has no comments, and Ollama clients expect none). When a write fails
- * (the client went away), {@code onBroken} runs once, so the upstream call is cancelled at once.
+ * written: server-sent events ({@code data: …}) or NDJSON lines. Each writer has a heartbeat of
+ * its own, a virtual thread, so a client that stops reading stalls nobody else's heartbeat.
+ * While the stream is silent, the heartbeat probes the client every {@link #PROBE_INTERVAL}
+ * with bytes every parser skips, because only a write notices a client that went away (the
+ * write after the one its reset answered fails): an SSE comment line, or for NDJSON a space
+ * before the next line (JSON allows leading whitespace; the relay always writes a last line
+ * after a probe, so no space is ever left dangling at the end). SSE also gets a visible
+ * {@code : keep-alive} comment every keep-alive interval so that proxies keep the connection.
+ * When a write fails, {@code onBroken} runs once, so the upstream call is cancelled at once.
  */
 final class EventWriter implements AutoCloseable {
+    /** Silence before the client is probed; a client that left is noticed within twice this. */
+    static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
+
     private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SSE_PROBE = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NDJSON_PROBE = {' '};
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LINE_END = "\n".getBytes(StandardCharsets.US_ASCII);
@@ -38,40 +47,40 @@ final class EventWriter implements AutoCloseable {
     private final Framing framing;
     private final ReentrantLock lock = new ReentrantLock();
     private final Runnable onBroken;
-    private final ScheduledFuture<?> keepAlive; // null for NDJSON
-    private final long keepAliveNanos;
-    private volatile long lastWrite = System.nanoTime();
+    private final long keepAliveNanos; // SSE only
+    private final long probeNanos;
+    private final Thread heartbeat;
+    private volatile long lastWrite = System.nanoTime(); // any bytes, probes included
+    private volatile long lastVisible = lastWrite; // events and keep-alive comments
     private volatile boolean broken;
+    private volatile boolean finished; // the heartbeat stops
 
-    private EventWriter(OutputStream out, Framing framing, ScheduledExecutorService scheduler, Duration interval,
-            Runnable onBroken) {
+    EventWriter(OutputStream out, Framing framing, Duration keepAlive, Duration probe, Runnable onBroken) {
         this.out = out;
         this.framing = framing;
         this.onBroken = onBroken;
-        this.keepAliveNanos = interval.toNanos();
-        long period = Math.max(interval.toMillis() / 2, 10);
-        this.keepAlive = framing == Framing.SSE
-                ? scheduler.scheduleWithFixedDelay(this::keepAlive, period, period, TimeUnit.MILLISECONDS) : null;
+        this.keepAliveNanos = keepAlive.toNanos();
+        this.probeNanos = probe.toNanos();
+        this.heartbeat = Thread.ofVirtual().name("chatd-heartbeat").start(this::beat);
     }
 
     /** Commits a 200 {@code text/event-stream} response and returns its writer. */
-    static EventWriter sse(ServerResponse res, ScheduledExecutorService scheduler, Duration keepAlive, Runnable onBroken) {
+    static EventWriter sse(ServerResponse res, Duration keepAlive, Runnable onBroken) {
         res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8"));
-        return open(res, Framing.SSE, scheduler, keepAlive, onBroken);
+        return new EventWriter(open(res), Framing.SSE, keepAlive, PROBE_INTERVAL, onBroken);
     }
 
     /** Commits a 200 {@code application/x-ndjson} response and returns its writer. */
-    static EventWriter ndjson(ServerResponse res, ScheduledExecutorService scheduler, Runnable onBroken) {
+    static EventWriter ndjson(ServerResponse res, Runnable onBroken) {
         res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/x-ndjson"));
-        return open(res, Framing.NDJSON, scheduler, Duration.ZERO, onBroken);
+        return new EventWriter(open(res), Framing.NDJSON, Duration.ZERO, PROBE_INTERVAL, onBroken);
     }
 
-    private static EventWriter open(ServerResponse res, Framing framing, ScheduledExecutorService scheduler,
-            Duration keepAlive, Runnable onBroken) {
+    private static OutputStream open(ServerResponse res) {
         res.status(Status.OK_200);
         res.header(HeaderValues.create(HeaderNames.CACHE_CONTROL, "no-cache"));
         res.header("X-Accel-Buffering", "no");
-        return new EventWriter(res.outputStream(), framing, scheduler, keepAlive, onBroken);
+        return res.outputStream();
     }
 
     /** Writes one event: {@code data: <json>} for SSE, a line for NDJSON. */
@@ -89,65 +98,96 @@ final class EventWriter implements AutoCloseable {
         write(null, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes one event, or a keep-alive comment when {@code payload} is null. */
+    /** Writes a keep-alive comment now: commits the response and tells proxies the stream lives. */
+    void keepAliveNow() {
+        lock.lock();
+        try {
+            send(KEEP_ALIVE);
+            lastVisible = lastWrite;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void write(String event, byte[] payload) {
         lock.lock();
         try {
-            if (payload == null) {
-                out.write(KEEP_ALIVE);
-            } else if (framing == Framing.SSE) {
+            if (framing == Framing.SSE) {
                 if (event != null) {
                     out.write(("event: " + event + "\n").getBytes(StandardCharsets.US_ASCII));
                 }
                 out.write(DATA);
                 out.write(payload);
-                out.write(EVENT_END);
+                send(EVENT_END);
             } else {
                 out.write(payload);
-                out.write(LINE_END);
+                send(LINE_END);
             }
-            out.flush();
-            lastWrite = System.nanoTime();
-        } catch (IOException | UncheckedIOException e) {
-            fail();
-            throw new ClientGone(e);
+            lastVisible = lastWrite;
+        } catch (IOException | UncheckedIOException | CloseConnectionException e) {
+            throw broke(e);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Writes a keep-alive comment now: commits the response and tells proxies the stream lives. */
-    void keepAliveNow() {
-        write(null, null);
-    }
-
-    private void keepAlive() {
-        if (broken || System.nanoTime() - lastWrite < keepAliveNanos || !lock.tryLock()) {
-            return;
+    /** Writes {@code bytes} and flushes; the caller holds the lock. */
+    private void send(byte[] bytes) {
+        if (broken) {
+            throw new ClientGone(null);
         }
         try {
-            out.write(KEEP_ALIVE);
+            out.write(bytes);
             out.flush();
             lastWrite = System.nanoTime();
-        } catch (IOException | UncheckedIOException | IllegalStateException e) {
-            fail();
-        } finally {
-            lock.unlock();
+        } catch (IOException | UncheckedIOException | CloseConnectionException | IllegalStateException e) {
+            throw broke(e); // Helidon reports a failed socket write as a CloseConnectionException
         }
     }
 
-    private void fail() {
+    private void beat() {
+        while (!finished && !broken) {
+            long wait = lastWrite + probeNanos - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+                continue;
+            }
+            if (!lock.tryLock()) {
+                // Someone is writing (or blocked writing to a client that does not read): that probes too.
+                LockSupport.parkNanos(probeNanos);
+                continue;
+            }
+            try {
+                if (finished) {
+                    return;
+                }
+                if (framing == Framing.SSE && System.nanoTime() - lastVisible >= keepAliveNanos) {
+                    send(KEEP_ALIVE);
+                    lastVisible = lastWrite;
+                } else {
+                    send(framing == Framing.SSE ? SSE_PROBE : NDJSON_PROBE);
+                }
+            } catch (ClientGone e) {
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private ClientGone broke(Exception e) {
         if (!broken) {
             broken = true;
-            stopKeepAlive();
+            LockSupport.unpark(heartbeat);
             onBroken.run();
         }
+        return new ClientGone(e);
     }
 
-    private void stopKeepAlive() {
-        if (keepAlive != null) {
-            keepAlive.cancel(false);
-        }
+    /** The answer is complete: the heartbeat stops, so nothing follows the last line. */
+    void complete() {
+        finished = true;
+        LockSupport.unpark(heartbeat);
     }
 
     boolean isBroken() {
@@ -156,11 +196,11 @@ final class EventWriter implements AutoCloseable {
 
     @Override
     public void close() {
-        stopKeepAlive();
+        complete();
         lock.lock();
         try {
             out.close();
-        } catch (IOException | UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException | CloseConnectionException | IllegalStateException e) {
             // the client is gone; nothing left to tell it
         } finally {
             lock.unlock();

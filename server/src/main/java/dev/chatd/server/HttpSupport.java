@@ -29,8 +29,17 @@ final class HttpSupport {
         return context.get(REQUEST_ID, String.class).orElse("-");
     }
 
-    /** Sends the error as JSON, unless the response has already started. */
+    /**
+     * Sends the error as JSON, unless the response has already started. A request that a
+     * shutdown ended (its wait interrupted) gets the shutdown's 503 whatever it failed with.
+     */
     static void send(ServerRequest req, ServerResponse res, ApiError error) {
+        InFlightRequests.Request inFlight = InFlightRequests.of(req);
+        if (inFlight != null && inFlight.endedError() != null) {
+            Thread.interrupted(); // the interrupt has done its job; the reply must still go out
+            error = inFlight.endedError();
+        }
+        AccessLog.of(req).error(error);
         if (res.isSent()) {
             return;
         }
@@ -54,22 +63,17 @@ final class HttpSupport {
         }
     }
 
-    static void logStream(String requestId, String model, String provider, StreamRelay.Outcome outcome, long started) {
-        long latencyMs = (System.nanoTime() - started) / 1_000_000;
-        LOG.info(() -> "chat stream id=" + requestId + " model=" + model + " provider=" + provider
-                + " chunks=" + outcome.chunks() + " outcome=" + outcome.result() + " latency_ms=" + latencyMs);
-    }
-
     static void chatFailure(ServerRequest req, ServerResponse res, ChatException e) {
-        ApiError error = ApiError.of(e);
-        LOG.info(() -> "request id=" + requestId(req) + " " + req.prologue().method().text() + " " + req.path().path()
-                + " -> " + error.status() + " " + error.type() + ": " + e.getMessage());
-        send(req, res, error);
+        send(req, res, ApiError.of(e));
     }
 
     static void unexpected(ServerRequest req, ServerResponse res, Throwable t) {
         String id = requestId(req);
-        LOG.log(Level.SEVERE, "request id=" + id + " " + req.path().path() + " failed unexpectedly", t);
+        InFlightRequests.Request inFlight = InFlightRequests.of(req);
+        if (inFlight == null || inFlight.endedError() == null) { // else the shutdown interrupted it: no bug to report
+            LOG.log(Level.SEVERE, "request id=" + id + " path=" + AccessLog.quoted(req.prologue().uriPath().rawPath())
+                    + " failed unexpectedly", t);
+        }
         send(req, res, ApiError.internal(id));
     }
 }

@@ -105,7 +105,7 @@ public final class Main {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "chatd-shutdown"));
+        server.shutdownOnSignals();
         LOG.info("chatd listening on port " + server.port() + " at " + config.host()
                 + (arguments.config() == null ? " (built-in defaults)" : " (config " + arguments.config() + ")"));
     }

@@ -1,5 +1,6 @@
 package dev.chatd.server;
 
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
@@ -20,8 +21,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.logging.Logger;
 
 /**
  * The Ollama-compatible API: {@code POST /api/chat} (NDJSON streaming by default),
@@ -30,20 +29,17 @@ import java.util.logging.Logger;
  * default provider, as everywhere.
  */
 final class OllamaRoutes implements HttpService {
-    private static final Logger LOG = Logger.getLogger(OllamaRoutes.class.getName());
     /** The Ollama API level chatd speaks; clients that gate features on the version see a current one. */
     static final String OLLAMA_API_VERSION = "0.9.0";
 
     private final ProviderRegistry registry;
     private final ModelCatalog catalog;
     private final long maxRequestBytes;
-    private final ScheduledExecutorService scheduler;
 
-    OllamaRoutes(ProviderRegistry registry, ModelCatalog catalog, long maxRequestBytes, ScheduledExecutorService scheduler) {
+    OllamaRoutes(ProviderRegistry registry, ModelCatalog catalog, long maxRequestBytes) {
         this.registry = registry;
         this.catalog = catalog;
         this.maxRequestBytes = maxRequestBytes;
-        this.scheduler = scheduler;
     }
 
     @Override
@@ -55,20 +51,19 @@ final class OllamaRoutes implements HttpService {
 
     private void chat(ServerRequest req, ServerResponse res) {
         long started = System.nanoTime();
-        String requestId = HttpSupport.requestId(req);
         JsonObjectView body = JsonObjectView.of(ChatRoutes.parseBody(req, maxRequestBytes), "the request body",
                 ChatException.InvalidRequest::new);
         ChatRequest request = OllamaWire.decodeRequest(body);
+        AccessLog.Entry log = AccessLog.of(req).model(request.model());
         ProviderRegistry.Route route = registry.route(request.model());
+        log.provider(route.provider().name());
         if (OllamaWire.streams(body)) {
             stream(req, res, request, route, started);
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
-        long latencyMs = (System.nanoTime() - started) / 1_000_000;
-        LOG.info(() -> "api/chat id=" + requestId + " model=" + request.model() + " provider=" + route.provider().name()
-                + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
+        log.reply(response.finishReason().wire(), response.usage());
     }
 
     private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route,
@@ -77,9 +72,9 @@ final class OllamaRoutes implements HttpService {
         ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()));
         // Ollama clients expect whole tool calls; OpenAI-format upstreams stream them in pieces.
         ToolCallAssembler toolCalls = new ToolCallAssembler();
-        StreamRelay.Outcome outcome;
-        try (stream; EventWriter out = EventWriter.ndjson(res, scheduler, stream::close)) {
-            outcome = StreamRelay.run(stream, out, chunk -> {
+        StreamRelay.Outcome outcome = StreamRelay.relayNdjson(req, res, stream, new StreamRelay.Format() {
+            @Override
+            public void chunk(EventWriter out, ChatChunk chunk) {
                 toolCalls.add(chunk.toolCalls());
                 if (chunk.content() != null || chunk.reasoning() != null) {
                     out.data(OllamaWire.encodeChunk(model, Instant.now().toString(), chunk.content(), chunk.reasoning()));
@@ -88,9 +83,14 @@ final class OllamaRoutes implements HttpService {
                     out.data(OllamaWire.encodeFinal(model, Instant.now().toString(), toolCalls.calls(), chunk.finishReason(),
                             chunk.usage() == null ? Usage.NONE : chunk.usage(), System.nanoTime() - started));
                 }
-            }, error -> out.data(Map.of("error", error.message())));
-        }
-        HttpSupport.logStream(HttpSupport.requestId(req), model, route.provider().name(), outcome, started);
+            }
+
+            @Override
+            public void error(EventWriter out, ApiError error) {
+                out.data(Map.of("error", error.message()));
+            }
+        });
+        AccessLog.of(req).stream(outcome);
     }
 
     private void tags(ServerRequest req, ServerResponse res) {

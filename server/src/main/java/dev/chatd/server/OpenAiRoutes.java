@@ -19,28 +19,21 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.logging.Logger;
 
 /**
  * The OpenAI-compatible API: {@code POST /v1/chat/completions} (streaming and not) and
  * {@code GET /v1/models}, in OpenAI's exact shapes, so the official SDKs work unchanged.
  */
 final class OpenAiRoutes implements HttpService {
-    private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class.getName());
-
     private final ProviderRegistry registry;
     private final ModelCatalog catalog;
     private final long maxRequestBytes;
-    private final ScheduledExecutorService scheduler;
     private final Duration keepAlive;
 
-    OpenAiRoutes(ProviderRegistry registry, ModelCatalog catalog, long maxRequestBytes,
-            ScheduledExecutorService scheduler, Duration keepAlive) {
+    OpenAiRoutes(ProviderRegistry registry, ModelCatalog catalog, long maxRequestBytes, Duration keepAlive) {
         this.registry = registry;
         this.catalog = catalog;
         this.maxRequestBytes = maxRequestBytes;
-        this.scheduler = scheduler;
         this.keepAlive = keepAlive;
     }
 
@@ -51,7 +44,6 @@ final class OpenAiRoutes implements HttpService {
     }
 
     private void completions(ServerRequest req, ServerResponse res) {
-        long started = System.nanoTime();
         String requestId = HttpSupport.requestId(req);
         JsonObjectView body = JsonObjectView.of(ChatRoutes.parseBody(req, maxRequestBytes), "the request body",
                 ChatException.InvalidRequest::new);
@@ -59,26 +51,26 @@ final class OpenAiRoutes implements HttpService {
         boolean stream = Boolean.TRUE.equals(body.bool("stream"));
         JsonObjectView streamOptions = body.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
+        AccessLog.Entry log = AccessLog.of(req).model(request.model());
         ProviderRegistry.Route route = registry.route(request.model());
+        log.provider(route.provider().name());
         String id = "chatcmpl-" + requestId;
         long created = System.currentTimeMillis() / 1000;
         if (stream) {
-            stream(req, res, request, route, id, created, includeUsage, started);
+            stream(req, res, request, route, id, created, includeUsage);
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
         res.send(JsonCodec.write(OpenAiWire.encodeResponse(id, created, request.model(), response)));
-        long latencyMs = (System.nanoTime() - started) / 1_000_000;
-        LOG.info(() -> "chat.completions id=" + requestId + " model=" + request.model() + " provider="
-                + route.provider().name() + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
+        log.reply(response.finishReason().wire(), response.usage());
     }
 
     private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route,
-            String id, long created, boolean includeUsage, long started) {
+            String id, long created, boolean includeUsage) {
         String model = request.model();
-        StreamRelay.Outcome outcome = StreamRelay.relaySse(res, scheduler, keepAlive,
-                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.SseFormat() {
+        StreamRelay.Outcome outcome = StreamRelay.relaySse(req, res, keepAlive,
+                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.Format() {
                     @Override
                     public void open(EventWriter sse) {
                         // OpenAI opens every stream with the role, then sends deltas.
@@ -107,7 +99,7 @@ final class OpenAiRoutes implements HttpService {
                         sse.data(error.openAiBody());
                     }
                 });
-        HttpSupport.logStream(HttpSupport.requestId(req), model, route.provider().name(), outcome, started);
+        AccessLog.of(req).stream(outcome);
     }
 
     private void models(ServerRequest req, ServerResponse res) {

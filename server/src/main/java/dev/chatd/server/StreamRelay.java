@@ -3,37 +3,87 @@ package dev.chatd.server;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.Usage;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Moves a provider's stream to a client, chunk by chunk, in whatever format the ingress speaks.
- * A failure of the upstream mid-stream is handed to {@code onError} to tell the client; a
- * client that went away ends the relay and, through the writer, cancels the upstream call.
+ * A failure of the upstream mid-stream is handed to the format to tell the client; a client
+ * that went away ends the relay and, through the writer, cancels the upstream call; a shutdown
+ * past its grace cancels the upstream call and ends the stream with the format's error.
  */
 final class StreamRelay {
+    private static final Logger LOG = Logger.getLogger(StreamRelay.class.getName());
+    static final String CLIENT_GONE = "client went away";
+    static final String SHUT_DOWN = "ended by shutdown";
+
     private StreamRelay() {}
 
-    /** How a relay ended, for the log line. */
-    record Outcome(int chunks, String result) {}
+    /**
+     * How a relay ended, for the access log.
+     *
+     * @param result the finish reason, {@value #CLIENT_GONE}, {@value #SHUT_DOWN} or an error type
+     * @param detail the error's message; null unless it failed
+     * @param usage the tokens the upstream reported; null if it did not
+     */
+    record Outcome(int chunks, String result, String detail, Usage usage) {}
 
-    /** What an SSE ingress does with the events of one stream. */
-    interface SseFormat {
+    /** What an ingress writes for the events of one stream. */
+    interface Format {
         /** Writes what comes before the first chunk (OpenAI's role chunk); nothing by default. */
-        default void open(EventWriter sse) {}
+        default void open(EventWriter out) {}
 
-        void chunk(EventWriter sse, ChatChunk chunk);
+        void chunk(EventWriter out, ChatChunk chunk);
 
-        void error(EventWriter sse, ApiError error);
+        void error(EventWriter out, ApiError error);
+    }
+
+    /** The upstream side of one relay: its stream once open, and the ways to cancel it. */
+    private static final class Upstream {
+        final CompletableFuture<ChatStream> opening = new CompletableFuture<>();
+        private volatile ChatStream stream;
+
+        /** Opens the stream on a virtual thread of its own, so the relay can wait with a deadline. */
+        static Upstream open(Supplier<ChatStream> open) {
+            Upstream upstream = new Upstream();
+            Thread.ofVirtual().name("chatd-open-stream").start(() -> {
+                try {
+                    ChatStream s = open.get();
+                    upstream.stream = s;
+                    if (!upstream.opening.complete(s)) {
+                        s.close(); // nobody is waiting any more
+                    }
+                } catch (Throwable failure) {
+                    upstream.opening.completeExceptionally(failure);
+                }
+            });
+            return upstream;
+        }
+
+        static Upstream of(ChatStream stream) {
+            Upstream upstream = new Upstream();
+            upstream.stream = stream;
+            upstream.opening.complete(stream);
+            return upstream;
+        }
+
+        void cancel() {
+            opening.cancel(false);
+            ChatStream s = stream;
+            if (s != null) {
+                s.close();
+            }
+        }
     }
 
     /**
@@ -43,68 +93,148 @@ final class StreamRelay {
      * local model loading) does not leave the client in silence: the 200 goes out with a
      * keep-alive comment, keep-alives follow, and a later failure is an error event.
      */
-    static Outcome relaySse(ServerResponse res, ScheduledExecutorService scheduler, Duration keepAlive,
-            Supplier<ChatStream> open, SseFormat format) {
-        AtomicReference<ChatStream> opened = new AtomicReference<>();
-        CompletableFuture<ChatStream> opening = new CompletableFuture<>();
-        Thread.ofVirtual().name("chatd-open-stream").start(() -> {
-            try {
-                ChatStream stream = open.get();
-                opened.set(stream);
-                if (!opening.complete(stream)) {
-                    stream.close(); // nobody is waiting any more
-                }
-            } catch (Throwable failure) {
-                opening.completeExceptionally(failure);
-            }
-        });
+    static Outcome relaySse(ServerRequest req, ServerResponse res, Duration keepAlive,
+            Supplier<ChatStream> open, Format format) {
+        Upstream upstream = Upstream.open(open);
+        InFlightRequests.Request inFlight = InFlightRequests.of(req);
+        if (inFlight != null) {
+            inFlight.onShutdown(upstream::cancel);
+        }
         ChatStream stream = null;
         try {
-            stream = opening.get(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+            stream = upstream.opening.get(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             // slow upstream: answer now and keep the connection alive while it gets ready
         } catch (ExecutionException e) {
             throw unchecked(e.getCause());
+        } catch (CancellationException e) {
+            // only a shutdown cancels before the response started
+            HttpSupport.send(req, res, shutdownError(inFlight));
+            return new Outcome(0, SHUT_DOWN, null, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            opening.cancel(false);
+            upstream.cancel();
             throw new ChatException.UpstreamFailure("interrupted while opening the stream");
         }
-        Runnable cancel = () -> {
-            opening.cancel(false);
-            ChatStream s = opened.get();
-            if (s != null) {
-                s.close();
-            }
-        };
-        try (EventWriter sse = EventWriter.sse(res, scheduler, keepAlive, cancel)) {
+        try (EventWriter sse = EventWriter.sse(res, keepAlive, upstream::cancel)) {
             if (stream == null) {
                 try {
                     sse.keepAliveNow();
-                    stream = opening.get();
-                } catch (EventWriter.ClientGone | CancellationException e) {
-                    cancel.run();
-                    return new Outcome(0, "client went away");
+                    stream = upstream.opening.get();
+                } catch (EventWriter.ClientGone e) {
+                    upstream.cancel();
+                    return new Outcome(0, CLIENT_GONE, null, null);
+                } catch (CancellationException e) {
+                    return ended(sse, format, inFlight, 0, null);
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof ChatException failure) {
-                        ApiError error = ApiError.of(failure);
-                        format.error(sse, error);
-                        return new Outcome(0, "error " + error.type() + ": " + failure.getMessage());
-                    }
-                    throw unchecked(e.getCause());
+                    return failed(sse, format, HttpSupport.requestId(req), e.getCause(), 0, null);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    cancel.run();
-                    return new Outcome(0, "interrupted");
+                    upstream.cancel();
+                    return new Outcome(0, "interrupted", null, null);
                 }
             }
             try (ChatStream relayed = stream) {
                 format.open(sse);
-                return run(relayed, sse, chunk -> format.chunk(sse, chunk), error -> format.error(sse, error));
+                return run(relayed, sse, format, inFlight, HttpSupport.requestId(req));
             } catch (EventWriter.ClientGone e) {
-                return new Outcome(0, "client went away");
+                return new Outcome(0, CLIENT_GONE, null, null);
             }
         }
+    }
+
+    /** Relays an open stream as NDJSON lines (Ollama's framing). */
+    static Outcome relayNdjson(ServerRequest req, ServerResponse res, ChatStream stream, Format format) {
+        Upstream upstream = Upstream.of(stream);
+        InFlightRequests.Request inFlight = InFlightRequests.of(req);
+        if (inFlight != null) {
+            inFlight.onShutdown(upstream::cancel);
+        }
+        try (stream; EventWriter out = EventWriter.ndjson(res, upstream::cancel)) {
+            format.open(out);
+            return run(stream, out, format, inFlight, HttpSupport.requestId(req));
+        } catch (EventWriter.ClientGone e) {
+            return new Outcome(0, CLIENT_GONE, null, null);
+        }
+    }
+
+    /**
+     * Relays every chunk; the stream ends with exactly one last event, the final chunk or an
+     * error. A stream that ends without its final chunk is an upstream failure too, so a probe
+     * is always followed by a line.
+     */
+    private static Outcome run(ChatStream stream, EventWriter out, Format format, InFlightRequests.Request inFlight,
+            String requestId) {
+        int chunks = 0;
+        Usage usage = null;
+        String finish = null;
+        Throwable failure;
+        try {
+            while (stream.hasNext()) {
+                ChatChunk chunk = stream.next();
+                format.chunk(out, chunk);
+                chunks++;
+                if (chunk.usage() != null) {
+                    usage = chunk.usage();
+                }
+                if (chunk.isFinal()) {
+                    finish = chunk.finishReason().wire();
+                    out.complete();
+                }
+            }
+            // Reading on to the end of the body lets the upstream connection be reused.
+            if (finish != null) {
+                return new Outcome(chunks, finish, null, usage);
+            }
+            failure = new ChatException.UpstreamFailure("the upstream ended the stream without its final chunk");
+        } catch (EventWriter.ClientGone e) {
+            return new Outcome(chunks, CLIENT_GONE, null, usage);
+        } catch (RuntimeException e) {
+            if (finish != null) {
+                return new Outcome(chunks, finish, null, usage); // the client has the whole answer
+            }
+            failure = e;
+        }
+        if (out.isBroken()) {
+            return new Outcome(chunks, CLIENT_GONE, null, usage);
+        }
+        if (inFlight != null && inFlight.endedError() != null) {
+            return ended(out, format, inFlight, chunks, usage);
+        }
+        return failed(out, format, requestId, failure, chunks, usage);
+    }
+
+    private static Outcome ended(EventWriter out, Format format, InFlightRequests.Request inFlight, int chunks,
+            Usage usage) {
+        try {
+            format.error(out, shutdownError(inFlight));
+            out.complete();
+            return new Outcome(chunks, SHUT_DOWN, null, usage);
+        } catch (EventWriter.ClientGone e) {
+            return new Outcome(chunks, CLIENT_GONE, null, usage);
+        }
+    }
+
+    private static Outcome failed(EventWriter out, Format format, String requestId, Throwable failure, int chunks,
+            Usage usage) {
+        ApiError error;
+        if (failure instanceof ChatException e) {
+            error = ApiError.of(e);
+        } else {
+            LOG.log(Level.SEVERE, "request id=" + requestId + " stream failed unexpectedly", failure);
+            error = ApiError.internal(requestId);
+        }
+        try {
+            format.error(out, error);
+            out.complete();
+            return new Outcome(chunks, error.type(), failure.getMessage(), usage);
+        } catch (EventWriter.ClientGone e) {
+            return new Outcome(chunks, CLIENT_GONE, null, usage);
+        }
+    }
+
+    private static ApiError shutdownError(InFlightRequests.Request inFlight) {
+        return inFlight != null && inFlight.endedError() != null ? inFlight.endedError() : InFlightRequests.REFUSED;
     }
 
     private static RuntimeException unchecked(Throwable failure) {
@@ -115,34 +245,5 @@ final class StreamRelay {
             throw e;
         }
         return new IllegalStateException(failure);
-    }
-
-    static Outcome run(ChatStream stream, EventWriter out, Consumer<ChatChunk> onChunk, Consumer<ApiError> onError) {
-        int chunks = 0;
-        String result = "incomplete";
-        try {
-            while (stream.hasNext()) {
-                ChatChunk chunk = stream.next();
-                onChunk.accept(chunk);
-                chunks++;
-                if (chunk.isFinal()) {
-                    result = chunk.finishReason().wire();
-                }
-            }
-        } catch (ChatException e) {
-            if (out.isBroken()) {
-                return new Outcome(chunks, "client went away");
-            }
-            ApiError error = ApiError.of(e);
-            try {
-                onError.accept(error);
-            } catch (EventWriter.ClientGone gone) {
-                return new Outcome(chunks, "client went away");
-            }
-            return new Outcome(chunks, "error " + error.type() + ": " + e.getMessage());
-        } catch (EventWriter.ClientGone e) {
-            return new Outcome(chunks, "client went away");
-        }
-        return new Outcome(chunks, result);
     }
 }

@@ -58,6 +58,13 @@ class ChatdConfigTest {
         assertThat(config.defaultProvider()).isEqualTo("ollama");
         assertThat(config.authToken()).isEmpty();
         assertThat(config.providers()).isEmpty();
+        assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void shutdownGraceMayBeZero() {
+        assertThat(read(Map.of("chatd.shutdown-grace-secs", "5")).shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(read(Map.of("chatd.shutdown-grace-secs", "0")).shutdownGrace()).isZero();
     }
 
     @Test
@@ -138,6 +145,8 @@ class ChatdConfigTest {
             "chatd.timeout-secs, 0",
             "chatd.max-request-bytes, lots",
             "chatd.max-request-bytes, -5",
+            "chatd.shutdown-grace-secs, -1",
+            "chatd.shutdown-grace-secs, later",
             "chatd.providers.ollama.timeout-secs, soon",
             "chatd.providers.ollama.timeout-secs, -1",
             "chatd.providers.ollama.base-url, not-a-url",

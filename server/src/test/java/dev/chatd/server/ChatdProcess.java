@@ -2,53 +2,41 @@ package dev.chatd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * chatd as a real process (the packaged JAR, or {@code bin/chatd}), its standard output and
- * error collected line by line. The environment it gets is the test's without anything that
+ * error collected in a file. The environment it gets is the test's without anything that
  * configures chatd ({@code CHATD_*}, {@code SERVER_*}, {@code *_API_KEY}, {@code JAVA_HOME}),
- * plus what the test gives. Closing it stops the process.
+ * plus what the test gives. Closing it stops the process (SIGTERM, then SIGKILL).
  */
 final class ChatdProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("chatd listening on port (\\d+)");
 
     private final Process process;
-    private final List<String> output = new CopyOnWriteArrayList<>();
-    private final CompletableFuture<Integer> port = new CompletableFuture<>();
-    private final CompletableFuture<Void> drained = new CompletableFuture<>();
+    // A file, not a pipe: a pipe read while the process exits can lose its last lines.
+    private final Path log;
 
-    private ChatdProcess(Process process) {
+    private ChatdProcess(Process process, Path log) {
         this.process = process;
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (IOException e) {
-                output.add("(reading the output failed: " + e + ")");
-            }
-            port.completeExceptionally(new AssertionError("chatd stopped without listening:\n" + text()));
-            drained.complete(null);
-        });
+        this.log = log;
+    }
+
+    /** {@code server/target/chatd.jar}, as Maven's failsafe run names it. */
+    static Path jar() {
+        Path jar = Path.of(System.getProperty("chatd.jar", "target/chatd.jar"));
+        assertThat(jar).exists();
+        return jar;
     }
 
     /** The packaged JAR: {@code java <jvmOptions> -jar chatd.jar <args>}, run in {@code dir}. */
@@ -62,50 +50,113 @@ final class ChatdProcess implements AutoCloseable {
         return start(command, dir, env);
     }
 
+    /** Writes {@code yaml} to {@code dir/chatd.yaml}, starts {@code jar} with it and waits until it listens. */
+    static ChatdProcess start(Path jar, Path dir, String yaml, Map<String, String> env) throws IOException {
+        Path config = dir.resolve("chatd.yaml");
+        Files.writeString(config, yaml);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ChatdProcess chatd = start(List.of(java, "-jar", jar.toString(), "--config", config.toString()), dir, env);
+        try {
+            chatd.port();
+            return chatd;
+        } catch (RuntimeException | AssertionError e) {
+            chatd.process.destroyForcibly();
+            throw e;
+        }
+    }
+
     /** Any command, with chatd's settings taken out of the environment and {@code env} put in. */
     static ChatdProcess start(List<String> command, Path dir, Map<String, String> env) {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.startsWith("SERVER_")
-                || k.endsWith("_API_KEY") || k.equals("JAVA_HOME"));
-        builder.environment().putAll(env);
         try {
-            return new ChatdProcess(builder.start());
+            Path log = Files.createTempFile(dir, "chatd-", ".log");
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.startsWith("SERVER_")
+                    || k.endsWith("_API_KEY") || k.equals("JAVA_HOME"));
+            builder.environment().putAll(env);
+            return new ChatdProcess(builder.start(), log);
         } catch (IOException e) {
             throw new AssertionError("cannot start " + command, e);
         }
     }
 
-    static Path jar() {
-        Path jar = Path.of(System.getProperty("chatd.jar", "target/chatd.jar"));
-        assertThat(jar).exists();
-        return jar;
+    /** The port from the start-up line, once chatd listens (fails the test if it stops first or takes 60 s). */
+    int port() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (String line : lines()) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("chatd stopped without listening:\n" + text());
+            }
+            sleep();
+        }
+        throw new AssertionError("chatd did not start listening within 60 s:\n" + text());
     }
 
-    /** The port from the start-up line, once chatd listens (or fails the test if it stops first). */
-    int port() throws Exception {
-        return port.get(60, TimeUnit.SECONDS);
-    }
-
-    /** Waits for the process to end by itself and returns its exit code, all output read. */
-    int exitCode() throws Exception {
+    /** Waits for the process to end by itself and returns its exit code. */
+    int exitCode() throws InterruptedException {
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("chatd ended by itself:\n" + text()).isTrue();
-        drained.get(10, TimeUnit.SECONDS);
         return process.exitValue();
     }
 
+    Process process() {
+        return process;
+    }
+
+    /** Every line chatd wrote so far. */
     List<String> lines() {
-        return List.copyOf(output);
+        try {
+            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every line chatd wrote so far (the name the shutdown tests use). */
+    List<String> output() {
+        return lines();
     }
 
     String text() {
-        return String.join("\n", output);
+        return String.join("\n", lines());
+    }
+
+    /** Waits until a line containing {@code text} was written; false if not within {@code seconds}. */
+    boolean awaitOutput(String text, int seconds) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < deadline) {
+            if (lines().stream().anyMatch(l -> l.contains(text))) {
+                return true;
+            }
+            sleep();
+        }
+        return false;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 }

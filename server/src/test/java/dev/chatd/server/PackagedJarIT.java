@@ -3,24 +3,14 @@ package dev.chatd.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.core.testing.FakeUpstream;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code libs/} and that a request round-trips to a fake upstream.
  */
 class PackagedJarIT {
-    private static final Pattern LISTENING = Pattern.compile("chatd listening on port (\\d+)");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
@@ -40,8 +29,7 @@ class PackagedJarIT {
 
     private FakeUpstream ollama;
     private FakeUpstream cloud;
-    private Process process;
-    private final List<String> output = new CopyOnWriteArrayList<>();
+    private ChatdProcess chatd;
 
     @BeforeEach
     void fakes() {
@@ -60,11 +48,8 @@ class PackagedJarIT {
 
     @AfterEach
     void stop() throws InterruptedException {
-        if (process != null) {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
+        if (chatd != null) {
+            chatd.close();
         }
         ollama.close();
         cloud.close();
@@ -105,7 +90,7 @@ class PackagedJarIT {
         assertThat(chat.body()).contains("\"content\":\"cloud says hi\"", "\"provider\":\"ollama_cloud\"");
         assertThat(cloud.lastRequest().json()).containsEntry("model", "gpt-oss:120b");
         assertThat(cloud.lastRequest().header("Authorization")).isEqualTo("Bearer sk-packaged-canary");
-        assertThat(String.join("\n", output)).doesNotContain("sk-packaged-canary");
+        assertThat(String.join("\n", chatd.output())).doesNotContain("sk-packaged-canary");
     }
 
     @Test
@@ -151,8 +136,7 @@ class PackagedJarIT {
     }
 
     private int start(Path jar, Map<String, String> env) throws Exception {
-        Path config = dir.resolve("chatd.yaml");
-        Files.writeString(config, """
+        chatd = ChatdProcess.start(jar, dir, """
                 server:
                   host: 127.0.0.1
                   port: 0
@@ -167,39 +151,12 @@ class PackagedJarIT {
                       key-file: ""
                     opencode:
                       key-file: ""
-                """.formatted(ollama.baseUrl(), cloud.baseUrl(), dir.resolve("no-such.env")));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-jar", jar.toString(), "--config", config.toString())
-                .directory(dir.toFile())
-                .redirectErrorStream(true);
-        builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.endsWith("_API_KEY"));
-        builder.environment().putAll(env);
-        process = builder.start();
-
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-                port.completeExceptionally(new AssertionError("chatd exited: " + output));
-            } catch (IOException e) {
-                port.completeExceptionally(e);
-            }
-        });
-        return port.get(30, TimeUnit.SECONDS);
+                """.formatted(ollama.baseUrl(), cloud.baseUrl(), dir.resolve("no-such.env")), env);
+        return chatd.port();
     }
 
     private static Path jar() {
-        Path jar = Path.of(System.getProperty("chatd.jar", "target/chatd.jar"));
-        assertThat(jar).exists();
-        return jar;
+        return ChatdProcess.jar();
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
