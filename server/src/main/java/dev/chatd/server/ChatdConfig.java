@@ -19,6 +19,9 @@ import java.util.Optional;
  * nothing reads {@code Config} on the request path.
  *
  * @param server the {@code server} node, handed to Helidon's WebServer as it is
+ * @param clientReadTimeout how long a client may leave its request's headers or body unfinished
+ *     without sending a byte
+ * @param clientIdleTimeout how long a client's connection may wait, idle, for its next request
  * @param authToken the inbound bearer token; empty means no authentication
  */
 public record ChatdConfig(
@@ -26,6 +29,8 @@ public record ChatdConfig(
         Duration timeout,
         Duration streamIdleTimeout,
         Duration streamKeepAlive,
+        Duration clientReadTimeout,
+        Duration clientIdleTimeout,
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
@@ -35,6 +40,9 @@ public record ChatdConfig(
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+    public static final int DEFAULT_CLIENT_READ_TIMEOUT_SECS = 30;
+    /** Longer than the 60 s idle timeout of common load balancers, so that they close first. */
+    public static final int DEFAULT_CLIENT_IDLE_TIMEOUT_SECS = 75;
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
@@ -42,6 +50,8 @@ public record ChatdConfig(
         Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
         Duration idle = Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
         Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
+        Duration clientRead = Duration.ofSeconds(positive(chatd.get("client-read-timeout-secs"), DEFAULT_CLIENT_READ_TIMEOUT_SECS));
+        Duration clientIdle = Duration.ofSeconds(positive(chatd.get("client-idle-timeout-secs"), DEFAULT_CLIENT_IDLE_TIMEOUT_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = chatd.get("default-provider").asString().orElse("ollama");
 
@@ -54,7 +64,8 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, clientRead, clientIdle, maxBytes,
+                defaultProvider, token, providers);
     }
 
     private static ProviderSettings provider(Config node) {

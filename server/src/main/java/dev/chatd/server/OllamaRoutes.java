@@ -6,11 +6,9 @@ import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.Usage;
 import dev.chatd.core.ProviderRegistry;
-import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.json.JsonObjectView;
 import dev.chatd.core.stream.ToolCallAssembler;
 import dev.chatd.core.wire.OllamaWire;
-import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -50,7 +48,7 @@ final class OllamaRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/api/chat", this::chat)
                 .get("/api/tags", this::tags)
-                .get("/api/version", (req, res) -> json(res, Map.of("version", OLLAMA_API_VERSION)));
+                .get("/api/version", (req, res) -> HttpSupport.json(res, Map.of("version", OLLAMA_API_VERSION)));
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
@@ -65,7 +63,7 @@ final class OllamaRoutes implements HttpService {
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
-        json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
+        HttpSupport.json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
         long latencyMs = (System.nanoTime() - started) / 1_000_000;
         LOG.info(() -> "api/chat id=" + requestId + " model=" + request.model() + " provider=" + route.provider().name()
                 + " finish=" + response.finishReason().wire() + " latency_ms=" + latencyMs);
@@ -88,7 +86,7 @@ final class OllamaRoutes implements HttpService {
                     out.data(OllamaWire.encodeFinal(model, Instant.now().toString(), toolCalls.calls(), chunk.finishReason(),
                             chunk.usage() == null ? Usage.NONE : chunk.usage(), System.nanoTime() - started));
                 }
-            }, error -> out.data(Map.of("error", error.message())));
+            }, error -> out.data(error.ollamaBody()));
         }
         HttpSupport.logStream(HttpSupport.requestId(req), model, route.provider().name(), outcome, started);
     }
@@ -111,11 +109,6 @@ final class OllamaRoutes implements HttpService {
             model.put("details", details);
             models.add(model);
         }
-        json(res, Map.of("models", models));
-    }
-
-    private static void json(ServerResponse res, Object tree) {
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(JsonCodec.write(tree));
+        HttpSupport.json(res, Map.of("models", models));
     }
 }

@@ -42,6 +42,18 @@ class ChatdConfigTest {
         assertThat(config.defaultProvider()).isEqualTo("ollama");
         assertThat(config.authToken()).isEmpty();
         assertThat(config.providers()).isEmpty();
+        assertThat(config.clientReadTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(75));
+    }
+
+    @Test
+    void readsTheInboundConnectionTimeouts() {
+        ChatdConfig config = read(Map.of(
+                "chatd.client-read-timeout-secs", "5",
+                "chatd.client-idle-timeout-secs", "90"));
+
+        assertThat(config.clientReadTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test
@@ -112,6 +124,10 @@ class ChatdConfigTest {
             "chatd.timeout-secs, 0",
             "chatd.max-request-bytes, lots",
             "chatd.max-request-bytes, -5",
+            "chatd.client-read-timeout-secs, 0",
+            "chatd.client-read-timeout-secs, soon",
+            "chatd.client-idle-timeout-secs, -3",
+            "chatd.client-idle-timeout-secs, forever",
             "chatd.providers.ollama.timeout-secs, soon",
             "chatd.providers.ollama.timeout-secs, -1",
             "chatd.providers.ollama.base-url, not-a-url",
