@@ -74,13 +74,13 @@ public final class ChatdServer implements AutoCloseable {
                         "no route for " + req.prologue().method().text() + " " + req.path().path()
                                 + "; chatd serves POST /chat, GET /chat/providers, POST /v1/chat/completions, GET /v1/models,"
                                 + " POST /api/chat, GET /api/tags, GET /api/version and GET /health")))
-                .error(ChatRoutes.BodyTooLarge.class, (req, res, e) -> HttpSupport.send(req, res, ApiError.of(413,
+                .error(ChatRoutes.BodyTooLarge.class, (req, res, e) -> HttpSupport.refuse(req, res, ApiError.of(413,
                         "request_too_large", "the request body is larger than chatd.max-request-bytes (" + e.limit
                                 + " bytes); send a shorter conversation or raise the limit")))
                 .error(ChatRoutes.BodyStalled.class, (req, res, e) -> {
                     // The rest of the body may still come; it must not be read as the next request.
                     res.header(HeaderValues.CONNECTION_CLOSE);
-                    HttpSupport.send(req, res, ApiError.of(408, "request_timeout", "the request body stopped arriving:"
+                    HttpSupport.refuse(req, res, ApiError.of(408, "request_timeout", "the request body stopped arriving:"
                             + " no byte for " + config.clientReadTimeout().toSeconds()
                             + " s (chatd.client-read-timeout-secs); send the whole body at once"));
                 })

@@ -73,6 +73,11 @@ final class ClientTimeouts implements Http1ConnectionListener {
         }
     }
 
+    /** How many sockets the table holds, closed ones not yet swept out included. */
+    int tracked() {
+        return sockets.size();
+    }
+
     /** A request line arrived: from now on the client must keep sending until the request is read. */
     @Override
     public void prologue(ConnectionContext ctx, HttpPrologue prologue) {

@@ -88,9 +88,13 @@ final class HttpSupport {
     }
 
     static void chatFailure(ServerRequest req, ServerResponse res, ChatException e) {
-        ApiError error = ApiError.of(e);
+        refuse(req, res, ApiError.of(e));
+    }
+
+    /** Logs an error that is not chatd's fault in one line, and sends it. */
+    static void refuse(ServerRequest req, ServerResponse res, ApiError error) {
         LOG.info(() -> "request id=" + requestId(req) + " " + req.prologue().method().text() + " " + req.path().path()
-                + " -> " + error.status() + " " + error.type() + ": " + e.getMessage());
+                + " -> " + error.status() + " " + error.type() + ": " + error.message());
         send(req, res, error);
     }
 
