@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
@@ -53,6 +54,11 @@ final class AccessLog {
             this.usage = relayed.usage();
         }
 
+        /** The client left before its request was whole. */
+        void clientGone() {
+            this.outcome = "client went away";
+        }
+
         void error(ApiError error) {
             this.outcome = error.type();
             this.detail = error.message();
@@ -74,6 +80,9 @@ final class AccessLog {
             chain.proceed();
         } catch (ServerConnectionException | UncheckedIOException e) {
             entry.outcome = "client went away";
+            throw e;
+        } catch (CloseConnectionException e) {
+            // The reply is done and the connection ends, as asked (Connection: close) or as the route decided.
             throw e;
         } catch (RuntimeException | Error e) {
             // Only what Helidon's error handling lets through: a reply that failed after it started.

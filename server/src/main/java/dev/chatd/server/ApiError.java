@@ -1,7 +1,8 @@
 package dev.chatd.server;
 
 import dev.chatd.api.ChatException;
-import jakarta.json.bind.annotation.JsonbProperty;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * An error as the caller sees it: an HTTP status, a stable {@code type} to branch on, and a
@@ -11,11 +12,6 @@ import jakarta.json.bind.annotation.JsonbProperty;
  * @param retryAfter the upstream's {@code Retry-After}, kept for 429s; null otherwise
  */
 public record ApiError(int status, String type, String message, String retryAfter) {
-
-    /** The JSON body: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
-    public record Body(Detail error) {}
-
-    public record Detail(String type, String message, @JsonbProperty("request_id") String requestId) {}
 
     public static ApiError of(int status, String type, String message) {
         return new ApiError(status, type, message, null);
@@ -45,22 +41,32 @@ public record ApiError(int status, String type, String message, String retryAfte
      * OpenAI's category, {@code code} chatd's own type. The SDKs pick their error class from
      * the status.
      */
-    public java.util.Map<String, Object> openAiBody() {
+    public Map<String, Object> openAiBody() {
         String category = switch (status) {
             case 401 -> "authentication_error";
             case 429 -> "rate_limit_error";
             case 404 -> "not_found_error";
             default -> status >= 500 ? "api_error" : "invalid_request_error";
         };
-        java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+        Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("message", message);
         detail.put("type", category);
         detail.put("param", null);
         detail.put("code", type);
-        return java.util.Map.of("error", detail);
+        return Map.of("error", detail);
     }
 
-    public Body body(String requestId) {
-        return new Body(new Detail(type, message, requestId));
+    /** chatd's own envelope: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
+    public Map<String, Object> body(String requestId) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("type", type);
+        detail.put("message", message);
+        detail.put("request_id", requestId);
+        return Map.of("error", detail);
+    }
+
+    /** Ollama's envelope: {@code {"error":"<message>"}}. */
+    public Map<String, Object> ollamaBody() {
+        return Map.of("error", message);
     }
 }

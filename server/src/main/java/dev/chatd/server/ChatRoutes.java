@@ -6,6 +6,8 @@ import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.json.JsonCodec;
+import io.helidon.common.buffers.DataReader;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -53,7 +55,7 @@ final class ChatRoutes implements HttpService {
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         long latencyMs = (System.nanoTime() - started) / 1_000_000;
         String id = response.id() != null ? response.id() : "chatd-" + requestId;
-        res.send(NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
+        HttpSupport.json(res, NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
         log.reply(response.finishReason().wire(), response.usage());
     }
 
@@ -85,7 +87,7 @@ final class ChatRoutes implements HttpService {
         for (String name : registry.names()) {
             statuses.put(name, registry.available(name));
         }
-        res.send(new JsonReplies.Providers(statuses));
+        HttpSupport.json(res, Map.of("providers", statuses));
     }
 
     /**
@@ -98,13 +100,24 @@ final class ChatRoutes implements HttpService {
             throw new BodyTooLarge(limit);
         }
         byte[] body;
-        try (InputStream in = req.content().inputStream()) {
+        // Not try-with-resources: closing a stream that failed reads again, waiting out a second timeout.
+        InputStream in = req.content().inputStream();
+        try {
             body = readAtMost(in, limit);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            in.close();
+        } catch (IOException | UncheckedIOException | CloseConnectionException
+                | DataReader.InsufficientDataAvailableException e) {
+            if (ClientTimeouts.isReadTimeout(e)) {
+                throw new BodyStalled();
+            }
+            AccessLog.of(req).clientGone();
+            throw new CloseConnectionException("client left mid-body", e);
         }
         try {
             return JsonCodec.parse(body);
+        } catch (JsonCodec.NestedTooDeepException e) {
+            throw new ChatException.InvalidRequest("the request body nests arrays and objects deeper than chatd accepts ("
+                    + JsonCodec.MAX_DEPTH + " levels): " + e.getMessage());
         } catch (JsonCodec.MalformedJsonException e) {
             throw new ChatException.InvalidRequest("the request body is not valid JSON: " + e.getMessage());
         }
@@ -123,6 +136,13 @@ final class ChatRoutes implements HttpService {
             out.write(buffer, 0, n);
         }
         return out.toByteArray();
+    }
+
+    /** A request body that stopped arriving for {@code chatd.client-read-timeout-secs}: 408. */
+    static final class BodyStalled extends RuntimeException {
+        BodyStalled() {
+            super("request body stalled", null, false, false);
+        }
     }
 
     /** A request body over {@code chatd.max-request-bytes}: 413. */

@@ -24,6 +24,9 @@ import java.util.Optional;
  * @param server the {@code server} node, handed to Helidon's WebServer as it is
  * @param host the address to listen on ({@code server.host}, default loopback only)
  * @param port the port to listen on ({@code server.port}; 0 picks a free one)
+ * @param clientReadTimeout how long a client may leave its request's headers or body unfinished
+ *     without sending a byte
+ * @param clientIdleTimeout how long a client's connection may wait, idle, for its next request
  * @param authToken the inbound bearer token; empty means no authentication
  * @param shutdownGrace how long a shutdown lets requests and streams in flight finish
  */
@@ -34,6 +37,8 @@ public record ChatdConfig(
         Duration timeout,
         Duration streamIdleTimeout,
         Duration streamKeepAlive,
+        Duration clientReadTimeout,
+        Duration clientIdleTimeout,
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
@@ -44,6 +49,10 @@ public record ChatdConfig(
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+    public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 30;
+    public static final int DEFAULT_CLIENT_READ_TIMEOUT_SECS = 30;
+    /** Longer than the 60 s idle timeout of common load balancers, so that they close first. */
+    public static final int DEFAULT_CLIENT_IDLE_TIMEOUT_SECS = 75;
     /** Safe by default: only this machine can call chatd until {@code server.host} says otherwise. */
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
@@ -85,7 +94,6 @@ public record ChatdConfig(
         }
         return jarDir == null ? null : jarDir.resolve("plugins");
     }
-    public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 30;
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
@@ -99,6 +107,8 @@ public record ChatdConfig(
         Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
         Duration idle = Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
         Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
+        Duration clientRead = Duration.ofSeconds(positive(chatd.get("client-read-timeout-secs"), DEFAULT_CLIENT_READ_TIMEOUT_SECS));
+        Duration clientIdle = Duration.ofSeconds(positive(chatd.get("client-idle-timeout-secs"), DEFAULT_CLIENT_IDLE_TIMEOUT_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = text(chatd.get("default-provider")).orElse("ollama");
         // Zero is allowed: streams in flight end with an error event at once.
@@ -114,8 +124,8 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers,
-                grace);
+        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, clientRead, clientIdle, maxBytes,
+                defaultProvider, token, providers, grace);
     }
 
     private static ProviderSettings provider(Config node) {

@@ -6,6 +6,7 @@ import io.helidon.common.context.Context;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.logging.Level;
@@ -30,8 +31,10 @@ final class HttpSupport {
     }
 
     /**
-     * Sends the error as JSON, unless the response has already started. A request that a
-     * shutdown ended (its wait interrupted) gets the shutdown's 503 whatever it failed with.
+     * Sends the error as JSON bytes written by chatd's codec, whatever the request's
+     * {@code Accept} (a media writer would refuse an error for {@code text/event-stream}),
+     * unless the response has already started. A request that a shutdown ended (its wait
+     * interrupted) gets the shutdown's 503 whatever it failed with.
      */
     static void send(ServerRequest req, ServerResponse res, ApiError error) {
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
@@ -53,18 +56,45 @@ final class HttpSupport {
         if (error.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"chatd\"");
         }
-        String path = req.path().path();
+        res.send(errorBody(req.path().path(), error, requestId(req)));
+    }
+
+    /** The error in the envelope of the API that {@code path} belongs to. */
+    static byte[] errorBody(String path, ApiError error, String requestId) {
         if (path.startsWith("/v1/chat/completions") || path.equals("/v1/models")) {
-            res.send(JsonCodec.write(error.openAiBody()));
-        } else if (path.startsWith("/api/")) {
-            res.send(JsonCodec.write(java.util.Map.of("error", error.message())));
-        } else {
-            res.send(error.body(requestId(req)));
+            return JsonCodec.write(error.openAiBody());
+        }
+        if (path.startsWith("/api/")) {
+            return JsonCodec.write(error.ollamaBody());
+        }
+        return JsonCodec.write(error.body(requestId));
+    }
+
+    /** Sends a JSON tree written by chatd's codec, so that no {@code Accept} header can refuse it. */
+    static void json(ServerResponse res, Object tree) {
+        res.header(HeaderValues.CONTENT_TYPE_JSON);
+        res.send(JsonCodec.write(tree));
+    }
+
+    /**
+     * Ends the connection after a reply when the client asked for that ({@code Connection:
+     * close}) or the reply says so (a 408 whose body may still arrive). Helidon 4.2 writes the
+     * header but keeps reading the connection; this exception is its way to close it.
+     */
+    static void closeIfAsked(ServerRequest req, ServerResponse res) {
+        if (res.isSent() && (req.headers().contains(HeaderValues.CONNECTION_CLOSE)
+                || res.headers().contains(HeaderValues.CONNECTION_CLOSE))) {
+            throw new CloseConnectionException("closed after the reply, as asked");
         }
     }
 
     static void chatFailure(ServerRequest req, ServerResponse res, ChatException e) {
         send(req, res, ApiError.of(e));
+    }
+
+    /** Sends an error that is not chatd's fault; the access log line says it, so nothing else is logged. */
+    static void refuse(ServerRequest req, ServerResponse res, ApiError error) {
+        send(req, res, error);
     }
 
     static void unexpected(ServerRequest req, ServerResponse res, Throwable t) {

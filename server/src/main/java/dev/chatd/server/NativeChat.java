@@ -9,12 +9,11 @@ import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.core.json.JsonObjectView;
 import dev.chatd.core.wire.OpenAiWire;
-import jakarta.json.bind.annotation.JsonbProperty;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * chatd's native {@code /chat} format. Requests use OpenAI's message shape; replies are one
@@ -22,21 +21,6 @@ import java.util.Map;
  */
 public final class NativeChat {
     private NativeChat() {}
-
-    public record Reply(String id, String model, String provider, ReplyMessage message,
-            @JsonbProperty("finish_reason") String finishReason, ReplyUsage usage,
-            @JsonbProperty("latency_ms") long latencyMs) {}
-
-    public record ReplyMessage(String role, String content, String reasoning,
-            @JsonbProperty("tool_calls") List<ReplyToolCall> toolCalls) {}
-
-    public record ReplyToolCall(String id, String type, ReplyFunction function) {}
-
-    public record ReplyFunction(String name, String arguments) {}
-
-    public record ReplyUsage(@JsonbProperty("prompt_tokens") int promptTokens,
-            @JsonbProperty("completion_tokens") int completionTokens,
-            @JsonbProperty("total_tokens") int totalTokens, BigDecimal cost) {}
 
     /** A decoded request and whether the caller asked for a stream. */
     record Decoded(ChatRequest request, boolean stream) {}
@@ -70,27 +54,42 @@ public final class NativeChat {
         return event;
     }
 
-    /** The {@code event: error} payload: {@code {"error":{"type","message"}}}. */
+    /** The {@code event: error} payload: {@code {"error":{"type","message","request_id"}}}. */
     static Map<String, Object> errorEvent(ApiError error, String requestId) {
-        Map<String, Object> detail = new LinkedHashMap<>();
-        detail.put("type", error.type());
-        detail.put("message", error.message());
-        detail.put("request_id", requestId);
-        return Map.of("error", detail);
+        return error.body(requestId);
     }
 
-    static Reply encode(String id, String model, String provider, ChatResponse response, long latencyMs) {
+    /**
+     * The reply as a JSON tree, written by chatd's codec whatever the caller's {@code Accept}.
+     * Fields sorted and nulls left out, as the JSON-B records that wrote it before did.
+     */
+    static Map<String, Object> encode(String id, String model, String provider, ChatResponse response, long latencyMs) {
         Message m = response.message();
-        List<ReplyToolCall> calls = null;
+        List<Object> calls = null;
         if (!m.toolCalls().isEmpty()) {
             calls = new ArrayList<>(m.toolCalls().size());
             for (ToolCall call : m.toolCalls()) {
-                calls.add(new ReplyToolCall(call.id(), "function", new ReplyFunction(call.name(), call.arguments())));
+                calls.add(sorted("id", call.id(), "type", "function",
+                        "function", sorted("name", call.name(), "arguments", call.arguments())));
             }
         }
         Usage u = response.usage();
-        return new Reply(id, model, provider, new ReplyMessage("assistant", m.text(), m.reasoning(), calls),
-                response.finishReason().wire(), new ReplyUsage(u.promptTokens(), u.completionTokens(), u.totalTokens(), u.cost()),
-                latencyMs);
+        return sorted("id", id, "model", model, "provider", provider,
+                "message", sorted("role", "assistant", "content", m.text(), "reasoning", m.reasoning(), "tool_calls", calls),
+                "finish_reason", response.finishReason().wire(),
+                "usage", sorted("prompt_tokens", u.promptTokens(), "completion_tokens", u.completionTokens(),
+                        "total_tokens", u.totalTokens(), "cost", u.cost()),
+                "latency_ms", latencyMs);
+    }
+
+    /** An object of the non-null values among {@code name, value, …} pairs, in name order. */
+    private static Map<String, Object> sorted(Object... pairs) {
+        Map<String, Object> object = new TreeMap<>();
+        for (int i = 0; i + 1 < pairs.length; i += 2) {
+            if (pairs[i + 1] != null) {
+                object.put((String) pairs[i], pairs[i + 1]);
+            }
+        }
+        return object;
     }
 }

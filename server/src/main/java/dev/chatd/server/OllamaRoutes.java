@@ -7,11 +7,9 @@ import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.Usage;
 import dev.chatd.core.ProviderRegistry;
-import dev.chatd.core.json.JsonCodec;
 import dev.chatd.core.json.JsonObjectView;
 import dev.chatd.core.stream.ToolCallAssembler;
 import dev.chatd.core.wire.OllamaWire;
-import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -46,7 +44,7 @@ final class OllamaRoutes implements HttpService {
     public void routing(HttpRules rules) {
         rules.post("/api/chat", this::chat)
                 .get("/api/tags", this::tags)
-                .get("/api/version", (req, res) -> json(res, Map.of("version", OLLAMA_API_VERSION)));
+                .get("/api/version", (req, res) -> HttpSupport.json(res, Map.of("version", OLLAMA_API_VERSION)));
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
@@ -62,7 +60,7 @@ final class OllamaRoutes implements HttpService {
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
-        json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
+        HttpSupport.json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
         log.reply(response.finishReason().wire(), response.usage());
     }
 
@@ -87,7 +85,7 @@ final class OllamaRoutes implements HttpService {
 
             @Override
             public void error(EventWriter out, ApiError error) {
-                out.data(Map.of("error", error.message()));
+                out.data(error.ollamaBody());
             }
         });
         AccessLog.of(req).stream(outcome);
@@ -111,11 +109,6 @@ final class OllamaRoutes implements HttpService {
             model.put("details", details);
             models.add(model);
         }
-        json(res, Map.of("models", models));
-    }
-
-    private static void json(ServerResponse res, Object tree) {
-        res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(JsonCodec.write(tree));
+        HttpSupport.json(res, Map.of("models", models));
     }
 }

@@ -75,6 +75,18 @@ class ChatdConfigTest {
         assertThat(config.port()).isEqualTo(8080);
         assertThat(read(Map.of("server.host", "0.0.0.0", "server.port", "9090")))
                 .extracting(ChatdConfig::host, ChatdConfig::port).containsExactly("0.0.0.0", 9090);
+        assertThat(config.clientReadTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(75));
+    }
+
+    @Test
+    void readsTheInboundConnectionTimeouts() {
+        ChatdConfig config = read(Map.of(
+                "chatd.client-read-timeout-secs", "5",
+                "chatd.client-idle-timeout-secs", "90"));
+
+        assertThat(config.clientReadTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(90));
     }
 
     @Test
@@ -147,6 +159,10 @@ class ChatdConfigTest {
             "chatd.max-request-bytes, -5",
             "chatd.shutdown-grace-secs, -1",
             "chatd.shutdown-grace-secs, later",
+            "chatd.client-read-timeout-secs, 0",
+            "chatd.client-read-timeout-secs, soon",
+            "chatd.client-idle-timeout-secs, -3",
+            "chatd.client-idle-timeout-secs, forever",
             "chatd.providers.ollama.timeout-secs, soon",
             "chatd.providers.ollama.timeout-secs, -1",
             "chatd.providers.ollama.base-url, not-a-url",

@@ -57,7 +57,11 @@ final class RunningChatd implements AutoCloseable {
     }
 
     HttpRequest chatRequest(String json) {
-        return HttpRequest.newBuilder(uri("/chat"))
+        return request("/chat", json);
+    }
+
+    HttpRequest request(String path, String json) {
+        return HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -67,6 +71,11 @@ final class RunningChatd implements AutoCloseable {
     /** Posts a chat request and reads the whole reply. */
     HttpResponse<String> post(String json) throws IOException, InterruptedException {
         return HTTP.send(chatRequest(json), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Posts a JSON body to {@code path} and reads the whole reply. */
+    HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+        return HTTP.send(request(path, json), HttpResponse.BodyHandlers.ofString());
     }
 
     /** Posts a {@code "stream": true} chat request and returns the reply to read event by event. */

@@ -40,12 +40,26 @@ public final class JsonCodec {
     private static final JsonParserFactory PARSERS =
             Json.createParserFactory(Map.of(BufferPool.class.getName(), FRESH_BUFFERS));
 
+    /**
+     * The deepest nesting of arrays and objects {@link #parse} accepts. Agents' tool schemas nest
+     * a dozen levels at most; a deeper document is refused, with {@link NestedTooDeepException},
+     * before it costs stack or memory.
+     */
+    public static final int MAX_DEPTH = 128;
+
     private JsonCodec() {}
 
     /** Thrown for input that is not one well-formed JSON value; the message says where. */
-    public static final class MalformedJsonException extends RuntimeException {
+    public static sealed class MalformedJsonException extends RuntimeException permits NestedTooDeepException {
         MalformedJsonException(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /** Well-formed JSON nested deeper than {@link #MAX_DEPTH}. */
+    public static final class NestedTooDeepException extends MalformedJsonException {
+        NestedTooDeepException(String where) {
+            super("JSON nested deeper than " + MAX_DEPTH + " levels at " + where);
         }
     }
 
@@ -73,7 +87,7 @@ public final class JsonCodec {
             if (!parser.hasNext()) {
                 throw new MalformedJsonException("empty body: expected a JSON value");
             }
-            Object value = read(parser, parser.next());
+            Object value = read(parser, parser.next(), 0);
             if (parser.hasNext()) {
                 throw new MalformedJsonException("unexpected data after the JSON value at "
                         + where(parser));
@@ -86,14 +100,21 @@ public final class JsonCodec {
         }
     }
 
-    private static Object read(JsonParser parser, JsonParser.Event event) {
+    /**
+     * Reads one value whose opening event has been read, {@code depth} levels down. The depth is
+     * counted here because Parsson's own limit (1000) fails with a bare RuntimeException.
+     */
+    private static Object read(JsonParser parser, JsonParser.Event event, int depth) {
+        if ((event == JsonParser.Event.START_OBJECT || event == JsonParser.Event.START_ARRAY) && depth >= MAX_DEPTH) {
+            throw new NestedTooDeepException(where(parser));
+        }
         return switch (event) {
             case START_OBJECT -> {
                 Map<String, Object> object = new LinkedHashMap<>();
                 JsonParser.Event next;
                 while ((next = parser.next()) != JsonParser.Event.END_OBJECT) {
                     String key = parser.getString();
-                    object.put(key, read(parser, parser.next()));
+                    object.put(key, read(parser, parser.next(), depth + 1));
                 }
                 yield object;
             }
@@ -101,7 +122,7 @@ public final class JsonCodec {
                 List<Object> array = new ArrayList<>();
                 JsonParser.Event next;
                 while ((next = parser.next()) != JsonParser.Event.END_ARRAY) {
-                    array.add(read(parser, next));
+                    array.add(read(parser, next, depth + 1));
                 }
                 yield array;
             }

@@ -320,7 +320,8 @@ public final class OllamaWire {
             throw r.fail("messages is required and must hold at least one message");
         }
         List<Message> messages = new ArrayList<>(array.size());
-        Map<String, String> callIds = new HashMap<>();
+        // The calls of the latest assistant turn that no tool message has answered yet, in order.
+        List<ToolCall> unanswered = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             JsonObjectView m = r.at(array.get(i), "messages[" + i + "]");
             String roleName = m.requiredString("role");
@@ -353,20 +354,42 @@ public final class OllamaWire {
                     String json = OpenAiWire.argumentsText(arguments);
                     String id = call.string("id") != null ? call.string("id") : "call_" + i + "_" + c;
                     String name = function.requiredString("name");
-                    callIds.put(name, id);
                     toolCalls.add(new ToolCall(id, name, json));
                 }
             }
+            if (role == Role.ASSISTANT) {
+                unanswered = new ArrayList<>(toolCalls);
+            }
             String toolName = m.string("tool_name");
             String toolCallId = m.string("tool_call_id");
-            if (role == Role.TOOL && toolCallId == null && toolName != null) {
-                // OpenAI-format upstreams need the id of the call a result answers; Ollama names the function.
-                toolCallId = callIds.get(toolName);
+            if (role == Role.TOOL) {
+                toolCallId = answeredCall(unanswered, toolCallId, toolName);
             }
             messages.add(new Message(role, content, role == Role.TOOL ? toolName : null, toolCalls, toolCallId,
                     m.string("thinking"), Map.of()));
         }
         return messages;
+    }
+
+    /**
+     * The id of the call a tool message answers, which OpenAI-format upstreams need and Ollama
+     * clients do not send: Ollama names the function only, and answers a turn's calls in order.
+     * So a result answers the first unanswered call of that name (two parallel calls of one
+     * function get one result each), else the first unanswered call; an id sent is kept.
+     */
+    private static String answeredCall(List<ToolCall> unanswered, String toolCallId, String toolName) {
+        for (int i = 0; i < unanswered.size(); i++) {
+            ToolCall call = unanswered.get(i);
+            boolean answers = toolCallId != null ? toolCallId.equals(call.id()) : call.name().equals(toolName);
+            if (answers) {
+                unanswered.remove(i);
+                return call.id();
+            }
+        }
+        if (toolCallId == null && !unanswered.isEmpty()) {
+            return unanswered.remove(0).id();
+        }
+        return toolCallId;
     }
 
     /** The image type of base64 data, from its first bytes; JPEG when unknown. */

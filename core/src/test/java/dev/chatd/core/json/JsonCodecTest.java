@@ -147,4 +147,33 @@ class JsonCodecTest {
                 .isInstanceOf(JsonCodec.MalformedJsonException.class)
                 .hasMessageContaining("line 1, column 1");
     }
+
+    @Test
+    void nestingUpToTheLimitIsRead() {
+        String deepest = "[".repeat(JsonCodec.MAX_DEPTH) + "]".repeat(JsonCodec.MAX_DEPTH);
+        String objects = "{\"a\":".repeat(JsonCodec.MAX_DEPTH - 1) + "{}" + "}".repeat(JsonCodec.MAX_DEPTH - 1);
+
+        assertThat(JsonCodec.parse(deepest)).isInstanceOf(List.class);
+        assertThat(JsonCodec.parse(objects)).isInstanceOf(Map.class);
+    }
+
+    @Test
+    void nestingPastTheLimitIsRefusedAsMalformedSayingWhere() {
+        String tooDeep = "[".repeat(JsonCodec.MAX_DEPTH + 1) + "]".repeat(JsonCodec.MAX_DEPTH + 1);
+
+        assertThatThrownBy(() -> JsonCodec.parse(tooDeep))
+                .isInstanceOf(JsonCodec.NestedTooDeepException.class)
+                .isInstanceOf(JsonCodec.MalformedJsonException.class)
+                .hasMessageContaining("nested deeper than 128 levels")
+                .hasMessageContaining("line 1");
+    }
+
+    @Test
+    void nestingFarPastTheParsersOwnLimitIsStillMalformedJson() {
+        // Parsson's own limit (1000) fails with a bare RuntimeException, which callers do not expect.
+        String hostile = "{\"x\":" + "[".repeat(100_000);
+
+        assertThatThrownBy(() -> JsonCodec.parse(hostile.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(JsonCodec.NestedTooDeepException.class);
+    }
 }

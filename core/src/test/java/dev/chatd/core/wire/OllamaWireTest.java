@@ -387,4 +387,28 @@ class OllamaWireTest {
                 .isInstanceOf(ChatException.UpstreamFailure.class)
                 .hasMessageContaining("message.content");
     }
+
+    // ---- decodeRequest (chatd's Ollama ingress) ----
+
+    private static List<Message> decodedMessages(String json) {
+        return OllamaWire.decodeRequest(dev.chatd.core.json.JsonObjectView.of(JsonCodec.parse(json), "the request body",
+                ChatException.InvalidRequest::new)).messages();
+    }
+
+    @Test
+    void toolResultsAnswerTheCallsOfTheirTurnInOrderAndAnIdSentIsKept() {
+        List<Message> messages = decodedMessages("""
+                {"model":"m","messages":[
+                  {"role":"assistant","content":"","tool_calls":[
+                    {"id":"a","function":{"name":"f","arguments":{}}},{"id":"b","function":{"name":"f","arguments":{}}}]},
+                  {"role":"tool","tool_name":"f","content":"1"},
+                  {"role":"tool","tool_name":"f","content":"2"},
+                  {"role":"assistant","content":"","tool_calls":[
+                    {"id":"c","function":{"name":"f","arguments":{}}},{"id":"d","function":{"name":"f","arguments":{}}}]},
+                  {"role":"tool","tool_call_id":"d","tool_name":"f","content":"4"},
+                  {"role":"tool","tool_name":"f","content":"3"}]}""");
+
+        assertThat(messages).extracting(Message::toolCallId).containsExactly(null, "a", "b", null, "d", "c");
+    }
 }
+
