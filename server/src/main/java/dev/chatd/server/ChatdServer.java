@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Filter;
@@ -37,6 +38,7 @@ public final class ChatdServer implements AutoCloseable {
     private final Duration grace;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
 
     private ChatdServer(WebServer webServer, ProviderRegistry registry, InFlightRequests inFlight, Duration grace) {
         this.webServer = webServer;
@@ -214,6 +216,7 @@ public final class ChatdServer implements AutoCloseable {
         }
         close();
         LOG.info("chatd stopped");
+        stopped.countDown();
     }
 
     /**
@@ -232,6 +235,15 @@ public final class ChatdServer implements AutoCloseable {
         if (!installed) {
             LOG.warning("cannot handle SIGTERM here; stopping will not wait for requests in flight");
         }
+    }
+
+    /**
+     * Waits until a {@link #shutdown()} has finished. The main thread waits here: signal
+     * handlers run on daemon threads, and once Helidon's listeners stop nothing else would keep
+     * the JVM from exiting before the shutdown has said its last word and chosen the status.
+     */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
     }
 
     @Override

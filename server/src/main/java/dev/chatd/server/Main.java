@@ -108,6 +108,11 @@ public final class Main {
         server.shutdownOnSignals();
         LOG.info("chatd listening on port " + server.port() + " at " + config.host()
                 + (arguments.config() == null ? " (built-in defaults)" : " (config " + arguments.config() + ")"));
+        try {
+            server.awaitStopped();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The command line: {@code --config <file>} (or {@code --config=<file>}), {@code --help}, {@code --version}. */
