@@ -4,6 +4,7 @@ import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
+import dev.chatd.core.http.UpstreamTransport;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
 import java.net.URI;
@@ -20,6 +21,7 @@ import java.util.Optional;
  *
  * @param server the {@code server} node, handed to Helidon's WebServer as it is
  * @param authToken the inbound bearer token; empty means no authentication
+ * @param upstream the upstream transport's limits: reply and stream-line sizes, connection pool
  */
 public record ChatdConfig(
         Config server,
@@ -29,12 +31,19 @@ public record ChatdConfig(
         long maxRequestBytes,
         String defaultProvider,
         Optional<Secret> authToken,
-        Map<String, ProviderSettings> providers) {
+        Map<String, ProviderSettings> providers,
+        UpstreamTransport.Settings upstream) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
+    public static final long DEFAULT_MAX_REPLY_BYTES = UpstreamTransport.Settings.DEFAULT_MAX_REPLY_BYTES;
+    public static final int DEFAULT_MAX_STREAM_LINE_BYTES = UpstreamTransport.Settings.DEFAULT_MAX_STREAM_LINE_BYTES;
+    public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST =
+            UpstreamTransport.Settings.DEFAULT_MAX_CONNECTIONS_PER_HOST;
+    public static final int DEFAULT_UPSTREAM_IDLE_TIMEOUT_SECS =
+            (int) UpstreamTransport.Settings.DEFAULT_IDLE_TIMEOUT.toSeconds();
 
     /** Reads the {@code chatd} node; an ill-typed value fails with a message naming its key. */
     public static ChatdConfig from(Config root, KeyResolver keys) {
@@ -54,7 +63,26 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(java.util.List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers);
+        return new ChatdConfig(root.get("server"), timeout, idle, keepAlive, maxBytes, defaultProvider, token, providers,
+                upstream(chatd));
+    }
+
+    private static UpstreamTransport.Settings upstream(Config chatd) {
+        long maxReply = atMost(chatd.get("max-reply-bytes"), DEFAULT_MAX_REPLY_BYTES, UpstreamTransport.Settings.MAX_BYTES);
+        long maxLine = atMost(chatd.get("max-stream-line-bytes"), DEFAULT_MAX_STREAM_LINE_BYTES,
+                UpstreamTransport.Settings.MAX_BYTES);
+        long perHost = atMost(chatd.get("upstream.max-connections-per-host"), DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST,
+                Integer.MAX_VALUE);
+        long idleSecs = positive(chatd.get("upstream.idle-timeout-secs"), DEFAULT_UPSTREAM_IDLE_TIMEOUT_SECS);
+        return new UpstreamTransport.Settings(maxReply, (int) maxLine, (int) perHost, Duration.ofSeconds(idleSecs));
+    }
+
+    private static long atMost(Config node, long orElse, long max) {
+        long value = positive(node, orElse);
+        if (value > max) {
+            throw new ConfigException(node.key() + " must be at most " + max + ", got " + value);
+        }
+        return value;
     }
 
     private static ProviderSettings provider(Config node) {
@@ -105,6 +133,6 @@ public record ChatdConfig(
     }
 
     public ProviderRegistry.Settings registrySettings() {
-        return new ProviderRegistry.Settings(defaultProvider, timeout, streamIdleTimeout, providers);
+        return new ProviderRegistry.Settings(defaultProvider, timeout, streamIdleTimeout, providers, upstream);
     }
 }
