@@ -86,7 +86,8 @@ final class ConnectionPool implements AutoCloseable {
         return connect(host);
     }
 
-    private PooledConnection connect(Host host) {
+    /** A new connection to {@code host}, never a kept one. */
+    PooledConnection connect(Host host) {
         HttpClientConfig config = webClient.prototype();
         ConnectionKey key = new ConnectionKey(host.scheme(), host.host(), host.port(),
                 config.readTimeout().orElse(Duration.ZERO),

@@ -63,6 +63,11 @@ final class PooledConnection implements ClientConnection {
         return ++exchange;
     }
 
+    /** Whether not a byte of the current exchange's reply has arrived. */
+    boolean nothingReceived() {
+        return received == 0;
+    }
+
     /** The next exchange on this connection must not reuse it: its reply ends when the upstream closes, or is unfinished. */
     void forbidReuse() {
         reusable = false;

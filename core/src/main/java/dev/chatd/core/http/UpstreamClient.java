@@ -137,20 +137,62 @@ public final class UpstreamClient {
         // A line may arrive in one piece; more than that unread at once is no chat stream.
         PooledConnection.Limits limits = new PooledConnection.Limits(Long.MAX_VALUE, (long) maxLine + FRAMING_BYTES,
                 () -> lineTooLong(maxLine));
-        return UpstreamStream.open(this, () -> {
-            PooledConnection connection = transport.pool().lease(host);
-            connection.lease(limits);
+        return UpstreamStream.open(this, cancelled -> send(Method.POST, path, bytes, backstop, limits,
+                (connection, number) -> !cancelled.getAsBoolean()).response(), timeout, idleTimeout, maxLine);
+    }
+
+    /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
+    @FunctionalInterface
+    private interface Attach {
+        boolean attach(PooledConnection connection, long number);
+    }
+
+    /** A response with its headers read, and the connection it arrived on. */
+    private record Sent(Http1ClientResponse response, PooledConnection connection, long number) {}
+
+    /**
+     * Sends a request on a pooled connection and reads the status and headers. A kept
+     * connection that the upstream closed just before it was reused (a race no check closes)
+     * fails before a byte arrives; the request is then sent once more on a new connection, as
+     * other HTTP clients do.
+     */
+    private Sent send(Method method, String path, byte[] body, Duration readTimeout, PooledConnection.Limits limits,
+            Attach attach) {
+        PooledConnection connection = transport.pool().lease(host);
+        for (boolean retried = false; ; retried = true) {
+            long number = connection.lease(limits);
+            if (!attach.attach(connection, number)) {
+                connection.close();
+                throw new ChatException.UpstreamFailure("the call to " + provider + " was given up");
+            }
             try {
-                Http1ClientResponse response = request(Method.POST, path, backstop, connection).submit(bytes);
+                Http1ClientRequest request = request(method, path, readTimeout, connection);
+                Http1ClientResponse response = body == null ? request.request() : request.submit(body);
                 if (closeDelimited(response)) {
                     connection.forbidReuse();
                 }
-                return response;
-            } catch (RuntimeException | Error e) {
+                return new Sent(response, connection, number);
+            } catch (RuntimeException e) {
                 connection.close();
-                throw e;
+                boolean stale = number > 1 && connection.nothingReceived() && closedByPeer(e)
+                        && !Thread.currentThread().isInterrupted();
+                if (retried || !stale) {
+                    throw e;
+                }
             }
-        }, timeout, idleTimeout, maxLine);
+            connection = transport.pool().connect(host);
+        }
+    }
+
+    /** The upstream closed or reset the connection (not a timeout, not chatd closing it). */
+    private static boolean closedByPeer(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DataReader.InsufficientDataAvailableException
+                    || (cause instanceof java.net.SocketException && !"Socket closed".equals(cause.getMessage()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -202,28 +244,24 @@ public final class UpstreamClient {
 
         UpstreamReply run() {
             long max = transport.settings().maxReplyBytes();
-            PooledConnection leased = transport.pool().lease(host);
-            long leaseNumber = leased.lease(new PooledConnection.Limits(max + FRAMING_BYTES, max + FRAMING_BYTES,
-                    () -> replyTooLarge(max)));
-            synchronized (this) {
-                if (aborted) {
-                    leased.close();
-                    throw new ChatException.UpstreamFailure("the call to " + provider + " was abandoned");
-                }
-                connection = leased;
-                number = leaseNumber;
-            }
-            try (Http1ClientResponse response = send(leased)) {
-                return reply(response, leased, max);
+            PooledConnection.Limits limits = new PooledConnection.Limits(max + FRAMING_BYTES, max + FRAMING_BYTES,
+                    () -> replyTooLarge(max));
+            // The socket's read timeout is a backstop: the caller gives up at the deadline.
+            Sent sent = send(method, path, body, limit.plusSeconds(1), limits, this::attach);
+            try (Http1ClientResponse response = sent.response()) {
+                return reply(response, sent.connection(), max);
             } finally {
-                leased.abort(leaseNumber); // unless the reply was read to its end and gave the connection back
+                sent.connection().abort(sent.number()); // unless the reply was read to its end and gave the connection back
             }
         }
 
-        private Http1ClientResponse send(PooledConnection leased) {
-            // The socket's read timeout is a backstop: the caller gives up at the deadline.
-            Http1ClientRequest request = request(method, path, limit.plusSeconds(1), leased);
-            return body == null ? request.request() : request.submit(body);
+        private synchronized boolean attach(PooledConnection leased, long leaseNumber) {
+            if (aborted) {
+                return false;
+            }
+            connection = leased;
+            number = leaseNumber;
+            return true;
         }
 
         void abort() {

@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * A streamed upstream body read line by line, as it arrives. A virtual thread of its own
@@ -64,7 +65,7 @@ public final class UpstreamStream implements AutoCloseable {
     }
 
     /** Starts the call and waits, within {@code timeout}, for its status and headers. */
-    static UpstreamStream open(UpstreamClient client, Supplier<HttpClientResponse> call, Duration timeout,
+    static UpstreamStream open(UpstreamClient client, Function<BooleanSupplier, HttpClientResponse> call, Duration timeout,
             Duration idleTimeout, int maxLineBytes) {
         UpstreamStream stream = new UpstreamStream(client, timeout, idleTimeout, maxLineBytes);
         stream.pump = Thread.ofVirtual().name("chatd-upstream-" + client.provider()).start(() -> stream.pump(call));
@@ -84,8 +85,9 @@ public final class UpstreamStream implements AutoCloseable {
         }
     }
 
-    private void pump(Supplier<HttpClientResponse> call) {
-        try (HttpClientResponse res = call.get()) {
+    /** Performs the call ({@code call} is told whether the stream was closed meanwhile) and pumps its body. */
+    private void pump(Function<BooleanSupplier, HttpClientResponse> call) {
+        try (HttpClientResponse res = call.apply(() -> closed)) {
             response = res;
             if (closed) {
                 return;

@@ -70,13 +70,17 @@ public final class UpstreamTransport implements AutoCloseable {
     }
 
     public static UpstreamTransport create(Settings settings) {
+        // A quarter of the heap for replies being read; bin/chatd's 192 MiB heap gives 48 MiB.
+        return create(settings, Math.max(settings.maxReplyBytes(), Runtime.getRuntime().maxMemory() / 4));
+    }
+
+    /** With a reply budget of {@code budgetBytes}. */
+    static UpstreamTransport create(Settings settings, long budgetBytes) {
         WebClient webClient = WebClient.builder()
                 .connectTimeout(CONNECT_TIMEOUT)
                 .followRedirects(false)
                 .build();
-        // A quarter of the heap for replies being read; bin/chatd's 192 MiB heap gives 48 MiB.
-        long budget = Math.max(settings.maxReplyBytes(), Runtime.getRuntime().maxMemory() / 4);
-        return new UpstreamTransport(settings, webClient, new ReplyBudget(budget));
+        return new UpstreamTransport(settings, webClient, new ReplyBudget(budgetBytes));
     }
 
     /** The transport of hosts that offer none. */
