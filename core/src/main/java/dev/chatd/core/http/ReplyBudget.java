@@ -25,9 +25,12 @@ final class ReplyBudget {
         return used.get();
     }
 
-    /** A share that starts empty and grows as its reply does; close it to give the bytes back. */
-    Share share(String provider) {
-        return new Share(provider);
+    /**
+     * A share that starts empty and grows as its reply does; close it to give the bytes back.
+     * {@code limit} names the limit on each such reply, for the message when the budget is full.
+     */
+    Share share(String provider, String limit) {
+        return new Share(provider, limit);
     }
 
     private boolean tryTake(long bytes) {
@@ -44,11 +47,13 @@ final class ReplyBudget {
     /** One reply's part of the budget. Closing it gives the bytes back for good: it takes none after that. */
     final class Share implements AutoCloseable {
         private final String provider;
+        private final String limit;
         private long held;
         private boolean closed;
 
-        private Share(String provider) {
+        private Share(String provider, String limit) {
             this.provider = provider;
+            this.limit = limit;
         }
 
         /**
@@ -63,8 +68,8 @@ final class ReplyBudget {
             long delta = bytes - held;
             if (delta > 0 && !tryTake(delta)) {
                 throw new ChatException.UpstreamFailure("chatd is already holding " + used.get() + " bytes of upstream"
-                        + " replies, its limit for all replies at once (a quarter of its heap; chatd.max-reply-bytes bounds"
-                        + " each one), so it cannot read more of " + provider + "'s reply now; try again shortly");
+                        + " replies, as much as it lets all replies in flight hold at once (a quarter of its heap; " + limit
+                        + "), so it cannot read more of " + provider + "'s reply now; try again shortly");
             }
             if (delta < 0) {
                 used.addAndGet(delta);

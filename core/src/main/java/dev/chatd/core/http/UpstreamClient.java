@@ -322,7 +322,8 @@ public final class UpstreamClient {
      * held count against the transport's reply budget while the body is read.
      */
     private byte[] readBody(InputStream in, OptionalLong length, boolean closeDelimited, long max) {
-        try (ReplyBudget.Share share = transport.budget().share(provider)) {
+        String limit = "chatd.max-reply-bytes, " + max + " bytes, bounds each reply";
+        try (ReplyBudget.Share share = transport.budget().share(provider, limit)) {
             if (length.isPresent()) {
                 int size = (int) length.getAsLong();
                 share.resize(size);
@@ -455,9 +456,20 @@ public final class UpstreamClient {
                 return new ChatException.UpstreamFailure("the TLS handshake with " + provider + " at " + where
                         + " failed; check its base-url (https or http?) and its certificate", failure);
             }
+            if (malformedHttp(cause)) {
+                return new ChatException.UpstreamFailure(provider + " at " + where
+                        + " answered with a status line or headers that are not valid HTTP/1.1", failure);
+            }
         }
         return new ChatException.UpstreamFailure(provider + " at " + where
                 + " closed or reset the connection before answering", failure);
+    }
+
+    /** Helidon's HTTP/1.1 parser refusing what arrived (a bad status line, a header with control characters, too many headers). */
+    private static boolean malformedHttp(Throwable cause) {
+        StackTraceElement[] frames = cause.getStackTrace();
+        return (cause instanceof IllegalArgumentException || cause instanceof IllegalStateException)
+                && frames.length > 0 && frames[0].getClassName().startsWith("io.helidon.");
     }
 
     /** Maps a failure while a streamed body was arriving. */

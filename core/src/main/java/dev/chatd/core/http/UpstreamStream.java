@@ -59,7 +59,8 @@ public final class UpstreamStream implements AutoCloseable {
     private UpstreamStream(UpstreamClient client, Duration timeout, Duration idleTimeout, int maxLineBytes) {
         this.client = client;
         this.maxLineBytes = maxLineBytes;
-        this.lineShare = client.budget().share(client.provider());
+        this.lineShare = client.budget().share(client.provider(),
+                "chatd.max-stream-line-bytes, " + maxLineBytes + " bytes, bounds each stream line");
         this.firstByteDeadline = System.nanoTime() + timeout.toNanos();
         this.idleTimeout = idleTimeout;
     }

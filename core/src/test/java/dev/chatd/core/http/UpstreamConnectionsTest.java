@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * once idle too long, never reused after a reply that ended with the connection, retried once
  * when a kept one turns out closed; and what a failure to connect says.
  */
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UpstreamConnectionsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     private static final String OK = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";

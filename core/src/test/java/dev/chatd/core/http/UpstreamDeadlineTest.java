@@ -22,7 +22,7 @@ import org.junit.jupiter.api.function.Executable;
  * second and the upstream connection is closed. Upstreams that stall at each stage are raw
  * sockets on 127.0.0.1.
  */
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UpstreamDeadlineTest {
     private static final Duration DEADLINE = Duration.ofSeconds(2);
     /** The spec's bound on lateness, "within half a second of the deadline". */

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * close-delimited bodies), a stream line by {@code chatd.max-stream-line-bytes}, and all replies
  * in flight together by the transport's budget.
  */
-@Timeout(60)
+@Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UpstreamReplyLimitsTest {
     private static final int MAX_REPLY = 64 * 1024;
     private static final int MAX_LINE = 4 * 1024;
