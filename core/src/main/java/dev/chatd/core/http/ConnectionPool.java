@@ -1,5 +1,6 @@
 package dev.chatd.core.http;
 
+import dev.chatd.api.ChatException;
 import io.helidon.common.tls.Tls;
 import io.helidon.webclient.api.ConnectionKey;
 import io.helidon.webclient.api.DnsAddressLookup;
@@ -69,7 +70,7 @@ final class ConnectionPool implements AutoCloseable {
     /** A connection to {@code host} for one exchange: an idle one that is still open, else a new one. */
     PooledConnection lease(Host host) {
         if (closed) {
-            throw new IllegalStateException("chatd's upstream transport is closed");
+            throw new ChatException.UpstreamFailure("chatd is shutting down: its upstream transport is closed");
         }
         LinkedBlockingDeque<PooledConnection> queue = idle.get(host);
         if (queue != null) {

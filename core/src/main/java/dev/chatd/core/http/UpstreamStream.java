@@ -108,7 +108,11 @@ public final class UpstreamStream implements AutoCloseable {
             // closed by the reader
         } catch (Throwable failure) {
             if (!head.completeExceptionally(failure) && !closed) {
-                arrivals.offer(failure);
+                try {
+                    arrivals.put(failure); // after what arrived before it, however full the queue
+                } catch (InterruptedException e) {
+                    // closed by the reader meanwhile
+                }
             }
         }
     }
