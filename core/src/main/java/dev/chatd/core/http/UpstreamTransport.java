@@ -70,7 +70,7 @@ public final class UpstreamTransport implements AutoCloseable {
     }
 
     public static UpstreamTransport create(Settings settings) {
-        // A quarter of the heap for replies being read; bin/chatd's 192 MiB heap gives 48 MiB.
+        // A quarter of the heap for replies being read: about 46 MiB under bin/chatd's 192 MiB heap.
         return create(settings, Math.max(settings.maxReplyBytes(), Runtime.getRuntime().maxMemory() / 4));
     }
 
