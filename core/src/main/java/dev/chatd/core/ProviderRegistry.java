@@ -6,6 +6,7 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
 import dev.chatd.api.spi.Secret;
+import dev.chatd.core.http.UpstreamTransport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.logging.Level;
@@ -38,30 +40,46 @@ public final class ProviderRegistry implements AutoCloseable {
 
     private record Unconfigured(String howToConfigure) implements Entry {}
 
-    /** What the registry is built from. */
+    /**
+     * What the registry is built from.
+     *
+     * @param upstream the limits of the upstream transport the registry makes and gives every provider
+     */
     public record Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
-            Map<String, ProviderSettings> providers) {
+            Map<String, ProviderSettings> providers, UpstreamTransport.Settings upstream) {
         public Settings {
             providers = Map.copyOf(providers);
+            Objects.requireNonNull(upstream, "upstream");
+        }
+
+        /** With the transport's default limits. */
+        public Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
+                Map<String, ProviderSettings> providers) {
+            this(defaultProvider, timeout, streamIdleTimeout, providers, UpstreamTransport.Settings.DEFAULTS);
         }
     }
 
     private final Map<String, Entry> entries;
     private final ModelRouter router;
     private final String defaultProvider;
+    private final UpstreamTransport transport;
 
-    private ProviderRegistry(Map<String, Entry> entries, ModelRouter router, String defaultProvider) {
+    private ProviderRegistry(Map<String, Entry> entries, ModelRouter router, String defaultProvider,
+            UpstreamTransport transport) {
         this.entries = entries;
         this.router = router;
         this.defaultProvider = defaultProvider;
+        this.transport = transport;
     }
 
     public static ProviderRegistry build(List<ChatProviderFactory> factories, Settings settings, KeyResolver keys) {
         List<ChatProviderFactory> checked = ProviderDiscovery.checked(factories);
+        // One transport for every provider: one connection pool, one reply budget; closed with the registry.
+        UpstreamTransport transport = UpstreamTransport.create(settings.upstream());
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (ChatProviderFactory factory : checked) {
             ProviderSettings node = settings.providers().getOrDefault(factory.name(), ProviderSettings.DEFAULTS);
-            Entry entry = entryFor(factory, node, settings, keys);
+            Entry entry = entryFor(factory, node, settings, keys, transport);
             entries.put(factory.name(), entry);
             switch (entry) {
                 case Active a -> LOG.info(() -> "provider " + factory.name() + ": registered");
@@ -79,11 +97,12 @@ public final class ProviderRegistry implements AutoCloseable {
             LOG.warning(() -> "default provider '" + settings.defaultProvider()
                     + "' is not installed; model names without a provider prefix will get 404");
         }
-        return new ProviderRegistry(entries, new ModelRouter(checked, settings.defaultProvider()), settings.defaultProvider());
+        return new ProviderRegistry(entries, new ModelRouter(checked, settings.defaultProvider()), settings.defaultProvider(),
+                transport);
     }
 
     private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Settings global,
-            KeyResolver keys) {
+            KeyResolver keys, UpstreamTransport transport) {
         if (!node.enabled()) {
             return new Disabled();
         }
@@ -105,7 +124,8 @@ public final class ProviderRegistry implements AutoCloseable {
         URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
         Duration timeout = node.timeout() != null ? node.timeout() : global.timeout();
         Duration idle = node.streamIdleTimeout() != null ? node.streamIdleTimeout() : global.streamIdleTimeout();
-        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings());
+        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings(),
+                transport);
         try {
             return factory.create(context).<Entry>map(Active::new)
                     .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
@@ -129,8 +149,13 @@ public final class ProviderRegistry implements AutoCloseable {
     }
 
     private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings)
-            implements ProviderContext {
+            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
+            UpstreamTransport transport) implements ProviderContext {
+        @Override
+        public <S> Optional<S> service(Class<S> type) {
+            return type.isInstance(transport) ? Optional.of(type.cast(transport)) : Optional.empty();
+        }
+
         @Override
         public String toString() {
             return "ProviderContext[" + name + ", " + baseUrl + "]";
@@ -207,5 +232,6 @@ public final class ProviderRegistry implements AutoCloseable {
                 }
             }
         });
+        transport.close();
     }
 }

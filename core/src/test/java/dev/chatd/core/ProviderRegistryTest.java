@@ -10,6 +10,8 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.core.http.UpstreamTransport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -301,5 +303,27 @@ class ProviderRegistryTest {
             assertThat(registry.names()).containsExactly("ollama");
             assertThatThrownBy(() -> registry.route("broken/x")).isInstanceOf(ChatException.ProviderNotFound.class);
         }
+    }
+
+    @Test
+    void everyProviderGetsTheOneTransportMadeFromTheSettingsAndClosedWithTheRegistry() {
+        RecordingFactory ollama = RecordingFactory.keyless("ollama");
+        RecordingFactory other = RecordingFactory.keyless("other");
+        UpstreamTransport.Settings limits = new UpstreamTransport.Settings(1000, 100, 3, Duration.ofSeconds(7));
+        ProviderRegistry registry = ProviderRegistry.build(List.of(ollama, other),
+                new ProviderRegistry.Settings("ollama", GLOBAL_TIMEOUT, Duration.ofSeconds(60), Map.of(), limits),
+                new KeyResolver(name -> null));
+
+        UpstreamTransport transport = ollama.context.get().service(UpstreamTransport.class).orElseThrow();
+        assertThat(other.context.get().service(UpstreamTransport.class)).containsSame(transport);
+        assertThat(transport.settings()).isEqualTo(limits);
+        assertThat(ollama.context.get().service(String.class)).as("no such service").isEmpty();
+
+        registry.close();
+
+        UpstreamClient client = UpstreamClient.create(ollama.context.get(), false, Map.of());
+        assertThatThrownBy(() -> client.get("/api/version", Duration.ofSeconds(5)))
+                .isInstanceOf(ChatException.UpstreamFailure.class)
+                .hasMessageContaining("shutting down");
     }
 }

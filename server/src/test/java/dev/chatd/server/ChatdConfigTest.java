@@ -9,6 +9,7 @@ import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.ProviderSettings;
+import dev.chatd.core.http.UpstreamTransport;
 import io.helidon.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -445,5 +446,47 @@ class ChatdConfigTest {
                 assertThat(LogCapture.text(r)).contains("openrouterr", "ollama");
             });
         }
+    }
+
+    @Test
+    void upstreamLimitsDefaultToTheDocumentedValues() {
+        UpstreamTransport.Settings upstream = read(Map.of()).upstream();
+
+        assertThat(upstream.maxReplyBytes()).isEqualTo(8L * 1024 * 1024);
+        assertThat(upstream.maxStreamLineBytes()).isEqualTo(1024 * 1024);
+        assertThat(upstream.maxConnectionsPerHost()).isEqualTo(64);
+        assertThat(upstream.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void readsTheUpstreamLimitsAndHandsThemToTheRegistry() {
+        ChatdConfig config = read(Map.of(
+                "chatd.max-reply-bytes", "1048576",
+                "chatd.max-stream-line-bytes", "65536",
+                "chatd.upstream.max-connections-per-host", "8",
+                "chatd.upstream.idle-timeout-secs", "5"));
+
+        UpstreamTransport.Settings expected = new UpstreamTransport.Settings(1048576, 65536, 8, Duration.ofSeconds(5));
+        assertThat(config.upstream()).isEqualTo(expected);
+        assertThat(config.registrySettings().upstream()).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @CsvSource({
+            "chatd.max-reply-bytes, lots",
+            "chatd.max-reply-bytes, 0",
+            "chatd.max-reply-bytes, -1",
+            "chatd.max-reply-bytes, 4294967296",
+            "chatd.max-stream-line-bytes, 0",
+            "chatd.max-stream-line-bytes, 4294967296",
+            "chatd.upstream.max-connections-per-host, 0",
+            "chatd.upstream.max-connections-per-host, many",
+            "chatd.upstream.idle-timeout-secs, 0",
+            "chatd.upstream.idle-timeout-secs, -3",
+    })
+    void invalidUpstreamLimitFailsNamingTheKey(String key, String value) {
+        assertThatThrownBy(() -> read(Map.of(key, value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(key);
     }
 }

@@ -7,6 +7,7 @@ import static dev.chatd.core.testing.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.core.testing.RawUpstream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -203,6 +204,50 @@ class ErrorTableTest {
 
             assertError(server, reply, 429, "rate_limited", "session usage limit");
             assertThat(reply.header("Retry-After")).isEqualTo("7");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"soon", "30, 60", "-5", "7 days", "Wed, 21 Oct 2015 07:28:00 GMT; evil=1"})
+    void upstream429WithAJunkRetryAfterIsRateLimitedWithoutIt(String junk) {
+        String body = "{\"error\":\"slow down\"}";
+        try (RawUpstream raw = RawUpstream.start(RawUpstream.answering("HTTP/1.1 429 Too Many Requests\r\n"
+                + "Content-Type: application/json\r\nRetry-After: " + junk + "\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body));
+                TestServer server = TestServer.builder().config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
+                        .start()) {
+            TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
+
+            assertError(server, reply, 429, "rate_limited", "slow down");
+            assertThat(reply.header("Retry-After")).as("never relayed verbatim").isNull();
+        }
+    }
+
+    @Test
+    void upstreamHeaderWithAControlCharacterIsAMalformedReplyNeverRelayed() {
+        String body = "{\"error\":\"slow down\"}";
+        try (RawUpstream raw = RawUpstream.start(RawUpstream.answering("HTTP/1.1 429 Too Many Requests\r\n"
+                + "Content-Type: application/json\r\nRetry-After: 7\u0001\r\nContent-Length: " + body.length()
+                + "\r\n\r\n" + body));
+                TestServer server = TestServer.builder().config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
+                        .start()) {
+            TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
+
+            assertError(server, reply, 502, "upstream_error", "not valid HTTP/1.1");
+            assertThat(reply.header("Retry-After")).isNull();
+        }
+    }
+
+    @Test
+    void upstream429KeepsAnHttpDateRetryAfter() {
+        try (TestServer server = TestServer.start()) {
+            server.fake.on("POST", "/api/chat", json(429, "{\"error\":\"slow down\"}",
+                    "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"));
+
+            TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
+
+            assertError(server, reply, 429, "rate_limited", "slow down");
+            assertThat(reply.header("Retry-After")).isEqualTo("Wed, 21 Oct 2015 07:28:00 GMT");
         }
     }
 

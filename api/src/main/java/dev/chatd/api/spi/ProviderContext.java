@@ -39,4 +39,13 @@ public interface ProviderContext {
      * {@code limits.rpm}), read-only. Keys the host itself interprets are included.
      */
     Map<String, String> settings();
+
+    /**
+     * A service the host offers its providers, by type: chatd's host offers its upstream
+     * transport ({@code dev.chatd.core.http.UpstreamTransport}), made once from its
+     * configuration and shared by every provider. Empty when the host offers none of that type.
+     */
+    default <S> Optional<S> service(Class<S> type) {
+        return Optional.empty();
+    }
 }

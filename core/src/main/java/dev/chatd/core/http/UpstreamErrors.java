@@ -2,6 +2,8 @@ package dev.chatd.core.http;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.core.json.JsonCodec;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
@@ -46,7 +48,8 @@ public final class UpstreamErrors {
 
     /**
      * The exception for a status. {@code message} is the upstream's (may be null); 404 without
-     * one is more likely a wrong base URL than a missing model.
+     * one is more likely a wrong base URL than a missing model. {@code retryAfter} is relayed
+     * only when it is valid ({@link #validRetryAfter}).
      */
     public static ChatException classify(String provider, int status, String message, String retryAfter) {
         String said = message == null ? "" : ": " + message;
@@ -58,8 +61,32 @@ public final class UpstreamErrors {
                     ? new ChatException.UpstreamFailure(provider + " answered 404 without an error body; check its base-url")
                     : new ChatException.ModelNotFound(provider + said);
             case 408, 504 -> new ChatException.UpstreamTimeout(provider + " timed out (HTTP " + status + ")" + said, null);
-            case 429 -> new ChatException.RateLimited(provider + " is rate limiting" + said, retryAfter);
+            case 429 -> new ChatException.RateLimited(provider + " is rate limiting" + said, validRetryAfter(retryAfter));
             default -> new ChatException.UpstreamFailure(provider + " failed with HTTP " + status + said);
         };
+    }
+
+    /**
+     * An upstream's {@code Retry-After} when it is what HTTP allows, delta-seconds or an HTTP
+     * date, else null: chatd relays it to its own callers, so junk, control characters or a
+     * forged header must not get through.
+     */
+    public static String validRetryAfter(String value) {
+        if (value == null) {
+            return null;
+        }
+        String v = value.strip();
+        if (v.matches("[0-9]{1,10}")) {
+            return v;
+        }
+        if (v.length() > 64 || !v.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+            return null;
+        }
+        try {
+            DateTimeFormatter.RFC_1123_DATE_TIME.parse(v);
+            return v;
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 }

@@ -2,7 +2,9 @@ package dev.chatd.core.http;
 
 import dev.chatd.api.ChatException;
 import io.helidon.webclient.api.HttpClientResponse;
+import io.helidon.common.buffers.DataReader;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * A streamed upstream body read line by line, as it arrives. A virtual thread of its own
@@ -27,7 +30,8 @@ import java.util.function.Supplier;
 public final class UpstreamStream implements AutoCloseable {
     private static final Object END = new Object();
     private static final Object CLOSED = new Object();
-    private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+    /** A line up to this long costs the reply budget nothing; chat stream lines are far shorter. */
+    private static final int FREE_LINE_BYTES = 64 * 1024;
 
     /** The status and headers, once they arrived. */
     private record Head(int status, Map<String, String> headers) {}
@@ -36,8 +40,12 @@ public final class UpstreamStream implements AutoCloseable {
     private final long firstByteDeadline;
     private volatile Duration idleTimeout;
     private final CompletableFuture<Head> head = new CompletableFuture<>();
-    private final BlockingQueue<Object> arrivals = new ArrayBlockingQueue<>(64);
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+    /** Up to 16 reads (128 KiB) waiting for the reader; then the upstream waits for chatd. */
+    private final BlockingQueue<Object> arrivals = new ArrayBlockingQueue<>(16);
+    private final int maxLineBytes;
+    private final ReplyBudget.Share lineShare;
+    private byte[] line = new byte[256];
+    private int lineLength;
     private Head received;
     private volatile Thread pump;
     private volatile HttpClientResponse response;
@@ -48,16 +56,19 @@ public final class UpstreamStream implements AutoCloseable {
     private boolean ended;
     private volatile boolean closed;
 
-    private UpstreamStream(UpstreamClient client, Duration timeout, Duration idleTimeout) {
+    private UpstreamStream(UpstreamClient client, Duration timeout, Duration idleTimeout, int maxLineBytes) {
         this.client = client;
+        this.maxLineBytes = maxLineBytes;
+        this.lineShare = client.budget().share(client.provider(),
+                "chatd.max-stream-line-bytes, " + maxLineBytes + " bytes, bounds each stream line");
         this.firstByteDeadline = System.nanoTime() + timeout.toNanos();
         this.idleTimeout = idleTimeout;
     }
 
     /** Starts the call and waits, within {@code timeout}, for its status and headers. */
-    static UpstreamStream open(UpstreamClient client, Supplier<HttpClientResponse> call, Duration timeout,
-            Duration idleTimeout) {
-        UpstreamStream stream = new UpstreamStream(client, timeout, idleTimeout);
+    static UpstreamStream open(UpstreamClient client, Function<BooleanSupplier, HttpClientResponse> call, Duration timeout,
+            Duration idleTimeout, int maxLineBytes) {
+        UpstreamStream stream = new UpstreamStream(client, timeout, idleTimeout, maxLineBytes);
         stream.pump = Thread.ofVirtual().name("chatd-upstream-" + client.provider()).start(() -> stream.pump(call));
         try {
             stream.received = stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -75,17 +86,19 @@ public final class UpstreamStream implements AutoCloseable {
         }
     }
 
-    private void pump(Supplier<HttpClientResponse> call) {
-        try (HttpClientResponse res = call.get()) {
+    /** Performs the call ({@code call} is told whether the stream was closed meanwhile) and pumps its body. */
+    private void pump(Function<BooleanSupplier, HttpClientResponse> call) {
+        try (HttpClientResponse res = call.apply(() -> closed)) {
             response = res;
             if (closed) {
                 return;
             }
             head.complete(new Head(res.status().code(), UpstreamClient.headersOf(res)));
+            boolean closeDelimited = UpstreamClient.closeDelimited(res);
             InputStream body = res.inputStream();
             byte[] buffer = new byte[8192];
             int n;
-            while (!closed && (n = body.read(buffer)) >= 0) {
+            while (!closed && (n = read(body, buffer, closeDelimited)) >= 0) {
                 if (n > 0) {
                     arrivals.put(Arrays.copyOf(buffer, n));
                 }
@@ -95,8 +108,24 @@ public final class UpstreamStream implements AutoCloseable {
             // closed by the reader
         } catch (Throwable failure) {
             if (!head.completeExceptionally(failure) && !closed) {
-                arrivals.offer(failure);
+                try {
+                    arrivals.put(failure); // after what arrived before it, however full the queue
+                } catch (InterruptedException e) {
+                    // closed by the reader meanwhile
+                }
             }
+        }
+    }
+
+    /** Helidon's client throws at the end of a close-delimited body instead of returning -1; that end is the stream's. */
+    private static int read(InputStream body, byte[] buffer, boolean closeDelimited) throws IOException {
+        try {
+            return body.read(buffer);
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            if (closeDelimited) {
+                return -1;
+            }
+            throw e;
         }
     }
 
@@ -147,20 +176,18 @@ public final class UpstreamStream implements AutoCloseable {
      */
     public String nextLine() {
         while (true) {
-            while (currentIndex < currentLength) {
-                byte b = current[currentIndex++];
-                if (b == '\n') {
+            if (currentIndex < currentLength) {
+                int newline = indexOf(current, '\n', currentIndex, currentLength);
+                int end = newline < 0 ? currentLength : newline;
+                append(current, currentIndex, end - currentIndex);
+                currentIndex = newline < 0 ? currentLength : newline + 1;
+                if (newline >= 0) {
                     return takeLine();
                 }
-                if (line.size() >= MAX_LINE_BYTES) {
-                    close();
-                    throw new ChatException.UpstreamFailure(provider() + " sent a line longer than "
-                            + MAX_LINE_BYTES + " bytes; not a chat stream");
-                }
-                line.write(b);
+                continue;
             }
             if (ended) {
-                return line.size() > 0 ? takeLine() : null;
+                return lineLength > 0 ? takeLine() : null;
             }
             Object next = await();
             if (next == CLOSED) {
@@ -179,6 +206,39 @@ public final class UpstreamStream implements AutoCloseable {
                 currentLength = current.length;
             }
         }
+    }
+
+    private static int indexOf(byte[] bytes, char c, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Adds to the line, growing it at most to the cap; growth past a small allowance counts against the reply budget. */
+    private void append(byte[] bytes, int offset, int length) {
+        if (length == 0) {
+            return;
+        }
+        long needed = (long) lineLength + length;
+        if (needed > maxLineBytes) {
+            close();
+            throw client.lineTooLong(maxLineBytes);
+        }
+        if (needed > line.length) {
+            int size = (int) Math.min(maxLineBytes, Math.max(needed, 2L * line.length));
+            try {
+                lineShare.resize(size > FREE_LINE_BYTES ? size : 0);
+            } catch (ChatException e) {
+                close();
+                throw e;
+            }
+            line = Arrays.copyOf(line, size);
+        }
+        System.arraycopy(bytes, offset, line, lineLength, length);
+        lineLength += length;
     }
 
     private Object await() {
@@ -202,11 +262,14 @@ public final class UpstreamStream implements AutoCloseable {
     }
 
     private String takeLine() {
-        int size = line.size();
-        byte[] bytes = line.toByteArray();
-        line.reset();
-        int end = size > 0 && bytes[size - 1] == '\r' ? size - 1 : size;
-        return new String(bytes, 0, end, StandardCharsets.UTF_8);
+        int end = lineLength > 0 && line[lineLength - 1] == '\r' ? lineLength - 1 : lineLength;
+        String text = new String(line, 0, end, StandardCharsets.UTF_8);
+        lineLength = 0;
+        if (line.length > FREE_LINE_BYTES) { // a long line's buffer goes back to the budget
+            line = new byte[256];
+            lineShare.resize(0);
+        }
+        return text;
     }
 
     /** Cancels the upstream call and closes its connection, unless the body already ended. */
@@ -216,6 +279,7 @@ public final class UpstreamStream implements AutoCloseable {
             return;
         }
         closed = true;
+        lineShare.close();
         arrivals.clear();
         arrivals.offer(CLOSED); // wakes a reader blocked on another thread
         HttpClientResponse res = response;

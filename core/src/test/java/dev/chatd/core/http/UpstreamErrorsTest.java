@@ -79,6 +79,24 @@ class UpstreamErrorsTest {
         assertThat(((ChatException.RateLimited) e).retryAfter()).contains("30");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "120", "Wed, 21 Oct 2015 07:28:00 GMT", "Sun, 6 Nov 1994 08:49:37 GMT"})
+    void rateLimitKeepsAValidRetryAfter(String value) {
+        ChatException e = UpstreamErrors.fromReply(reply(429, "{\"error\":\"slow down\"}", "Retry-After", value));
+
+        assertThat(((ChatException.RateLimited) e).retryAfter()).contains(value);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soon", "-1", "1.5", "30, 60", "30\r\nSet-Cookie: session=evil", "30\nX-Forged: 1",
+            "Wed, 21 Oct 2015 07:28:00 GMT\r\nX-Forged: 1", "99999999999", "\u0000", ""})
+    void rateLimitDropsARetryAfterThatIsNeitherSecondsNorAnHttpDate(String value) {
+        ChatException e = UpstreamErrors.fromReply(reply(429, "{\"error\":\"slow down\"}", "Retry-After", value));
+
+        assertThat(e).isInstanceOf(ChatException.RateLimited.class).hasMessageContaining("slow down");
+        assertThat(((ChatException.RateLimited) e).retryAfter()).isEmpty();
+    }
+
     @Test
     void rateLimitWithoutRetryAfterHasNone() {
         ChatException e = UpstreamErrors.fromReply(reply(429, "{\"error\":\"slow down\"}"));

@@ -2,6 +2,7 @@ package dev.chatd.core.testing;
 
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
+import dev.chatd.core.http.UpstreamTransport;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -9,15 +10,31 @@ import java.util.Optional;
 
 /**
  * A {@link ProviderContext} for tests, as the registry would build it: a key (or none), a base
- * URL (a {@link FakeUpstream}'s) and deadlines.
+ * URL (a {@link FakeUpstream}'s), deadlines, and optionally an upstream transport of the test's
+ * own (else providers use the fallback one).
  */
 public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-        Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings)
-        implements ProviderContext {
+        Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
+        UpstreamTransport transport) implements ProviderContext {
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
         settings = Map.copyOf(settings);
+    }
+
+    public TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
+            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings) {
+        this(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, null);
+    }
+
+    @Override
+    public <S> Optional<S> service(Class<S> type) {
+        return type.isInstance(transport) ? Optional.of(type.cast(transport)) : Optional.empty();
+    }
+
+    /** The same context, with calls going through {@code transport}. */
+    public TestProviderContext withTransport(UpstreamTransport transport) {
+        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 
     /** A context for {@code name} at {@code baseUrl} with {@code key} (null for none), 5 s deadlines. */
@@ -39,14 +56,14 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
 
     public TestProviderContext withKey(String key) {
         return new TestProviderContext(name, baseUrl, Optional.of(Secret.of(key)), timeout, streamIdleTimeout, headers,
-                settings);
+                settings, transport);
     }
 
     public TestProviderContext withHeaders(Map<String, String> headers) {
-        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings);
+        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 
     public TestProviderContext withSettings(Map<String, String> settings) {
-        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings);
+        return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 }
