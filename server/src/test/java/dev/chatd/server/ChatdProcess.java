@@ -22,6 +22,8 @@ import java.util.regex.Pattern;
  */
 final class ChatdProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("chatd listening on port (\\d+)");
+    /** The first {@code OPTS=(...)} in bin/chatd: the collector, the heap and exit on out-of-memory. */
+    private static final Pattern LAUNCH_FLAGS = Pattern.compile("(?m)^OPTS=\\(([^)]*)\\)");
 
     private final Process process;
     // A file, not a pipe: a pipe read while the process exits can lose its last lines.
@@ -50,12 +52,29 @@ final class ChatdProcess implements AutoCloseable {
         return start(command, dir, env);
     }
 
+    /** The JVM flags of {@code bin/chatd}, without its start-up cache, read from the script so the two cannot drift. */
+    static List<String> launchFlags() throws IOException {
+        Path script = Path.of(System.getProperty("chatd.launcher", "../bin/chatd"));
+        Matcher m = LAUNCH_FLAGS.matcher(Files.readString(script));
+        assertThat(m.find()).as("bin/chatd sets OPTS=(...)").isTrue();
+        return List.of(m.group(1).trim().split("\\s+"));
+    }
+
     /** Writes {@code yaml} to {@code dir/chatd.yaml}, starts {@code jar} with it and waits until it listens. */
     static ChatdProcess start(Path jar, Path dir, String yaml, Map<String, String> env) throws IOException {
+        return start(jar, dir, yaml, env, List.of());
+    }
+
+    /** As {@link #start(Path, Path, String, Map)}, with JVM options (e.g. {@link #launchFlags()}). */
+    static ChatdProcess start(Path jar, Path dir, String yaml, Map<String, String> env, List<String> jvmOptions)
+            throws IOException {
         Path config = dir.resolve("chatd.yaml");
         Files.writeString(config, yaml);
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ChatdProcess chatd = start(List.of(java, "-jar", jar.toString(), "--config", config.toString()), dir, env);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar.toString(), "--config", config.toString()));
+        ChatdProcess chatd = start(command, dir, env);
         try {
             chatd.port();
             return chatd;
@@ -106,6 +125,24 @@ final class ChatdProcess implements AutoCloseable {
 
     Process process() {
         return process;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The process' resident set size in KiB, from /proc/&lt;pid&gt;/status; -1 where there is none. */
+    long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux, or the process is gone
+        }
+        return -1;
     }
 
     /** Every line chatd wrote so far. */

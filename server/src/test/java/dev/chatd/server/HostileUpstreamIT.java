@@ -47,7 +47,7 @@ class HostileUpstreamIT {
     Path dir;
 
     private RawUpstream hostile;
-    private PackagedChatd chatd;
+    private ChatdProcess chatd;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     private final AtomicLong peakRssKb = new AtomicLong();
@@ -92,7 +92,7 @@ class HostileUpstreamIT {
                 }
             }
         });
-        chatd = PackagedChatd.start(dir, """
+        chatd = ChatdProcess.start(ChatdProcess.jar(), dir, """
                 server:
                   host: 127.0.0.1
                   port: 0
@@ -109,7 +109,7 @@ class HostileUpstreamIT {
                       key-file: ""
                     kimi:
                       key-file: ""
-                """.formatted(hostile.baseUrl()), Map.of());
+                """.formatted(hostile.baseUrl()), Map.of(), ChatdProcess.launchFlags());
         sampling = true;
         Thread.ofVirtual().start(() -> {
             while (sampling) {
@@ -175,7 +175,7 @@ class HostileUpstreamIT {
         assertThat(ok.body()).contains("Hello! How can I help?");
         long peakMb = peakRssKb.get() / 1024;
         System.out.printf("HOSTILE-UPSTREAMS: peak_rss_mb=%d (bound %d, flags %s)%n", peakMb, RSS_BOUND_MB,
-                PackagedChatd.launchFlags());
+                ChatdProcess.launchFlags());
         assertThat(peakMb).as("peak RSS in MB").isLessThan(RSS_BOUND_MB);
     }
 
