@@ -63,6 +63,26 @@ class ChatdConfigTest {
     }
 
     @Test
+    void aProviderDeclaredWithATypeKeepsItsNameBaseUrlKeyVariableAndType(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, """
+                chatd:
+                  providers:
+                    groq:  { type: openai-compatible, base-url: https://api.groq.com/openai/v1, key-env: GROQ_API_KEY }
+                    vllm:  { type: openai-compatible, base-url: http://gpu-box:8000/v1 }
+                    ollama: { base-url: http://127.0.0.1:11434 }
+                """);
+        Main.Loaded loaded = load(file, Map.of());
+        ChatdConfig config = ChatdConfig.from(loaded.config(), NO_ENV);
+
+        assertThat(config.providers().get("groq").type()).isEqualTo("openai-compatible");
+        assertThat(config.providers().get("groq").baseUrl()).hasToString("https://api.groq.com/openai/v1");
+        assertThat(config.providers().get("groq").keyEnv()).isEqualTo("GROQ_API_KEY");
+        assertThat(config.providers().get("vllm").type()).isEqualTo("openai-compatible");
+        assertThat(config.providers().get("ollama").type()).isNull();
+        assertThat(loaded.warnings()).as("type is a known key of a provider node").isEmpty();
+    }
+
+    @Test
     void shutdownGraceMayBeZero() {
         assertThat(read(Map.of("chatd.shutdown-grace-secs", "5")).shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
         assertThat(read(Map.of("chatd.shutdown-grace-secs", "0")).shutdownGrace()).isZero();

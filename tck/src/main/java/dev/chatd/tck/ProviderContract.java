@@ -219,7 +219,7 @@ public abstract class ProviderContract {
         ChatResponse response = provider().chat(request(Message.of(Role.USER, "Weather in Tokyo?"))
                 .tools(List.of(weather)).build());
 
-        assertThat(upstream.lastRequest().json().get("tools")).asList().hasSize(1);
+        assertThat((List<?>) upstream.lastRequest().json().get("tools")).hasSize(1);
         assertThat(response.message().toolCalls()).hasSize(1);
         ToolCall call = response.message().toolCalls().get(0);
         assertThat(call.name()).isEqualTo("get_weather");
