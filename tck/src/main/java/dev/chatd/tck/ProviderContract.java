@@ -20,12 +20,14 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.Secret;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,8 +93,8 @@ public abstract class ProviderContract {
      * #basePath()}, {@code key} (null for none) and the deadlines given. Override to add settings.
      */
     protected ProviderContext context(String key, Duration timeout, Duration streamIdleTimeout) {
-        return new TestProviderContext(providerName(), baseUrl(), java.util.Optional.ofNullable(key)
-                .map(dev.chatd.api.spi.Secret::of), timeout, streamIdleTimeout, Map.of(), Map.of());
+        return new TestProviderContext(providerName(), baseUrl(), Optional.ofNullable(key).map(Secret::of), timeout,
+                streamIdleTimeout, Map.of(), Map.of());
     }
 
     /** Whether the provider needs a key; by default, whether its factory names a key variable. */
