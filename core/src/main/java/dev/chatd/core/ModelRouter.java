@@ -34,29 +34,44 @@ public final class ModelRouter {
     private final Set<String> failedClaims = ConcurrentHashMap.newKeySet();
 
     public ModelRouter(List<ChatProviderFactory> factories, String defaultProvider) {
-        for (ChatProviderFactory factory : factories) {
-            this.factories.put(factory.name(), factory);
-        }
+        this(byName(factories), defaultProvider);
+    }
+
+    /**
+     * @param providers every provider name to the factory that makes it: a factory's own name,
+     *     and each name the configuration declares with {@code type:} (those route by prefix)
+     */
+    public ModelRouter(Map<String, ChatProviderFactory> providers, String defaultProvider) {
+        this.factories.putAll(providers);
         this.defaultProvider = defaultProvider;
+    }
+
+    private static Map<String, ChatProviderFactory> byName(List<ChatProviderFactory> factories) {
+        Map<String, ChatProviderFactory> byName = new LinkedHashMap<>();
+        for (ChatProviderFactory factory : factories) {
+            byName.put(factory.name(), factory);
+        }
+        return byName;
     }
 
     public Target route(String model) {
         int slash = model.indexOf('/');
         if (slash > 0) {
-            ChatProviderFactory prefixed = factories.get(model.substring(0, slash));
+            String name = model.substring(0, slash);
+            ChatProviderFactory prefixed = factories.get(name);
             if (prefixed != null) {
                 String rest = model.substring(slash + 1);
                 if (rest.isBlank()) {
                     throw new ChatException.InvalidRequest("model '" + model + "' names a provider but no model: use '"
-                            + prefixed.name() + "/<model>'");
+                            + name + "/<model>'");
                 }
-                return new Target(prefixed.name(), claim(prefixed, rest).orElse(rest));
+                return new Target(name, claim(prefixed, rest).orElse(rest));
             }
         }
-        for (ChatProviderFactory factory : factories.values()) {
-            Optional<String> claimed = claim(factory, model);
+        for (Map.Entry<String, ChatProviderFactory> provider : factories.entrySet()) {
+            Optional<String> claimed = claim(provider.getValue(), model);
             if (claimed.isPresent() && !claimed.get().isBlank()) {
-                return new Target(factory.name(), claimed.get());
+                return new Target(provider.getKey(), claimed.get());
             }
         }
         return new Target(defaultProvider, model);

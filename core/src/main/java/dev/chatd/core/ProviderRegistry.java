@@ -72,21 +72,30 @@ public final class ProviderRegistry implements AutoCloseable {
         this.transport = transport;
     }
 
+    /**
+     * Builds the registry. Besides one provider per factory, every configuration node with a
+     * {@code type} declares a provider of that name made by the factory so named.
+     *
+     * @throws IllegalStateException when a node's {@code type} names no installed factory, a
+     *     factory that does not allow declared instances, or a name a factory already has
+     */
     public static ProviderRegistry build(List<ChatProviderFactory> factories, Settings settings, KeyResolver keys) {
         List<ChatProviderFactory> checked = ProviderDiscovery.checked(factories);
+        Map<String, ChatProviderFactory> providers = providers(checked, settings.providers());
         // One transport for every provider: one connection pool, one reply budget; closed with the registry.
         UpstreamTransport transport = UpstreamTransport.create(settings.upstream());
         Map<String, Entry> entries = new LinkedHashMap<>();
-        for (ChatProviderFactory factory : checked) {
-            ProviderSettings node = settings.providers().getOrDefault(factory.name(), ProviderSettings.DEFAULTS);
-            Entry entry = entryFor(factory, node, settings, keys, transport);
-            entries.put(factory.name(), entry);
+        providers.forEach((name, factory) -> {
+            ProviderSettings node = settings.providers().getOrDefault(name, ProviderSettings.DEFAULTS);
+            Entry entry = entryFor(name, factory, node, settings, keys, transport);
+            entries.put(name, entry);
+            String kind = name.equals(factory.name()) ? "" : " (type " + factory.name() + ")";
             switch (entry) {
-                case Active a -> LOG.info(() -> "provider " + factory.name() + ": registered");
-                case Disabled d -> LOG.info(() -> "provider " + factory.name() + ": disabled by configuration");
-                case Unconfigured u -> LOG.info(() -> "provider " + factory.name() + ": not registered; " + u.howToConfigure());
+                case Active a -> LOG.info(() -> "provider " + name + kind + ": registered");
+                case Disabled d -> LOG.info(() -> "provider " + name + kind + ": disabled by configuration");
+                case Unconfigured u -> LOG.info(() -> "provider " + name + kind + ": not registered; " + u.howToConfigure());
             }
-        }
+        });
         for (String configured : new TreeMap<>(settings.providers()).keySet()) {
             if (!entries.containsKey(configured)) {
                 LOG.warning(() -> "configuration names provider '" + configured
@@ -97,11 +106,63 @@ public final class ProviderRegistry implements AutoCloseable {
             LOG.warning(() -> "default provider '" + settings.defaultProvider()
                     + "' is not installed; model names without a provider prefix will get 404");
         }
-        return new ProviderRegistry(entries, new ModelRouter(checked, settings.defaultProvider()), settings.defaultProvider(),
-                transport);
+        return new ProviderRegistry(entries, new ModelRouter(providers, settings.defaultProvider()),
+                settings.defaultProvider(), transport);
     }
 
-    private static Entry entryFor(ChatProviderFactory factory, ProviderSettings node, Settings global,
+    /**
+     * Every provider name and the factory that makes it: each factory under its own name (one
+     * that allows declared instances only when configured under it), then each node declared
+     * with a {@code type}.
+     */
+    private static Map<String, ChatProviderFactory> providers(List<ChatProviderFactory> factories,
+            Map<String, ProviderSettings> nodes) {
+        Map<String, ChatProviderFactory> byName = new LinkedHashMap<>();
+        for (ChatProviderFactory factory : factories) {
+            byName.put(factory.name(), factory);
+        }
+        Map<String, ChatProviderFactory> providers = new LinkedHashMap<>();
+        for (ChatProviderFactory factory : factories) {
+            ProviderSettings own = nodes.get(factory.name());
+            if (!declaresInstances(factory) || (own != null && own.type() == null)) {
+                providers.put(factory.name(), factory);
+            }
+        }
+        for (Map.Entry<String, ProviderSettings> node : new TreeMap<>(nodes).entrySet()) {
+            String name = node.getKey();
+            String type = node.getValue().type();
+            if (type == null) {
+                continue;
+            }
+            ChatProviderFactory factory = byName.get(type);
+            if (factory == null) {
+                throw new IllegalStateException("chatd.providers." + name + ".type is '" + type
+                        + "', but no installed provider is named that; installed: " + byName.keySet());
+            }
+            if (!declaresInstances(factory)) {
+                throw new IllegalStateException("chatd.providers." + name + ".type is '" + type + "', but provider '"
+                        + type + "' cannot be declared under another name; types that can: " + byName.values().stream()
+                        .filter(ProviderRegistry::declaresInstances).map(ChatProviderFactory::name).toList());
+            }
+            if (byName.containsKey(name)) {
+                throw new IllegalStateException("chatd.providers." + name + " declares a provider of type '" + type
+                        + "', but '" + name + "' is already an installed provider's name; choose another name");
+            }
+            providers.put(name, factory);
+        }
+        return providers;
+    }
+
+    private static boolean declaresInstances(ChatProviderFactory factory) {
+        try {
+            return factory.allowsDeclaredInstances();
+        } catch (RuntimeException | LinkageError e) {
+            // Built before 0.2 without the default method, or broken: it declares none.
+            return false;
+        }
+    }
+
+    private static Entry entryFor(String name, ChatProviderFactory factory, ProviderSettings node, Settings global,
             KeyResolver keys, UpstreamTransport transport) {
         if (!node.enabled()) {
             return new Disabled();
@@ -110,7 +171,7 @@ public final class ProviderRegistry implements AutoCloseable {
         try {
             defaults = factory.defaults();
         } catch (RuntimeException | LinkageError e) {
-            return failed(factory, e);
+            return failed(name, e);
         }
         String keyEnv = node.keyEnv() != null ? node.keyEnv() : defaults.keyEnv();
         Path keyFile = node.keyFile() != null ? (node.keyFile().toString().isEmpty() ? null : node.keyFile())
@@ -124,13 +185,13 @@ public final class ProviderRegistry implements AutoCloseable {
         URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
         Duration timeout = node.timeout() != null ? node.timeout() : global.timeout();
         Duration idle = node.streamIdleTimeout() != null ? node.streamIdleTimeout() : global.streamIdleTimeout();
-        ProviderContext context = new Context(factory.name(), baseUrl, key, timeout, idle, node.headers(), node.settings(),
+        ProviderContext context = new Context(name, baseUrl, key, timeout, idle, node.headers(), node.settings(),
                 transport);
         try {
             return factory.create(context).<Entry>map(Active::new)
                     .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
         } catch (RuntimeException | LinkageError e) {
-            return failed(factory, e);
+            return failed(name, e);
         }
     }
 
@@ -139,11 +200,11 @@ public final class ProviderRegistry implements AutoCloseable {
      * NoSuchMethodError) means its JAR was built against another version of chatd; other
      * Errors (out of memory) are not a provider's fault and are not caught.
      */
-    private static Entry failed(ChatProviderFactory factory, Throwable e) {
+    private static Entry failed(String name, Throwable e) {
         String why = e instanceof LinkageError
                 ? " (its JAR was built against another version of chatd: rebuild it against this one)"
                 : "";
-        LOG.log(Level.WARNING, "provider " + factory.name() + " failed to start: " + ProviderDiscovery.describe(e)
+        LOG.log(Level.WARNING, "provider " + name + " failed to start: " + ProviderDiscovery.describe(e)
                 + why + "; it stays unregistered");
         return new Unconfigured("it failed to start (see the start-up log)");
     }

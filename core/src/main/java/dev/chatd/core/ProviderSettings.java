@@ -11,6 +11,9 @@ import java.util.Map;
  *
  * @param keyFile the configured key file; an empty path means "no file", overriding the default
  * @param settings the whole node flattened to dotted keys, for the provider's own options
+ * @param type the factory that makes this provider ({@code type: openai-compatible}), for a
+ *     provider declared in the configuration under a name of its own; null for the factory of
+ *     the node's name
  */
 public record ProviderSettings(
         boolean enabled,
@@ -20,10 +23,17 @@ public record ProviderSettings(
         Duration timeout,
         Duration streamIdleTimeout,
         Map<String, String> headers,
-        Map<String, String> settings) {
+        Map<String, String> settings,
+        String type) {
 
     public static final ProviderSettings DEFAULTS =
             new ProviderSettings(true, null, null, null, null, null, Map.of(), Map.of());
+
+    /** A node of the factory of its own name (no {@code type}). */
+    public ProviderSettings(boolean enabled, URI baseUrl, String keyEnv, Path keyFile, Duration timeout,
+            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings) {
+        this(enabled, baseUrl, keyEnv, keyFile, timeout, streamIdleTimeout, headers, settings, null);
+    }
 
     public ProviderSettings {
         headers = headers == null ? Map.of() : Map.copyOf(headers);

@@ -83,7 +83,7 @@ public record ChatdConfig(
      * and the provider's own ({@link dev.chatd.api.spi.ChatProviderFactory#settingKeys()}).
      */
     public static final List<String> PROVIDER_KEYS = List.of(
-            "base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs");
+            "base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs", "type");
 
     /** The map of a provider node whose entries are free-form (header names). */
     public static final String PROVIDER_HEADERS = "headers";
@@ -162,7 +162,8 @@ public record ChatdConfig(
                 timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 idleSecs == null ? null : Duration.ofSeconds(idleSecs),
                 node.get("headers").detach().asMap().orElse(Map.of()),
-                node.detach().asMap().orElse(Map.of()));
+                node.detach().asMap().orElse(Map.of()),
+                text(node.get("type")).map(String::strip).filter(t -> !t.isEmpty()).orElse(null));
     }
 
     private static URI url(Config node, String value) {

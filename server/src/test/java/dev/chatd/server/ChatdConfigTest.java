@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import static dev.chatd.core.testing.FakeUpstream.json;
+import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,6 +60,26 @@ class ChatdConfigTest {
         assertThat(config.authToken()).isEmpty();
         assertThat(config.providers()).isEmpty();
         assertThat(config.shutdownGrace()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aProviderDeclaredWithATypeKeepsItsNameBaseUrlKeyVariableAndType(@TempDir Path dir) throws IOException {
+        Path file = yaml(dir, """
+                chatd:
+                  providers:
+                    groq:  { type: openai-compatible, base-url: https://api.groq.com/openai/v1, key-env: GROQ_API_KEY }
+                    vllm:  { type: openai-compatible, base-url: http://gpu-box:8000/v1 }
+                    ollama: { base-url: http://127.0.0.1:11434 }
+                """);
+        Main.Loaded loaded = load(file, Map.of());
+        ChatdConfig config = ChatdConfig.from(loaded.config(), NO_ENV);
+
+        assertThat(config.providers().get("groq").type()).isEqualTo("openai-compatible");
+        assertThat(config.providers().get("groq").baseUrl()).hasToString("https://api.groq.com/openai/v1");
+        assertThat(config.providers().get("groq").keyEnv()).isEqualTo("GROQ_API_KEY");
+        assertThat(config.providers().get("vllm").type()).isEqualTo("openai-compatible");
+        assertThat(config.providers().get("ollama").type()).isNull();
+        assertThat(loaded.warnings()).as("type is a known key of a provider node").isEmpty();
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import static dev.chatd.core.testing.FakeUpstream.json;
+import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.core.json.JsonCodec;

@@ -2,7 +2,7 @@ package dev.chatd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.testing.RawUpstream;
+import dev.chatd.tck.RawUpstream;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,13 +1,13 @@
 package dev.chatd.server;
 
-import static dev.chatd.core.testing.FakeUpstream.body;
-import static dev.chatd.core.testing.FakeUpstream.dropConnection;
-import static dev.chatd.core.testing.FakeUpstream.hanging;
-import static dev.chatd.core.testing.FakeUpstream.json;
+import static dev.chatd.tck.FakeUpstream.body;
+import static dev.chatd.tck.FakeUpstream.dropConnection;
+import static dev.chatd.tck.FakeUpstream.hanging;
+import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.RawUpstream;
+import dev.chatd.tck.FakeUpstream;
+import dev.chatd.tck.RawUpstream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;

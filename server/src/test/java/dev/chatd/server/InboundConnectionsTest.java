@@ -1,9 +1,9 @@
 package dev.chatd.server;
 
-import static dev.chatd.core.testing.FakeUpstream.json;
+import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.chatd.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.InetAddress;

@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package dev.chatd.server;
 
-import static dev.chatd.core.testing.FakeUpstream.body;
-import static dev.chatd.core.testing.FakeUpstream.json;
+import static dev.chatd.tck.FakeUpstream.body;
+import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

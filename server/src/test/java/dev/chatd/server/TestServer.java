@@ -4,7 +4,7 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.IOException;

@@ -63,6 +63,22 @@ public interface ChatProviderFactory {
     }
 
     /**
+     * Whether operators may declare providers of this kind in the configuration, each under a
+     * name of its own with {@code type: <this factory's name>} and its own base URL and key
+     * variable (an OpenAI-compatible endpoint: {@code groq}, {@code vllm}). Each declared name is
+     * created with a context of its own and routes its own model prefix. A factory that allows
+     * this is registered under its own name only when the configuration has a node of that name,
+     * since it has no upstream of its own to default to. The default is false: only factories
+     * that say so can be instantiated by name, so that a provider never runs against a base URL
+     * it was not written for.
+     *
+     * @since 0.2
+     */
+    default boolean allowsDeclaredInstances() {
+        return false;
+    }
+
+    /**
      * Creates the provider, or returns empty when it cannot work with this context (a keyed
      * provider without a key); it then stays unregistered.
      */

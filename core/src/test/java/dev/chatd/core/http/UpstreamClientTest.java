@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.FakeUpstream;
+import dev.chatd.tck.TestProviderContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

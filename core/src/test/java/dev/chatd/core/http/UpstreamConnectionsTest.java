@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.testing.RawUpstream;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.RawUpstream;
+import dev.chatd.tck.TestProviderContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

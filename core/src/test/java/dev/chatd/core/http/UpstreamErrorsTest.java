@@ -3,7 +3,7 @@ package dev.chatd.core.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.TestProviderContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

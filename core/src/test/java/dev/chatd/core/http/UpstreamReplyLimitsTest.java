@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.testing.RawUpstream;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.RawUpstream;
+import dev.chatd.tck.TestProviderContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;

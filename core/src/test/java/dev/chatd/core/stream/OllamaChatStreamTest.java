@@ -14,7 +14,7 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -15,7 +15,7 @@ import dev.chatd.api.ToolCall;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;

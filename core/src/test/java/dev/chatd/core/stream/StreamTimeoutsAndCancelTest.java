@@ -10,7 +10,7 @@ import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.FinishReason;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -8,9 +8,10 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.spi.ChatProviderFactory;
-import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.OpenAiProviderContract;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.FakeUpstream;
+import dev.chatd.tck.ProviderContract;
+import dev.chatd.tck.UpstreamFormat;
+import dev.chatd.tck.TestProviderContext;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Kimi For Coding: the shared OpenAI round trips, chatd's own User-Agent and Moonshot's reply quirks. */
-class KimiProviderTest extends OpenAiProviderContract {
+class KimiProviderTest extends ProviderContract {
 
     @Override
     protected ChatProviderFactory factory() {
@@ -26,13 +27,13 @@ class KimiProviderTest extends OpenAiProviderContract {
     }
 
     @Override
-    protected String routedModel() {
-        return "kimi/kimi-for-coding";
+    protected String model() {
+        return "kimi-for-coding";
     }
 
     @Override
-    protected String upstreamModel() {
-        return "kimi-for-coding";
+    protected UpstreamFormat format() {
+        return UpstreamFormat.OPENAI_CHAT;
     }
 
     @Override
@@ -50,8 +51,8 @@ class KimiProviderTest extends OpenAiProviderContract {
     }
 
     private void answerHello() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200,
-                completion("{\"role\":\"assistant\",\"content\":\"Hi!\"}", "stop", 5, 2)));
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"Hi!\"}", "stop", 5, 2)));
     }
 
     /** Every value the fake received for a header, whatever the case of its name. */
@@ -64,7 +65,7 @@ class KimiProviderTest extends OpenAiProviderContract {
     void chatdSaysWhoItIsAndPosesAsNoCodingAgent() {
         answerHello();
 
-        chat(hello(routedModel()));
+        provider().chat(hello(model()));
 
         assertThat(values(upstream.lastRequest(), "User-Agent")).singleElement().asString()
                 .matches("chatd/\\S+")
@@ -80,7 +81,7 @@ class KimiProviderTest extends OpenAiProviderContract {
         var provider = factory().create(TestProviderContext.of("kimi", baseUrl(), KEY)
                 .withHeaders(Map.of(headerName, "KimiCLI/0.77"))).orElseThrow();
 
-        provider.chat(hello(upstreamModel()));
+        provider.chat(hello(model()));
 
         assertThat(values(upstream.lastRequest(), "User-Agent")).containsExactly("KimiCLI/0.77");
         assertThat(upstream.lastRequest().header("Authorization")).isEqualTo("Bearer " + KEY);
@@ -88,11 +89,11 @@ class KimiProviderTest extends OpenAiProviderContract {
 
     @Test
     void reasoningContentReachesTheResponse() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, completion("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 {"role":"assistant","content":"Use a HashMap.","reasoning_content":"The user wants O(1) lookups."}
                 """, "stop", 20, 30)));
 
-        ChatResponse response = chat(hello(routedModel()));
+        ChatResponse response = provider().chat(hello(model()));
 
         assertThat(response.message().reasoning()).isEqualTo("The user wants O(1) lookups.");
         assertThat(response.message().text()).isEqualTo("Use a HashMap.");
@@ -100,13 +101,13 @@ class KimiProviderTest extends OpenAiProviderContract {
 
     @Test
     void usageInsideTheChoiceIsTheUsage() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, """
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
                 {"id":"chatcmpl-kimi-1","object":"chat.completion","created":1700000000,"model":"kimi-k2-0905-preview",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"Done."},"finish_reason":"stop",
                              "usage":{"prompt_tokens":31,"completion_tokens":7,"total_tokens":38}}]}
                 """));
 
-        ChatResponse response = chat(hello(routedModel()));
+        ChatResponse response = provider().chat(hello(model()));
 
         assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
         assertThat(response.usage().promptTokens()).isEqualTo(31);

@@ -13,7 +13,7 @@ import dev.chatd.core.ModelRouter;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
 import dev.chatd.core.http.UpstreamClient;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

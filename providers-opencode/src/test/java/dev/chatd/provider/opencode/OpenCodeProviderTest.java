@@ -8,12 +8,13 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.spi.ChatProviderFactory;
-import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.OpenAiProviderContract;
+import dev.chatd.tck.FakeUpstream;
+import dev.chatd.tck.ProviderContract;
+import dev.chatd.tck.UpstreamFormat;
 import org.junit.jupiter.api.Test;
 
 /** OpenCode Zen: the shared OpenAI round trips, and Zen's cost field. */
-class OpenCodeProviderTest extends OpenAiProviderContract {
+class OpenCodeProviderTest extends ProviderContract {
 
     @Override
     protected ChatProviderFactory factory() {
@@ -21,13 +22,13 @@ class OpenCodeProviderTest extends OpenAiProviderContract {
     }
 
     @Override
-    protected String routedModel() {
-        return "opencode/glm-5";
+    protected String model() {
+        return "glm-5";
     }
 
     @Override
-    protected String upstreamModel() {
-        return "glm-5";
+    protected UpstreamFormat format() {
+        return UpstreamFormat.OPENAI_CHAT;
     }
 
     @Override
@@ -36,12 +37,12 @@ class OpenCodeProviderTest extends OpenAiProviderContract {
     }
 
     private ChatResponse hello() {
-        return chat(ChatRequest.builder().model(routedModel()).addMessage(Message.of(Role.USER, "Hi")).build());
+        return provider().chat(ChatRequest.builder().model(model()).addMessage(Message.of(Role.USER, "Hi")).build());
     }
 
     @Test
     void topLevelCostStringLandsInTheUsage() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, """
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
                 {"id":"chatcmpl-zen-1","object":"chat.completion","created":1700000000,"model":"glm-5",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"Hello!"},"finish_reason":"stop"}],
                  "usage":{"prompt_tokens":12,"completion_tokens":3,"total_tokens":15},
@@ -60,7 +61,7 @@ class OpenCodeProviderTest extends OpenAiProviderContract {
 
     @Test
     void costWithoutTokenCountsIsStillReported() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, """
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
                 {"id":"chatcmpl-zen-2","object":"chat.completion","created":1700000000,"model":"big-pickle",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],
                  "cost":"0"}
@@ -74,7 +75,7 @@ class OpenCodeProviderTest extends OpenAiProviderContract {
 
     @Test
     void reasoningContentOfZensModelsReachesTheResponse() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, """
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
                 {"id":"chatcmpl-zen-3","object":"chat.completion","created":1700000000,"model":"kimi-k2.5",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"4",
                              "reasoning_content":"2 + 2 is 4."},"finish_reason":"stop"}],

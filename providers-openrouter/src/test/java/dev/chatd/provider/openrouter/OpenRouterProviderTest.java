@@ -11,16 +11,23 @@ import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
-import dev.chatd.core.testing.FakeUpstream;
-import dev.chatd.core.testing.OpenAiProviderContract;
-import dev.chatd.core.testing.TestProviderContext;
+import dev.chatd.tck.FakeUpstream;
+import dev.chatd.core.KeyResolver;
+import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.ProviderSettings;
+import dev.chatd.tck.ProviderContract;
+import dev.chatd.tck.UpstreamFormat;
+import dev.chatd.tck.TestProviderContext;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** OpenRouter: the shared OpenAI round trips, and what OpenRouter does its own way. */
-class OpenRouterProviderTest extends OpenAiProviderContract {
+class OpenRouterProviderTest extends ProviderContract {
 
     @Override
     protected ChatProviderFactory factory() {
@@ -28,13 +35,13 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
     }
 
     @Override
-    protected String routedModel() {
-        return "openrouter/anthropic/claude-3.5-sonnet";
+    protected String model() {
+        return "anthropic/claude-3.5-sonnet";
     }
 
     @Override
-    protected String upstreamModel() {
-        return "anthropic/claude-3.5-sonnet";
+    protected UpstreamFormat format() {
+        return UpstreamFormat.OPENAI_CHAT;
     }
 
     @Override
@@ -64,11 +71,11 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
 
     @Test
     void attributionHeadersComeFromTheProvidersSettings() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"stop","native_finish_reason":"end_turn","message":{"role":"assistant","content":"Hi!"}
                 """, USAGE)));
 
-        provider(Map.of("referer", "https://chatd.example", "title", "chatd at Example")).chat(hello(upstreamModel()));
+        provider(Map.of("referer", "https://chatd.example", "title", "chatd at Example")).chat(hello(model()));
 
         FakeUpstream.Recorded sent = upstream.lastRequest();
         assertThat(sent.header("HTTP-Referer")).isEqualTo("https://chatd.example");
@@ -78,11 +85,11 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
 
     @Test
     void noAttributionHeadersWhenNoneAreConfigured() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"stop","message":{"role":"assistant","content":"Hi!"}
                 """, USAGE)));
 
-        provider(Map.of("referer", " ")).chat(hello(upstreamModel()));
+        provider(Map.of("referer", " ")).chat(hello(model()));
 
         FakeUpstream.Recorded sent = upstream.lastRequest();
         assertThat(sent.header("HTTP-Referer")).isNull();
@@ -99,27 +106,27 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
     })
     void nativeFinishReasonIsUsedWhenFinishReasonIsMissing(String nativeReason, FinishReason expected, String finishField) {
         String finish = "absent".equals(finishField) ? "" : "\"finish_reason\":null,";
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply(finish + """
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply(finish + """
                 "native_finish_reason":"%s","message":{"role":"assistant","content":"Partial answ"}
                 """.formatted(nativeReason), USAGE)));
 
-        ChatResponse response = chat(hello(routedModel()));
+        ChatResponse response = provider().chat(hello(model()));
 
         assertThat(response.finishReason()).isEqualTo(expected);
     }
 
     @Test
     void finishReasonWinsOverTheNativeOne() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"length","native_finish_reason":"end_turn","message":{"role":"assistant","content":"x"}
                 """, USAGE)));
 
-        assertThat(chat(hello(routedModel())).finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(provider().chat(hello(model())).finishReason()).isEqualTo(FinishReason.LENGTH);
     }
 
     @Test
     void usageCostAndReasoningReachTheResponse() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"stop","native_finish_reason":"end_turn",
                 "message":{"role":"assistant","content":"42","refusal":null,
                            "reasoning":"The user asks for the answer; it is 42."}
@@ -128,7 +135,7 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
                  "prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":21}}
                 """)));
 
-        ChatResponse response = chat(hello(routedModel()));
+        ChatResponse response = provider().chat(hello(model()));
 
         assertThat(response.message().text()).isEqualTo("42");
         assertThat(response.message().reasoning()).isEqualTo("The user asks for the answer; it is 42.");
@@ -140,25 +147,33 @@ class OpenRouterProviderTest extends OpenAiProviderContract {
 
     @Test
     void anErrorInsideASuccessfulReplyIsAnUpstreamFailure() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"error","native_finish_reason":"error",
                 "message":{"role":"assistant","content":""},
                 "error":{"code":502,"message":"Upstream provider Anthropic returned an overloaded_error",
                          "metadata":{"provider_name":"Anthropic"}}
                 """, USAGE)));
 
-        assertThatThrownBy(() -> chat(hello(routedModel())))
+        assertThatThrownBy(() -> provider().chat(hello(model())))
                 .isInstanceOf(ChatException.UpstreamFailure.class)
                 .hasMessageContaining("Upstream provider Anthropic returned an overloaded_error");
     }
 
     @Test
     void variantSuffixesStayOnTheModelId() {
-        upstream.on("POST", completionsPath(), FakeUpstream.json(200, reply("""
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
                 "finish_reason":"stop","message":{"role":"assistant","content":"Hi!"}
                 """, USAGE)));
 
-        chat(hello("openrouter/meta-llama/llama-3.3-70b-instruct:free"));
+        // Through the host's registry, which strips the routing prefix the way the server does.
+        ProviderSettings node = new ProviderSettings(true, baseUrl(), null, Path.of(""), null, null, Map.of(), Map.of());
+        try (ProviderRegistry registry = ProviderRegistry.build(List.of(factory()),
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(5),
+                        Map.of("openrouter", node)),
+                new KeyResolver(Map.of("OPENROUTER_API_KEY", KEY)::get))) {
+            ProviderRegistry.Route route = registry.route("openrouter/meta-llama/llama-3.3-70b-instruct:free");
+            route.provider().chat(hello(route.upstreamModel()));
+        }
 
         assertThat(upstream.lastRequest().json().get("model")).isEqualTo("meta-llama/llama-3.3-70b-instruct:free");
     }

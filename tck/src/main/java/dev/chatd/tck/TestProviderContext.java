@@ -1,8 +1,7 @@
-package dev.chatd.core.testing;
+package dev.chatd.tck;
 
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
-import dev.chatd.core.http.UpstreamTransport;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -10,12 +9,17 @@ import java.util.Optional;
 
 /**
  * A {@link ProviderContext} for tests, as the registry would build it: a key (or none), a base
- * URL (a {@link FakeUpstream}'s), deadlines, and optionally an upstream transport of the test's
- * own (else providers use the fallback one).
+ * URL (a {@link FakeUpstream}'s), deadlines, and optionally a host service of the test's own,
+ * such as an upstream transport (else providers built on the kit use its fallback transport).
+ * The TCK has no transport of its own: a provider brings its transport library with it, and a
+ * test that wants to inject one passes it to {@link #withTransport(Object)}.
+ *
+ * @param transport the one host service this context offers through {@link #service(Class)},
+ *     or null for none
  */
 public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
         Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-        UpstreamTransport transport) implements ProviderContext {
+        Object transport) implements ProviderContext {
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
@@ -33,7 +37,7 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
     }
 
     /** The same context, with calls going through {@code transport}. */
-    public TestProviderContext withTransport(UpstreamTransport transport) {
+    public TestProviderContext withTransport(Object transport) {
         return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 

@@ -1,8 +1,7 @@
-package dev.chatd.core.testing;
+package dev.chatd.tck;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.chatd.core.json.JsonCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -43,7 +42,7 @@ public final class FakeUpstream implements AutoCloseable {
 
         @SuppressWarnings("unchecked")
         public Map<String, Object> json() {
-            return (Map<String, Object>) JsonCodec.parse(body);
+            return (Map<String, Object>) JsonText.parse(body);
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.chatd.core.testing;
+package dev.chatd.tck;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.chatd.core.testing;
+package dev.chatd.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

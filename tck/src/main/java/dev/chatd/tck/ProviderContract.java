@@ -1,0 +1,541 @@
+package dev.chatd.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
+import dev.chatd.api.ContentPart;
+import dev.chatd.api.FinishReason;
+import dev.chatd.api.Message;
+import dev.chatd.api.ModelInfo;
+import dev.chatd.api.Role;
+import dev.chatd.api.Tool;
+import dev.chatd.api.ToolCall;
+import dev.chatd.api.Usage;
+import dev.chatd.api.spi.ChatProvider;
+import dev.chatd.api.spi.ChatProviderFactory;
+import dev.chatd.api.spi.ProviderContext;
+import dev.chatd.api.spi.Secret;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The provider TCK: the checks every chatd provider passes, run against a {@link FakeUpstream}
+ * that plays its upstream. A provider module extends it in a test class, names its factory and
+ * the {@link #format() format} its upstream speaks, and overrides what its upstream does
+ * differently (the base path, the model, the context):
+ *
+ * <pre>{@code
+ * class MyProviderTckTest extends ProviderContract {
+ *     protected ChatProviderFactory factory() { return new MyProviderFactory(); }
+ *     protected UpstreamFormat format() { return UpstreamFormat.OPENAI_CHAT; }
+ * }
+ * }</pre>
+ *
+ * <p>It checks chat, streaming, tool calls with their arguments as JSON text and as a JSON
+ * object, every row of {@link #errorRows() the error table}, the call and stream deadlines,
+ * that closing a stream closes the upstream connection, {@code available()}, the model list,
+ * and that the {@link #KEY key} never appears in an exception. The OpenAI-format checks also
+ * cover images, several text parts and pass-through fields. Providers are created straight
+ * from their factory with a {@link TestProviderContext}; the host's registry is not involved.
+ */
+public abstract class ProviderContract {
+    /** The configured key; also a canary that must never show up in an exception. */
+    protected static final String KEY = "sk-canary-xyz";
+
+    /** The fake upstream of the running test, started before and closed after each. */
+    protected FakeUpstream upstream;
+
+    /** The provider's factory, as ServiceLoader would find it. */
+    protected abstract ChatProviderFactory factory();
+
+    /** The wire format the provider's upstream speaks. */
+    protected abstract UpstreamFormat format();
+
+    /** The path of the real base URL ({@code /api/v1}), so that joining it with an endpoint is tested. */
+    protected String basePath() {
+        return "";
+    }
+
+    /** The model as the upstream receives it (the host has stripped chatd's routing prefix). */
+    protected String model() {
+        return "test-model";
+    }
+
+    /** The model the upstream names in its reply; some upstreams answer with another than the one asked for. */
+    protected String replyModel() {
+        return model();
+    }
+
+    /** The provider's name in its context: the factory's. */
+    protected String providerName() {
+        return factory().name();
+    }
+
+    /**
+     * The context the provider is created with: its name, the fake's base URL with {@link
+     * #basePath()}, {@code key} (null for none) and the deadlines given. Override to add settings.
+     */
+    protected ProviderContext context(String key, Duration timeout, Duration streamIdleTimeout) {
+        return new TestProviderContext(providerName(), baseUrl(), Optional.ofNullable(key).map(Secret::of), timeout,
+                streamIdleTimeout, Map.of(), Map.of());
+    }
+
+    /** Whether the provider needs a key; by default, whether its factory names a key variable. */
+    protected boolean keyed() {
+        return factory().defaults().needsKey();
+    }
+
+    @BeforeEach
+    void startUpstream() {
+        upstream = FakeUpstream.start();
+    }
+
+    @AfterEach
+    void stopUpstream() {
+        upstream.close();
+    }
+
+    /** The base URL the provider is configured with: the fake's, with the real path. */
+    protected URI baseUrl() {
+        return URI.create(upstream.baseUrl() + basePath());
+    }
+
+    /** The chat endpoint's path as the fake sees it. */
+    protected String chatPath() {
+        return basePath() + format().chatPath();
+    }
+
+    /** A provider made by the factory with {@link #KEY} and 5 s deadlines. */
+    protected ChatProvider provider() {
+        return provider(Duration.ofSeconds(5), Duration.ofSeconds(5));
+    }
+
+    /** A provider made by the factory with {@link #KEY} and the deadlines given. */
+    protected ChatProvider provider(Duration timeout, Duration streamIdleTimeout) {
+        return factory().create(context(KEY, timeout, streamIdleTimeout))
+                .orElseThrow(() -> new AssertionError(factory().name() + " made no provider from a full context"));
+    }
+
+    /** A request for {@link #model()} with {@code messages}. */
+    protected ChatRequest.Builder request(Message... messages) {
+        return ChatRequest.builder().model(model()).messages(List.of(messages));
+    }
+
+    /** A complete reply in the provider's format around one assistant message. */
+    protected String reply(String messageJson, String finishReason, int prompt, int completion) {
+        return format().reply(replyModel(), messageJson, finishReason, prompt, completion);
+    }
+
+    /** Parses JSON text for comparisons with what the upstream received. */
+    protected static Object json(String text) {
+        return JsonText.parse(text);
+    }
+
+    // ---- chat ----
+
+    @Test
+    void chatReachesTheUpstreamAndComesBackNormalised() {
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "stop", 9, 2)));
+
+        ChatResponse response = provider().chat(request(Message.of(Role.USER, "Hi")).build());
+
+        FakeUpstream.Recorded sent = upstream.lastRequest();
+        assertThat(sent.method()).isEqualTo("POST");
+        assertThat(sent.path()).isEqualTo(chatPath());
+        assertThat(sent.header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(sent.header("Content-Type")).startsWith("application/json");
+        assertThat(sent.json().get("model")).isEqualTo(model());
+        assertThat(sent.json().get("stream")).isEqualTo(false);
+        assertThat(response.message().role()).isEqualTo(Role.ASSISTANT);
+        assertThat(response.message().text()).isEqualTo("Hello from upstream");
+        assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(response.usage().promptTokens()).isEqualTo(9);
+        assertThat(response.usage().completionTokens()).isEqualTo(2);
+        assertThat(response.usage().totalTokens()).isEqualTo(11);
+    }
+
+    @Test
+    void streamingRelaysEveryPieceInOrderThenTheFinish() {
+        upstream.on("POST", chatPath(), format().stream(replyModel(), "Hel", "lo", " there"));
+
+        StringBuilder text = new StringBuilder();
+        List<ChatChunk> finals = new ArrayList<>();
+        try (ChatStream stream = provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+            while (stream.hasNext()) {
+                ChatChunk chunk = stream.next();
+                if (chunk.content() != null) {
+                    text.append(chunk.content());
+                }
+                if (chunk.isFinal()) {
+                    finals.add(chunk);
+                }
+            }
+        }
+
+        assertThat(upstream.lastRequest().json().get("stream")).isEqualTo(true);
+        assertThat(upstream.lastRequest().json().get("model")).isEqualTo(model());
+        assertThat(text).hasToString("Hello there");
+        assertThat(finals).hasSize(1);
+        assertThat(finals.get(0).finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(finals.get(0).usage().promptTokens()).isEqualTo(7);
+        assertThat(finals.get(0).usage().completionTokens()).isEqualTo(3);
+    }
+
+    @Test
+    void toolCallArgumentsSentAsJsonTextArriveAsJsonText() {
+        assertToolCall("\"{\\\"city\\\":\\\"Tokyo\\\"}\"");
+    }
+
+    @Test
+    void toolCallArgumentsSentAsAJsonObjectArriveAsJsonText() {
+        assertToolCall("{\"city\":\"Tokyo\"}");
+    }
+
+    private void assertToolCall(String argumentsJson) {
+        Tool weather = new Tool("get_weather", "Current weather in a city", json("""
+                {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
+                """));
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
+                {"role":"assistant","content":"","tool_calls":[{"id":"call_abc","type":"function",
+                 "function":{"name":"get_weather","arguments":%s}}]}
+                """.formatted(argumentsJson), format() == UpstreamFormat.OPENAI_CHAT ? "tool_calls" : "stop", 40, 12)));
+
+        ChatResponse response = provider().chat(request(Message.of(Role.USER, "Weather in Tokyo?"))
+                .tools(List.of(weather)).build());
+
+        assertThat((List<?>) upstream.lastRequest().json().get("tools")).hasSize(1);
+        assertThat(response.message().toolCalls()).hasSize(1);
+        ToolCall call = response.message().toolCalls().get(0);
+        assertThat(call.name()).isEqualTo("get_weather");
+        assertThat(json(call.arguments())).isEqualTo(Map.of("city", "Tokyo"));
+        assertThat(response.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+    }
+
+    // ---- errors ----
+
+    /**
+     * The error table: what the upstream answers and the exception a caller must get. A
+     * provider whose upstream bends a status overrides this and changes or adds rows (its own
+     * envelope, its own words); the canary {@link #KEY} must never show in any of them.
+     */
+    protected List<ErrorRow> errorRows() {
+        UpstreamFormat f = format();
+        return List.of(
+                ErrorRow.json("400 invalid request", 400, f.error("messages must not be empty"),
+                        ChatException.UpstreamBadRequest.class, "messages must not be empty"),
+                ErrorRow.json("401 wrong key, echoed back", 401, f.error("Invalid API key: " + KEY),
+                        ChatException.UpstreamAuth.class),
+                ErrorRow.json("403 forbidden", 403, f.error("forbidden"), ChatException.UpstreamAuth.class),
+                ErrorRow.json("404 unknown model", 404, f.error("model 'nope' not found"),
+                        ChatException.ModelNotFound.class, "model 'nope' not found"),
+                ErrorRow.other("404 without a body: a wrong base URL", 404, "text/plain", "",
+                        ChatException.UpstreamFailure.class, "base-url"),
+                ErrorRow.json("408 request timeout", 408, f.error("request timed out"),
+                        ChatException.UpstreamTimeout.class),
+                ErrorRow.json("413 too large", 413, f.error("prompt is too long"),
+                        ChatException.UpstreamBadRequest.class, "prompt is too long"),
+                ErrorRow.json("429 rate limited", 429, f.error("slow down"), ChatException.RateLimited.class,
+                        "slow down").withHeader("Retry-After", "7"),
+                ErrorRow.json("500", 500, f.error("internal error"), ChatException.UpstreamFailure.class,
+                        "internal error"),
+                ErrorRow.json("502", 502, f.error("bad gateway"), ChatException.UpstreamFailure.class),
+                ErrorRow.json("503", 503, f.error("overloaded"), ChatException.UpstreamFailure.class),
+                ErrorRow.other("502 from a proxy, as HTML", 502, "text/html",
+                        "<html><body>Bad Gateway " + KEY + "</body></html>", ChatException.UpstreamFailure.class),
+                ErrorRow.other("200 with an HTML body", 200, "text/html",
+                        "<html><body>login " + KEY + "</body></html>", ChatException.UpstreamFailure.class),
+                ErrorRow.json("200 with broken JSON", 200, "{\"id\":\"x\",\"choices\":[", ChatException.UpstreamFailure.class),
+                ErrorRow.json("200 with JSON of the wrong shape", 200, "[1,2,3]", ChatException.UpstreamFailure.class));
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everyRowOfTheErrorTableBecomesTheRightChatException() {
+        return errorRows().stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> {
+            ChatException e = row.check(upstream, chatPath(), provider(), request(Message.of(Role.USER, "Hi")).build(), KEY);
+            if (e instanceof ChatException.RateLimited limited && row.headers().contains("Retry-After")) {
+                assertThat(limited.retryAfter()).as("Retry-After is relayed").isNotEmpty();
+            }
+        }));
+    }
+
+    // ---- deadlines and cancellation ----
+
+    @Test
+    void anUpstreamThatNeverAnswersFailsAsATimeoutAtTheDeadline() {
+        upstream.on("POST", chatPath(), FakeUpstream.hanging());
+        ChatProvider provider = provider(Duration.ofMillis(300), Duration.ofMillis(300));
+
+        long start = System.nanoTime();
+        Throwable thrown = catchThrowable(() -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
+
+        assertThat(thrown).isInstanceOf(ChatException.UpstreamTimeout.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
+        assertThat(thrown.toString()).doesNotContain(KEY);
+    }
+
+    @Test
+    void aStreamThatFallsSilentFailsAsATimeout() {
+        upstream.on("POST", chatPath(), FakeUpstream.stream(format() == UpstreamFormat.OPENAI_CHAT
+                ? "text/event-stream" : "application/x-ndjson").write(format().streamPiece(replyModel()))
+                .hang(Duration.ofSeconds(10)));
+        ChatProvider provider = provider(Duration.ofSeconds(2), Duration.ofMillis(300));
+
+        Throwable thrown;
+        try (ChatStream stream = provider.stream(request(Message.of(Role.USER, "Hi")).build())) {
+            thrown = catchThrowable(() -> {
+                while (stream.hasNext()) {
+                    stream.next();
+                }
+            });
+        }
+
+        assertThat(thrown).isInstanceOf(ChatException.UpstreamTimeout.class);
+        assertThat(thrown.toString()).doesNotContain(KEY);
+    }
+
+    @Test
+    void closingAStreamClosesTheUpstreamConnection() throws InterruptedException {
+        upstream.on("POST", chatPath(), FakeUpstream.stream(format() == UpstreamFormat.OPENAI_CHAT
+                ? "text/event-stream" : "application/x-ndjson")
+                .repeat(format().streamPiece(replyModel()), Duration.ofMillis(20), Duration.ofSeconds(20)));
+
+        try (ChatStream stream = provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+            assertThat(stream.hasNext()).isTrue();
+            assertThat(stream.next().content()).isEqualTo("tick ");
+        }
+        long closedAt = System.nanoTime();
+
+        long goneAt = upstream.awaitClientGone(Duration.ofSeconds(5));
+        assertThat(goneAt).as("the upstream saw the connection close").isNotEqualTo(-1);
+        assertThat(Duration.ofNanos(goneAt - closedAt)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void anUnreachableUpstreamFailsWithoutTheKey() {
+        ChatProvider provider = provider();
+        upstream.close();
+
+        Throwable thrown = catchThrowable(() -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
+
+        assertThat(thrown).isInstanceOf(ChatException.class);
+        assertThat(thrown.toString()).doesNotContain(KEY);
+        assertThat(String.valueOf(thrown.getCause())).doesNotContain(KEY);
+    }
+
+    // ---- availability, models, keys ----
+
+    @Test
+    void availableAnswersTrueForAHealthyUpstreamAndNeverThrows() {
+        upstream.on("GET", basePath() + "/api/version", FakeUpstream.json(200, "{\"version\":\"0.9.0\"}"));
+        ChatProvider provider = provider();
+
+        assertThat(provider.available()).isTrue();
+
+        upstream.close();
+        long start = System.nanoTime();
+        provider.available(); // either answer is right for a stopped upstream; throwing or hanging is not
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void modelsListsWhatTheUpstreamOffers() {
+        upstream.on("GET", basePath() + format().modelsPath(),
+                FakeUpstream.json(200, format().models("alpha-1", "beta-2")));
+
+        List<ModelInfo> models = provider().models();
+
+        assertThat(models).extracting(ModelInfo::id).containsExactly("alpha-1", "beta-2");
+        assertThat(upstream.lastRequest().method()).isEqualTo("GET");
+        assertThat(upstream.lastRequest().header("Authorization")).isEqualTo("Bearer " + KEY);
+    }
+
+    @Test
+    void aFailedModelListFailsWithoutTheKey() {
+        upstream.on("GET", basePath() + format().modelsPath(),
+                FakeUpstream.json(401, format().error("bad key " + KEY)));
+
+        Throwable thrown = catchThrowable(() -> provider().models());
+
+        assertThat(thrown).isInstanceOf(ChatException.UpstreamAuth.class);
+        assertThat(thrown.toString()).doesNotContain(KEY);
+    }
+
+    @Test
+    void aKeyedProviderIsNotCreatedWithoutAKey() {
+        assumeTrue(keyed(), "the provider needs no key");
+
+        assertThat(factory().create(context(null, Duration.ofSeconds(5), Duration.ofSeconds(5)))).isEmpty();
+        assertThat(upstream.requests()).isEmpty();
+    }
+
+    @Test
+    void theFactoryStatesTheSpiVersionItWasBuiltFor() {
+        assertThat(factory().spiVersion()).isEqualTo(ChatProviderFactory.SPI_VERSION);
+        assertThat(factory().name()).matches("[a-z0-9_-]+");
+    }
+
+    // ---- OpenAI chat completions in detail ----
+
+    @Test
+    void openAiRequestCarriesEverySamplingField() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "length", 9, 2)));
+
+        ChatResponse response = provider().chat(request(Message.of(Role.SYSTEM, "Be brief."), Message.of(Role.USER, "Hi"))
+                .temperature(0.2).topP(0.9).maxTokens(64).stop(List.of("END", "\n\n")).seed(42L).build());
+
+        Map<String, Object> body = upstream.lastRequest().json();
+        assertThat(body.get("messages")).isEqualTo(json("""
+                [{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}]
+                """));
+        assertThat((BigDecimal) body.get("temperature")).isEqualByComparingTo("0.2");
+        assertThat((BigDecimal) body.get("top_p")).isEqualByComparingTo("0.9");
+        assertThat((BigDecimal) body.get("max_tokens")).isEqualByComparingTo("64");
+        assertThat((BigDecimal) body.get("seed")).isEqualByComparingTo("42");
+        assertThat(body.get("stop")).isEqualTo(List.of("END", "\n\n"));
+        assertThat(body).doesNotContainKeys("tools", "tool_choice", "stream_options");
+        assertThat(response.id()).isEqualTo("chatcmpl-123");
+        assertThat(response.model()).isEqualTo(replyModel());
+        assertThat(response.message().toolCalls()).isEmpty();
+        assertThat(response.finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void openAiToolCallComesBackAndTheFollowUpCarriesTheCallAndItsResult() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
+        Tool weather = new Tool("get_weather", "Current weather in a city", json("""
+                {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
+                """));
+        Object toolChoice = json("{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}");
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
+                {"role":"assistant","content":null,"tool_calls":[{"id":"call_abc","type":"function",
+                 "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Tokyo\\"}"}}]}
+                """, "tool_calls", 40, 12)));
+        Message question = Message.of(Role.USER, "Weather in Tokyo?");
+        ChatProvider provider = provider();
+
+        ChatResponse first = provider.chat(request(question).tools(List.of(weather)).toolChoice(toolChoice).build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        assertThat(sent.get("tools")).isEqualTo(json("""
+                [{"type":"function","function":{"name":"get_weather","description":"Current weather in a city",
+                  "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]
+                """));
+        assertThat(sent.get("tool_choice")).isEqualTo(toolChoice);
+        assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(first.message().toolCalls()).containsExactly(new ToolCall("call_abc", "get_weather", "{\"city\":\"Tokyo\"}"));
+        assertThat(first.message().content()).isEmpty();
+
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"It is 21 °C in Tokyo.\"}", "stop", 60, 9)));
+        Message result = new Message(Role.TOOL, List.of(new ContentPart.Text("{\"temp_c\":21}")), null, List.of(),
+                "call_abc", null, Map.of());
+
+        ChatResponse second = provider.chat(request(question, first.message(), result).tools(List.of(weather)).build());
+
+        assertThat(upstream.requests()).hasSize(2);
+        assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
+                [{"role":"user","content":"Weather in Tokyo?"},
+                 {"role":"assistant","content":null,"tool_calls":[{"id":"call_abc","type":"function",
+                   "function":{"name":"get_weather","arguments":"{\\"city\\":\\"Tokyo\\"}"}}]},
+                 {"role":"tool","content":"{\\"temp_c\\":21}","tool_call_id":"call_abc"}]
+                """));
+        assertThat(second.message().text()).isEqualTo("It is 21 °C in Tokyo.");
+        assertThat(second.finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void openAiImagesTravelAsAListOfPartsAndPlainTextAsAString() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"Two cats.\"}", "stop", 800, 3)));
+        Message withImages = new Message(Role.USER, List.of(
+                new ContentPart.Text("What is in these pictures?"),
+                new ContentPart.Image("https://example.com/cat.png", "low"),
+                new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", null)), null, List.of(), null, null, Map.of());
+
+        ChatResponse response = provider().chat(request(Message.of(Role.SYSTEM, "Describe images."), withImages).build());
+
+        assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
+                [{"role":"system","content":"Describe images."},
+                 {"role":"user","content":[
+                   {"type":"text","text":"What is in these pictures?"},
+                   {"type":"image_url","image_url":{"url":"https://example.com/cat.png","detail":"low"}},
+                   {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}}]}]
+                """));
+        assertThat(response.message().text()).isEqualTo("Two cats.");
+    }
+
+    @Test
+    void openAiTextPartsStayApartInsteadOfRunningTogether() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
+        Message twoParts = new Message(Role.USER, List.of(new ContentPart.Text("Hello"), new ContentPart.Text("world")),
+                null, List.of(), null, null, Map.of());
+
+        provider().chat(request(twoParts).build());
+
+        assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
+                [{"role":"user","content":[{"type":"text","text":"Hello"},{"type":"text","text":"world"}]}]
+                """));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void openAiFieldsChatdDoesNotModelArriveUnchanged() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
+        upstream.on("POST", chatPath(), FakeUpstream.json(200,
+                reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
+        Map<String, Object> extra = (Map<String, Object>) json("""
+                {"provider":{"order":["anthropic","openai"],"allow_fallbacks":false,"sort":"price",
+                             "max_price":{"prompt":1.5,"completion":2.50}},
+                 "models":["anthropic/claude-3.5-sonnet","openai/gpt-4o"],
+                 "reasoning":{"effort":"high","exclude":false},
+                 "logprobs":true,
+                 "top_logprobs":3,
+                 "x_chatd_probe":{"nested":[1,-2.50e3,{"deep":null}],"flag":false,"text":"ünïcødé ✓ \\"q\\""}}
+                """);
+        Object responseFormat = json("""
+                {"type":"json_schema","json_schema":{"name":"answer","strict":true,
+                 "schema":{"type":"object","properties":{"ok":{"type":"boolean"}}}}}
+                """);
+        Map<String, Object> messageExtra = (Map<String, Object>) json("{\"cache_control\":{\"type\":\"ephemeral\"}}");
+        Message user = new Message(Role.USER, List.of(new ContentPart.Text("Hi")), "alice", List.of(), null, null,
+                messageExtra);
+
+        provider().chat(request(user).responseFormat(responseFormat).extra(extra).build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        extra.forEach((field, value) -> assertThat(sent).as("field %s", field).containsEntry(field, value));
+        assertThat(sent.get("response_format")).isEqualTo(responseFormat);
+        assertThat(sent.get("messages")).isEqualTo(json("""
+                [{"role":"user","content":"Hi","name":"alice","cache_control":{"type":"ephemeral"}}]
+                """));
+    }
+
+    /** A usage with its cost compared by value, not by scale. */
+    protected static void assertCost(Usage usage, String expected) {
+        assertThat(usage.cost()).as("usage cost").isNotNull();
+        assertThat(usage.cost()).isEqualByComparingTo(expected);
+    }
+}
