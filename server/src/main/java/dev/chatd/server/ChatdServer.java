@@ -16,6 +16,7 @@ import io.helidon.webserver.http1.Http1Config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,6 +51,12 @@ public final class ChatdServer implements AutoCloseable {
 
     /** Builds the registry from the factories given and starts listening. */
     public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
+        return start(config, factories, keys, List.of());
+    }
+
+    /** Starts chatd with client APIs mounted beside the standard ones (a test's codec). */
+    static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys,
+            List<Ingress> moreIngresses) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
@@ -63,7 +70,9 @@ public final class ChatdServer implements AutoCloseable {
                 .build();
         ClientTimeouts timeouts = new ClientTimeouts(socket, config.clientIdleTimeout());
 
-        Ingresses ingresses = Ingresses.standard(registry, catalog, config.maxRequestBytes(), config.streamKeepAlive());
+        List<Ingress> mounted = new ArrayList<>(Ingresses.standard(registry, catalog));
+        mounted.addAll(moreIngresses);
+        Ingresses ingresses = new Ingresses(mounted, registry, config.maxRequestBytes(), config.streamKeepAlive());
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope

@@ -15,7 +15,7 @@ import java.util.List;
  * Every client API chatd serves, each mounted at its paths with one {@link ChatHandler}, and
  * the answer to "which API's error envelope does this path get", for errors raised anywhere:
  * in a handler, in a filter (401, the shutdown's 503), for an unknown route (404) or before
- * routing (Helidon's transport errors). Adding a client API is adding its {@link Ingress} here.
+ * routing (Helidon's transport errors). Adding a client API is adding its {@link Ingress} to {@link #standard}.
  */
 final class Ingresses implements HttpService {
     private static final String KEY = "chatd.ingresses";
@@ -36,9 +36,8 @@ final class Ingresses implements HttpService {
     }
 
     /** chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama. */
-    static Ingresses standard(ProviderRegistry registry, ModelCatalog catalog, long maxRequestBytes,
-            Duration keepAlive) {
-        return new Ingresses(List.of(
+    static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog) {
+        return List.of(
                 new Ingress(DEFAULT, List.of("/chat", "/v1/chat"),
                         List.of("/chat", "/v1/chat", "/chat/providers", "/v1/chat/providers"),
                         rules -> rules.get("/chat/providers", Listings.providers(registry))
@@ -51,8 +50,7 @@ final class Ingresses implements HttpService {
                 new Ingress(new OllamaChatCodec(), List.of("/api/chat"), List.of("/api/*"),
                         rules -> rules.get("/api/tags", Listings.ollamaTags(catalog))
                                 .get("/api/version", Listings.ollamaVersion()),
-                        List.of("POST /api/chat", "GET /api/tags", "GET /api/version"))),
-                registry, maxRequestBytes, keepAlive);
+                        List.of("POST /api/chat", "GET /api/tags", "GET /api/version")));
     }
 
     @Override
