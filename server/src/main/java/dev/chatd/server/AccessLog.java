@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import dev.chatd.server.ingress.ApiError;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
 import io.helidon.webserver.http.FilterChain;

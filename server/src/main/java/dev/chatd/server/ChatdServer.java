@@ -4,6 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.server.ingress.ApiError;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -15,6 +16,7 @@ import io.helidon.webserver.http1.Http1Config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +51,12 @@ public final class ChatdServer implements AutoCloseable {
 
     /** Builds the registry from the factories given and starts listening. */
     public static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys) {
+        return start(config, factories, keys, List.of());
+    }
+
+    /** Starts chatd with client APIs mounted beside the standard ones (a test's codec). */
+    static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys,
+            List<Ingress> moreIngresses) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
@@ -62,7 +70,14 @@ public final class ChatdServer implements AutoCloseable {
                 .build();
         ClientTimeouts timeouts = new ClientTimeouts(socket, config.clientIdleTimeout());
 
+        List<Ingress> mounted = new ArrayList<>(Ingresses.standard(registry, catalog));
+        mounted.addAll(moreIngresses);
+        Ingresses ingresses = new Ingresses(mounted, registry, config.maxRequestBytes(), config.streamKeepAlive());
         HttpRouting.Builder routing = HttpRouting.builder()
+                .addFilter((chain, req, res) -> {
+                    ingresses.attach(req); // first, so that every error after it has its API's envelope
+                    chain.proceed();
+                })
                 .addFilter(AccessLog::filter)
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
@@ -78,17 +93,14 @@ public final class ChatdServer implements AutoCloseable {
                 })
                 .get("/health", (req, res) -> HttpSupport.json(res, Map.of("status", "ok")))
                 .head("/health", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send())
-                .register(new ChatRoutes(registry, config.maxRequestBytes(), config.streamKeepAlive()))
-                .register(new OpenAiRoutes(registry, catalog, config.maxRequestBytes(), config.streamKeepAlive()))
-                .register(new OllamaRoutes(registry, catalog, config.maxRequestBytes()))
+                .register(ingresses)
                 .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
                         "no route for " + req.prologue().method().text() + " " + req.path().path()
-                                + "; chatd serves POST /chat, GET /chat/providers, POST /v1/chat/completions, GET /v1/models,"
-                                + " POST /api/chat, GET /api/tags, GET /api/version and GET /health")))
-                .error(ChatRoutes.BodyTooLarge.class, (req, res, e) -> HttpSupport.refuse(req, res, ApiError.of(413,
+                                + "; chatd serves " + String.join(", ", ingresses.served()) + " and GET /health")))
+                .error(ChatHandler.BodyTooLarge.class, (req, res, e) -> HttpSupport.refuse(req, res, ApiError.of(413,
                         "request_too_large", "the request body is larger than chatd.max-request-bytes (" + e.limit
                                 + " bytes); send a shorter conversation or raise the limit")))
-                .error(ChatRoutes.BodyStalled.class, (req, res, e) -> {
+                .error(ChatHandler.BodyStalled.class, (req, res, e) -> {
                     // The rest of the body may still come; it must not be read as the next request.
                     res.header(HeaderValues.CONNECTION_CLOSE);
                     HttpSupport.refuse(req, res, ApiError.of(408, "request_timeout", "the request body stopped arriving:"
@@ -109,7 +121,7 @@ public final class ChatdServer implements AutoCloseable {
                     // Helidon closes connections that wait this long for a request line (a trickled one too).
                     .idleConnectionTimeout(config.clientIdleTimeout())
                     .idleConnectionPeriod(idleCheckPeriod(config.clientIdleTimeout()))
-                    .directHandlers(TransportErrors.all())
+                    .directHandlers(TransportErrors.all(ingresses))
                     .routing(routing);
             // Helidon hands its message to direct handlers only with include-entity; chatd writes its own.
             server.errorHandling(ErrorHandling.builder().from(server.errorHandling()).includeEntity(true).build());

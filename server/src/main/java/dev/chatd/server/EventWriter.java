@@ -1,6 +1,8 @@
 package dev.chatd.server;
 
 import dev.chatd.core.json.JsonCodec;
+import dev.chatd.server.ingress.EventSink;
+import dev.chatd.server.ingress.Framing;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -26,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@code : keep-alive} comment every keep-alive interval so that proxies keep the connection.
  * When a write fails, {@code onBroken} runs once, so the upstream call is cancelled at once.
  */
-final class EventWriter implements AutoCloseable {
+final class EventWriter implements EventSink, AutoCloseable {
     /** Silence before the client is probed; a client that left is noticed within twice this. */
     static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
 
@@ -36,12 +38,6 @@ final class EventWriter implements AutoCloseable {
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LINE_END = "\n".getBytes(StandardCharsets.US_ASCII);
-
-    /** How events are framed on the wire. */
-    enum Framing {
-        SSE,
-        NDJSON
-    }
 
     private final OutputStream out;
     private final Framing framing;
@@ -84,17 +80,20 @@ final class EventWriter implements AutoCloseable {
     }
 
     /** Writes one event: {@code data: <json>} for SSE, a line for NDJSON. */
-    void data(Object tree) {
+    @Override
+    public void data(Object tree) {
         write(null, JsonCodec.write(tree));
     }
 
     /** Writes {@code event: <name>} with {@code data: <json>} (SSE). */
-    void event(String name, Object tree) {
+    @Override
+    public void event(String name, Object tree) {
         write(name, JsonCodec.write(tree));
     }
 
     /** Writes {@code data: <text>} as it is, e.g. OpenAI's {@code [DONE]}. */
-    void rawData(String text) {
+    @Override
+    public void rawData(String text) {
         write(null, text.getBytes(StandardCharsets.UTF_8));
     }
 

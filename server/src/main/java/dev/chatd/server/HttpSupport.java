@@ -2,6 +2,8 @@ package dev.chatd.server;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.core.json.JsonCodec;
+import dev.chatd.server.ingress.ApiError;
+import dev.chatd.server.ingress.IngressCodec;
 import io.helidon.common.context.Context;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -46,6 +48,7 @@ final class HttpSupport {
         if (res.isSent()) {
             return;
         }
+        IngressCodec codec = Ingresses.of(req).codecFor(req.path().path());
         res.status(Status.create(error.status()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
         // Helidon resets the response before an error handler runs, taking the filter's header with it.
@@ -56,18 +59,7 @@ final class HttpSupport {
         if (error.status() == 401) {
             res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"chatd\"");
         }
-        res.send(errorBody(req.path().path(), error, requestId(req)));
-    }
-
-    /** The error in the envelope of the API that {@code path} belongs to. */
-    static byte[] errorBody(String path, ApiError error, String requestId) {
-        if (path.startsWith("/v1/chat/completions") || path.equals("/v1/models")) {
-            return JsonCodec.write(error.openAiBody());
-        }
-        if (path.startsWith("/api/")) {
-            return JsonCodec.write(error.ollamaBody());
-        }
-        return JsonCodec.write(error.body(requestId));
+        res.send(JsonCodec.write(codec.errorBody(error, requestId(req))));
     }
 
     /** Sends a JSON tree written by chatd's codec, so that no {@code Accept} header can refuse it. */

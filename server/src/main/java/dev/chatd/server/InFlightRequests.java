@@ -1,5 +1,6 @@
 package dev.chatd.server;
 
+import dev.chatd.server.ingress.ApiError;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;

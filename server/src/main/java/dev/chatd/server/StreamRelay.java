@@ -4,6 +4,8 @@ import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.Usage;
+import dev.chatd.server.ingress.ApiError;
+import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
@@ -18,9 +20,9 @@ import java.util.logging.Logger;
 
 /**
  * Moves a provider's stream to a client, chunk by chunk, in whatever format the ingress speaks.
- * A failure of the upstream mid-stream is handed to the format to tell the client; a client
+ * A failure of the upstream mid-stream is handed to the ingress's encoder to tell the client; a client
  * that went away ends the relay and, through the writer, cancels the upstream call; a shutdown
- * past its grace cancels the upstream call and ends the stream with the format's error.
+ * past its grace cancels the upstream call and ends the stream with the encoder's error.
  */
 final class StreamRelay {
     private static final Logger LOG = Logger.getLogger(StreamRelay.class.getName());
@@ -37,16 +39,6 @@ final class StreamRelay {
      * @param usage the tokens the upstream reported; null if it did not
      */
     record Outcome(int chunks, String result, String detail, Usage usage) {}
-
-    /** What an ingress writes for the events of one stream. */
-    interface Format {
-        /** Writes what comes before the first chunk (OpenAI's role chunk); nothing by default. */
-        default void open(EventWriter out) {}
-
-        void chunk(EventWriter out, ChatChunk chunk);
-
-        void error(EventWriter out, ApiError error);
-    }
 
     /** The upstream side of one relay: its stream once open, and the ways to cancel it. */
     private static final class Upstream {
@@ -94,7 +86,7 @@ final class StreamRelay {
      * keep-alive comment, keep-alives follow, and a later failure is an error event.
      */
     static Outcome relaySse(ServerRequest req, ServerResponse res, Duration keepAlive,
-            Supplier<ChatStream> open, Format format) {
+            Supplier<ChatStream> open, StreamEncoder encoder) {
         Upstream upstream = Upstream.open(open);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight != null) {
@@ -125,9 +117,9 @@ final class StreamRelay {
                     upstream.cancel();
                     return new Outcome(0, CLIENT_GONE, null, null);
                 } catch (CancellationException e) {
-                    return ended(sse, format, inFlight, 0, null);
+                    return ended(sse, encoder, inFlight, 0, null);
                 } catch (ExecutionException e) {
-                    return failed(sse, format, HttpSupport.requestId(req), e.getCause(), 0, null);
+                    return failed(sse, encoder, HttpSupport.requestId(req), e.getCause(), 0, null);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     upstream.cancel();
@@ -135,8 +127,8 @@ final class StreamRelay {
                 }
             }
             try (ChatStream relayed = stream) {
-                format.open(sse);
-                return run(relayed, sse, format, inFlight, HttpSupport.requestId(req));
+                encoder.open(sse);
+                return run(relayed, sse, encoder, inFlight, HttpSupport.requestId(req));
             } catch (EventWriter.ClientGone e) {
                 return new Outcome(0, CLIENT_GONE, null, null);
             }
@@ -144,15 +136,15 @@ final class StreamRelay {
     }
 
     /** Relays an open stream as NDJSON lines (Ollama's framing). */
-    static Outcome relayNdjson(ServerRequest req, ServerResponse res, ChatStream stream, Format format) {
+    static Outcome relayNdjson(ServerRequest req, ServerResponse res, ChatStream stream, StreamEncoder encoder) {
         Upstream upstream = Upstream.of(stream);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight != null) {
             inFlight.onShutdown(upstream::cancel);
         }
         try (stream; EventWriter out = EventWriter.ndjson(res, upstream::cancel)) {
-            format.open(out);
-            return run(stream, out, format, inFlight, HttpSupport.requestId(req));
+            encoder.open(out);
+            return run(stream, out, encoder, inFlight, HttpSupport.requestId(req));
         } catch (EventWriter.ClientGone e) {
             return new Outcome(0, CLIENT_GONE, null, null);
         }
@@ -163,7 +155,7 @@ final class StreamRelay {
      * error. A stream that ends without its final chunk is an upstream failure too, so a probe
      * is always followed by a line.
      */
-    private static Outcome run(ChatStream stream, EventWriter out, Format format, InFlightRequests.Request inFlight,
+    private static Outcome run(ChatStream stream, EventWriter out, StreamEncoder encoder, InFlightRequests.Request inFlight,
             String requestId) {
         int chunks = 0;
         Usage usage = null;
@@ -172,7 +164,7 @@ final class StreamRelay {
         try {
             while (stream.hasNext()) {
                 ChatChunk chunk = stream.next();
-                format.chunk(out, chunk);
+                encoder.chunk(out, chunk);
                 chunks++;
                 if (chunk.usage() != null) {
                     usage = chunk.usage();
@@ -199,15 +191,15 @@ final class StreamRelay {
             return new Outcome(chunks, CLIENT_GONE, null, usage);
         }
         if (inFlight != null && inFlight.endedError() != null) {
-            return ended(out, format, inFlight, chunks, usage);
+            return ended(out, encoder, inFlight, chunks, usage);
         }
-        return failed(out, format, requestId, failure, chunks, usage);
+        return failed(out, encoder, requestId, failure, chunks, usage);
     }
 
-    private static Outcome ended(EventWriter out, Format format, InFlightRequests.Request inFlight, int chunks,
+    private static Outcome ended(EventWriter out, StreamEncoder encoder, InFlightRequests.Request inFlight, int chunks,
             Usage usage) {
         try {
-            format.error(out, shutdownError(inFlight));
+            encoder.error(out, shutdownError(inFlight));
             out.complete();
             return new Outcome(chunks, SHUT_DOWN, null, usage);
         } catch (EventWriter.ClientGone e) {
@@ -215,7 +207,7 @@ final class StreamRelay {
         }
     }
 
-    private static Outcome failed(EventWriter out, Format format, String requestId, Throwable failure, int chunks,
+    private static Outcome failed(EventWriter out, StreamEncoder encoder, String requestId, Throwable failure, int chunks,
             Usage usage) {
         ApiError error;
         if (failure instanceof ChatException e) {
@@ -225,7 +217,7 @@ final class StreamRelay {
             error = ApiError.internal(requestId);
         }
         try {
-            format.error(out, error);
+            encoder.error(out, error);
             out.complete();
             return new Outcome(chunks, error.type(), failure.getMessage(), usage);
         } catch (EventWriter.ClientGone e) {

@@ -1,5 +1,8 @@
 package dev.chatd.server;
 
+import dev.chatd.core.json.JsonCodec;
+import dev.chatd.server.ingress.ApiError;
+import dev.chatd.server.ingress.IngressCodec;
 import io.helidon.http.DirectHandler;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -21,11 +24,15 @@ final class TransportErrors implements DirectHandler {
     /** Helidon's messages may end in a hex dump of the request; the caller gets the first line, this long at most. */
     private static final int MAX_DETAIL = 200;
 
-    private TransportErrors() {}
+    private final Ingresses ingresses;
 
-    /** This handler for every kind of event Helidon hands to direct handlers. */
-    static DirectHandlers all() {
-        TransportErrors handler = new TransportErrors();
+    private TransportErrors(Ingresses ingresses) {
+        this.ingresses = ingresses;
+    }
+
+    /** This handler for every kind of event Helidon hands to direct handlers, in the envelopes of {@code ingresses}. */
+    static DirectHandlers all(Ingresses ingresses) {
+        TransportErrors handler = new TransportErrors(ingresses);
         DirectHandlers.Builder builder = DirectHandlers.builder();
         for (EventType type : EventType.values()) {
             builder.addHandler(type, handler);
@@ -44,12 +51,13 @@ final class TransportErrors implements DirectHandler {
         ApiError error = error(defaultStatus.code(), message, requestId);
         LOG.info(() -> "request id=" + requestId + " " + method + " " + path + " refused before routing -> "
                 + error.status() + " " + error.type());
+        IngressCodec codec = ingresses.codecFor(path);
         TransportResponse.Builder response = TransportResponse.builder()
                 .status(Status.create(error.status()))
                 .headers(responseHeaders)
                 .header(HeaderValues.CONTENT_TYPE_JSON)
                 .header(HeaderNames.create(RequestIds.HEADER), requestId)
-                .entity(HttpSupport.errorBody(path, error, requestId));
+                .entity(JsonCodec.write(codec.errorBody(error, requestId)));
         if (error.status() != 500) {
             // A request Helidon could not read leaves the connection in an unknown state.
             response.keepAlive(false);

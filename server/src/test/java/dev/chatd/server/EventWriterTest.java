@@ -2,6 +2,7 @@ package dev.chatd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatd.server.ingress.Framing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -76,8 +77,8 @@ class EventWriterTest {
     void aWriterBlockedOnAClientThatStoppedReadingDelaysNoOtherWriter() throws Exception {
         Stuck stuck = new Stuck();
         Recording live = new Recording();
-        EventWriter blocked = new EventWriter(stuck, EventWriter.Framing.SSE, KEEP_ALIVE, PROBE, () -> {});
-        EventWriter reading = new EventWriter(live, EventWriter.Framing.SSE, KEEP_ALIVE, PROBE, () -> {});
+        EventWriter blocked = new EventWriter(stuck, Framing.SSE, KEEP_ALIVE, PROBE, () -> {});
+        EventWriter reading = new EventWriter(live, Framing.SSE, KEEP_ALIVE, PROBE, () -> {});
         try {
             blocked.data(Map.of("content", "a flood the client never reads"));
             reading.data(Map.of("content", "hello"));
@@ -103,7 +104,7 @@ class EventWriterTest {
     @Test
     void ndjsonProbesAreSpacesBeforeALineAndStopWithTheLastOne() throws Exception {
         Recording out = new Recording();
-        EventWriter writer = new EventWriter(out, EventWriter.Framing.NDJSON, Duration.ZERO, PROBE, () -> {});
+        EventWriter writer = new EventWriter(out, Framing.NDJSON, Duration.ZERO, PROBE, () -> {});
         writer.data(Map.of("n", 1));
         Thread.sleep(450);
         writer.data(Map.of("n", 2));
@@ -124,7 +125,7 @@ class EventWriterTest {
                 throw new IOException("Connection reset by peer");
             }
         };
-        EventWriter writer = new EventWriter(reset, EventWriter.Framing.SSE, KEEP_ALIVE, PROBE, () -> {
+        EventWriter writer = new EventWriter(reset, Framing.SSE, KEEP_ALIVE, PROBE, () -> {
             cancelled.incrementAndGet();
             gone.countDown();
         });

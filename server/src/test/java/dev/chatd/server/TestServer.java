@@ -63,6 +63,7 @@ final class TestServer implements AutoCloseable {
         private final Map<String, String> config = new LinkedHashMap<>();
         private final Map<String, String> env = new HashMap<>();
         private final List<ChatProviderFactory> extraFactories = new ArrayList<>();
+        private final List<Ingress> extraIngresses = new ArrayList<>();
 
         private Builder() {
             config.put("server.port", "0");
@@ -86,6 +87,12 @@ final class TestServer implements AutoCloseable {
             return this;
         }
 
+        /** Mounts a client API beside the standard ones. */
+        Builder ingress(Ingress ingress) {
+            extraIngresses.add(ingress);
+            return this;
+        }
+
         TestServer start() {
             FakeUpstream fake = FakeUpstream.start();
             try {
@@ -97,7 +104,8 @@ final class TestServer implements AutoCloseable {
                 List<ChatProviderFactory> factories =
                         new ArrayList<>(ProviderDiscovery.discover(TestServer.class.getClassLoader()));
                 factories.addAll(extraFactories);
-                ChatdServer chatd = ChatdServer.start(ChatdConfig.from(TestServer.config(values), keys), factories, keys);
+                ChatdServer chatd = ChatdServer.start(ChatdConfig.from(TestServer.config(values), keys), factories, keys,
+                        extraIngresses);
                 return new TestServer(fake, chatd);
             } catch (RuntimeException | Error e) {
                 fake.close();

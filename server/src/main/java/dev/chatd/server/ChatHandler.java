@@ -1,15 +1,18 @@
 package dev.chatd.server;
 
-import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.json.JsonCodec;
+import dev.chatd.server.ingress.Exchange;
+import dev.chatd.server.ingress.Framing;
+import dev.chatd.server.ingress.IngressCall;
+import dev.chatd.server.ingress.IngressCodec;
+import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.webserver.CloseConnectionException;
-import io.helidon.webserver.http.HttpRules;
-import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.ByteArrayOutputStream;
@@ -17,77 +20,50 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Instant;
 
-/** The native API: {@code POST /chat} and {@code GET /chat/providers}, also under {@code /v1}. */
-final class ChatRoutes implements HttpService {
+/**
+ * The one chat endpoint behind every client API: reads the body (bounded), lets the codec
+ * decode it, routes the model, calls the provider or relays its stream in the codec's shape
+ * and framing, and fills in the access-log entry. Errors thrown from here reach the routing's
+ * error handlers, which answer in the envelope of the codec mounted at the path.
+ */
+final class ChatHandler implements Handler {
+    private final IngressCodec codec;
     private final ProviderRegistry registry;
     private final long maxRequestBytes;
     private final Duration keepAlive;
 
-    ChatRoutes(ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
+    ChatHandler(IngressCodec codec, ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
+        this.codec = codec;
         this.registry = registry;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
     }
 
     @Override
-    public void routing(HttpRules rules) {
-        rules.post("/chat", this::chat)
-                .post("/v1/chat", this::chat)
-                .get("/chat/providers", this::providers)
-                .get("/v1/chat/providers", this::providers);
-    }
-
-    private void chat(ServerRequest req, ServerResponse res) {
+    public void handle(ServerRequest req, ServerResponse res) {
         long started = System.nanoTime();
-        String requestId = HttpSupport.requestId(req);
-        NativeChat.Decoded decoded = NativeChat.decode(parseBody(req, maxRequestBytes));
-        ChatRequest request = decoded.request();
-        AccessLog.Entry log = AccessLog.of(req).model(request.model());
-        ProviderRegistry.Route route = registry.route(request.model());
+        Instant received = Instant.now();
+        IngressCall call = codec.decode(parseBody(req, maxRequestBytes));
+        String model = call.request().model();
+        AccessLog.Entry log = AccessLog.of(req).model(model);
+        ProviderRegistry.Route route = registry.route(model);
         log.provider(route.provider().name());
-        if (decoded.stream()) {
-            stream(req, res, request, route);
+        Exchange exchange = new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
+        ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
+        if (call.stream()) {
+            StreamEncoder encoder = call.streamEncoder(exchange);
+            // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
+            StreamRelay.Outcome outcome = codec.framing() == Framing.SSE
+                    ? StreamRelay.relaySse(req, res, keepAlive, () -> route.provider().stream(upstreamRequest), encoder)
+                    : StreamRelay.relayNdjson(req, res, route.provider().stream(upstreamRequest), encoder);
+            log.stream(outcome);
             return;
         }
-        ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
-        long latencyMs = (System.nanoTime() - started) / 1_000_000;
-        String id = response.id() != null ? response.id() : "chatd-" + requestId;
-        HttpSupport.json(res, NativeChat.encode(id, request.model(), route.provider().name(), response, latencyMs));
+        ChatResponse response = route.provider().chat(upstreamRequest);
+        HttpSupport.json(res, call.reply(response, exchange));
         log.reply(response.finishReason().wire(), response.usage());
-    }
-
-    /**
-     * Streams the answer as server-sent events. Failures before the upstream accepted the call
-     * are ordinary HTTP errors (thrown from here); later ones are an {@code event: error}.
-     */
-    private void stream(ServerRequest req, ServerResponse res, ChatRequest request, ProviderRegistry.Route route) {
-        String requestId = HttpSupport.requestId(req);
-        String provider = route.provider().name();
-        String id = "chatd-" + requestId;
-        StreamRelay.Outcome outcome = StreamRelay.relaySse(req, res, keepAlive,
-                () -> route.provider().stream(request.withModel(route.upstreamModel())), new StreamRelay.Format() {
-                    @Override
-                    public void chunk(EventWriter sse, ChatChunk chunk) {
-                        sse.data(NativeChat.chunkEvent(id, request.model(), provider, chunk));
-                    }
-
-                    @Override
-                    public void error(EventWriter sse, ApiError error) {
-                        sse.event("error", NativeChat.errorEvent(error, requestId));
-                    }
-                });
-        AccessLog.of(req).stream(outcome);
-    }
-
-    private void providers(ServerRequest req, ServerResponse res) {
-        Map<String, Boolean> statuses = new LinkedHashMap<>();
-        for (String name : registry.names()) {
-            statuses.put(name, registry.available(name));
-        }
-        HttpSupport.json(res, Map.of("providers", statuses));
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.chatd.server;
+package dev.chatd.server.ingress;
 
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
@@ -16,20 +16,80 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * chatd's native {@code /chat} format. Requests use OpenAI's message shape; replies are one
- * flat object with the provider, the finish reason and the latency.
+ * chatd's native {@code /chat} API. Requests use OpenAI's message shape; replies are one flat
+ * object with the provider, the finish reason and the latency; streams are server-sent events
+ * whose failure is an {@code event: error}. Its error envelope is chatd's own, and the one for
+ * every path no other codec claims.
  */
-public final class NativeChat {
-    private NativeChat() {}
+public final class NativeCodec implements IngressCodec {
 
-    /** A decoded request and whether the caller asked for a stream. */
-    record Decoded(ChatRequest request, boolean stream) {}
+    @Override
+    public String name() {
+        return "native";
+    }
 
-    /** The request in a parsed body; anything malformed fails as a 400 naming the field. */
-    static Decoded decode(Object body) {
+    @Override
+    public Framing framing() {
+        return Framing.SSE;
+    }
+
+    @Override
+    public IngressCall decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
-        return new Decoded(OpenAiWire.decodeRequest(r), stream);
+        return new Call(OpenAiWire.decodeRequest(r), stream);
+    }
+
+    /** chatd's own envelope: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
+    @Override
+    public Map<String, Object> errorBody(ApiError error, String requestId) {
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("type", error.type());
+        detail.put("message", error.message());
+        detail.put("request_id", requestId);
+        return Map.of("error", detail);
+    }
+
+    private final class Call implements IngressCall {
+        private final ChatRequest request;
+        private final boolean stream;
+
+        Call(ChatRequest request, boolean stream) {
+            this.request = request;
+            this.stream = stream;
+        }
+
+        @Override
+        public ChatRequest request() {
+            return request;
+        }
+
+        @Override
+        public boolean stream() {
+            return stream;
+        }
+
+        @Override
+        public Object reply(ChatResponse response, Exchange exchange) {
+            String id = response.id() != null ? response.id() : "chatd-" + exchange.requestId();
+            return encode(id, exchange.model(), exchange.provider(), response, exchange.elapsedNanos() / 1_000_000);
+        }
+
+        @Override
+        public StreamEncoder streamEncoder(Exchange exchange) {
+            String id = "chatd-" + exchange.requestId();
+            return new StreamEncoder() {
+                @Override
+                public void chunk(EventSink out, ChatChunk chunk) {
+                    out.data(chunkEvent(id, exchange.model(), exchange.provider(), chunk));
+                }
+
+                @Override
+                public void error(EventSink out, ApiError error) {
+                    out.event("error", errorBody(error, exchange.requestId()));
+                }
+            };
+        }
     }
 
     /**
@@ -54,14 +114,9 @@ public final class NativeChat {
         return event;
     }
 
-    /** The {@code event: error} payload: {@code {"error":{"type","message","request_id"}}}. */
-    static Map<String, Object> errorEvent(ApiError error, String requestId) {
-        return error.body(requestId);
-    }
-
     /**
-     * The reply as a JSON tree, written by chatd's codec whatever the caller's {@code Accept}.
-     * Fields sorted and nulls left out, as the JSON-B records that wrote it before did.
+     * The reply as a JSON tree. Fields sorted and nulls left out, as the JSON-B records that
+     * wrote it before did.
      */
     static Map<String, Object> encode(String id, String model, String provider, ChatResponse response, long latencyMs) {
         Message m = response.message();

@@ -1,13 +1,11 @@
-package dev.chatd.server;
+package dev.chatd.server.ingress;
 
 import dev.chatd.api.ChatException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * An error as the caller sees it: an HTTP status, a stable {@code type} to branch on, and a
  * message that says what went wrong and what to do. The one place where chatd's exceptions
- * meet HTTP statuses.
+ * meet HTTP statuses; each {@link IngressCodec} writes it in its API's envelope.
  *
  * @param retryAfter the upstream's {@code Retry-After}, kept for 429s; null otherwise
  */
@@ -34,39 +32,5 @@ public record ApiError(int status, String type, String message, String retryAfte
 
     public static ApiError internal(String requestId) {
         return of(500, "internal", "chatd failed unexpectedly; the log has the details under request id " + requestId);
-    }
-
-    /**
-     * OpenAI's envelope, {@code {"error":{"message","type","param","code"}}}: {@code type} is
-     * OpenAI's category, {@code code} chatd's own type. The SDKs pick their error class from
-     * the status.
-     */
-    public Map<String, Object> openAiBody() {
-        String category = switch (status) {
-            case 401 -> "authentication_error";
-            case 429 -> "rate_limit_error";
-            case 404 -> "not_found_error";
-            default -> status >= 500 ? "api_error" : "invalid_request_error";
-        };
-        Map<String, Object> detail = new LinkedHashMap<>();
-        detail.put("message", message);
-        detail.put("type", category);
-        detail.put("param", null);
-        detail.put("code", type);
-        return Map.of("error", detail);
-    }
-
-    /** chatd's own envelope: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
-    public Map<String, Object> body(String requestId) {
-        Map<String, Object> detail = new LinkedHashMap<>();
-        detail.put("type", type);
-        detail.put("message", message);
-        detail.put("request_id", requestId);
-        return Map.of("error", detail);
-    }
-
-    /** Ollama's envelope: {@code {"error":"<message>"}}. */
-    public Map<String, Object> ollamaBody() {
-        return Map.of("error", message);
     }
 }

@@ -1,0 +1,95 @@
+package dev.chatd.server;
+
+import dev.chatd.core.ProviderRegistry;
+import dev.chatd.server.ingress.IngressCodec;
+import dev.chatd.server.ingress.NativeCodec;
+import dev.chatd.server.ingress.OllamaChatCodec;
+import dev.chatd.server.ingress.OpenAiChatCodec;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Every client API chatd serves, each mounted at its paths with one {@link ChatHandler}, and
+ * the answer to "which API's error envelope does this path get", for errors raised anywhere:
+ * in a handler, in a filter (401, the shutdown's 503), for an unknown route (404) or before
+ * routing (Helidon's transport errors). Adding a client API is adding its {@link Ingress} to {@link #standard}.
+ */
+final class Ingresses implements HttpService {
+    private static final String KEY = "chatd.ingresses";
+    /** The envelope of paths no API claims ({@code /health}, unknown routes). */
+    private static final IngressCodec DEFAULT = new NativeCodec();
+    private static final Ingresses NATIVE_ONLY = new Ingresses(List.of(), null, 0, Duration.ZERO);
+
+    private final List<Ingress> mounted;
+    private final ProviderRegistry registry;
+    private final long maxRequestBytes;
+    private final Duration keepAlive;
+
+    Ingresses(List<Ingress> mounted, ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
+        this.mounted = List.copyOf(mounted);
+        this.registry = registry;
+        this.maxRequestBytes = maxRequestBytes;
+        this.keepAlive = keepAlive;
+    }
+
+    /** chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama. */
+    static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog) {
+        return List.of(
+                new Ingress(DEFAULT, List.of("/chat", "/v1/chat"),
+                        List.of("/chat", "/v1/chat", "/chat/providers", "/v1/chat/providers"),
+                        rules -> rules.get("/chat/providers", Listings.providers(registry))
+                                .get("/v1/chat/providers", Listings.providers(registry)),
+                        List.of("POST /chat", "GET /chat/providers")),
+                new Ingress(new OpenAiChatCodec(), List.of("/v1/chat/completions"),
+                        List.of("/v1/chat/completions*", "/v1/models"),
+                        rules -> rules.get("/v1/models", Listings.openAiModels(catalog)),
+                        List.of("POST /v1/chat/completions", "GET /v1/models")),
+                new Ingress(new OllamaChatCodec(), List.of("/api/chat"), List.of("/api/*"),
+                        rules -> rules.get("/api/tags", Listings.ollamaTags(catalog))
+                                .get("/api/version", Listings.ollamaVersion()),
+                        List.of("POST /api/chat", "GET /api/tags", "GET /api/version")));
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        for (Ingress ingress : mounted) {
+            ChatHandler chat = new ChatHandler(ingress.codec(), registry, maxRequestBytes, keepAlive);
+            for (String path : ingress.chatPaths()) {
+                rules.post(path, chat);
+            }
+            rules.register(ingress.routes());
+        }
+    }
+
+    /** The codec whose error envelope a request for {@code path} gets. */
+    IngressCodec codecFor(String path) {
+        IngressCodec codec = DEFAULT;
+        int best = -1;
+        for (Ingress ingress : mounted) {
+            int match = ingress.match(path);
+            if (match > best) {
+                best = match;
+                codec = ingress.codec();
+            }
+        }
+        return codec;
+    }
+
+    /** Every endpoint the mounted APIs serve, for the 404 of an unknown route to list. */
+    List<String> served() {
+        return mounted.stream().flatMap(ingress -> ingress.served().stream()).toList();
+    }
+
+    /** Makes these the ingresses that {@link #of} finds for the request. */
+    void attach(ServerRequest req) {
+        req.context().register(KEY, this);
+    }
+
+    /** The errors' envelope for a request: its server's ingresses, or the native envelope alone. */
+    static Ingresses of(ServerRequest req) {
+        return req.context().get(KEY, Ingresses.class).orElse(NATIVE_ONLY);
+    }
+}
