@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.EventSink;
 import dev.chatd.server.ingress.Exchange;

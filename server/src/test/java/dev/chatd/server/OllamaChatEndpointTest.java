@@ -5,7 +5,7 @@ import static dev.chatd.server.OpenAiChatEndpointTest.n;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -2,7 +2,7 @@ package dev.chatd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.testing.FakeUpstream;
+import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
