@@ -5,7 +5,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.core.ProviderRegistry;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import io.helidon.common.buffers.DataReader;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;

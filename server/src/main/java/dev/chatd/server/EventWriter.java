@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;

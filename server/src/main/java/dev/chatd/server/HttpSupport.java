@@ -1,7 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import io.helidon.common.context.Context;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;

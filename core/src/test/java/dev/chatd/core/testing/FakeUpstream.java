@@ -2,7 +2,7 @@ package dev.chatd.core.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

@@ -17,7 +17,7 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package dev.chatd.core.testing;
 
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
-import dev.chatd.core.http.UpstreamTransport;
+import dev.chatd.core.transport.HelidonTransport;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -11,11 +11,11 @@ import java.util.Optional;
 /**
  * A {@link ProviderContext} for tests, as the registry would build it: a key (or none), a base
  * URL (a {@link FakeUpstream}'s), deadlines, and optionally an upstream transport of the test's
- * own (else providers use the fallback one).
+ * own (else the shared one with default settings).
  */
 public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
         Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-        UpstreamTransport transport) implements ProviderContext {
+        HelidonTransport transport) implements ProviderContext {
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
@@ -27,13 +27,14 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
         this(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, null);
     }
 
+    /** The test's own transport, else one shared with default settings: a real one either way. */
     @Override
-    public <S> Optional<S> service(Class<S> type) {
-        return type.isInstance(transport) ? Optional.of(type.cast(transport)) : Optional.empty();
+    public HelidonTransport transport() {
+        return transport == null ? HelidonTransport.fallback() : transport;
     }
 
     /** The same context, with calls going through {@code transport}. */
-    public TestProviderContext withTransport(UpstreamTransport transport) {
+    public TestProviderContext withTransport(HelidonTransport transport) {
         return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 

@@ -16,7 +16,7 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.core.testing.FakeUpstream;
 import dev.chatd.core.testing.TestProviderContext;
 import java.math.BigDecimal;

@@ -5,9 +5,9 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.core.http.UpstreamErrors;
-import dev.chatd.core.http.UpstreamReply;
-import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.openai.OpenAiCompatibleProvider;
 import java.util.Map;
 import java.util.Optional;
 

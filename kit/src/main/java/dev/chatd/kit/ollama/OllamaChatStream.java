@@ -1,0 +1,90 @@
+package dev.chatd.kit.ollama;
+
+import dev.chatd.kit.stream.PullChatStream;
+import dev.chatd.kit.stream.ToolCallAssembler;
+import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
+import dev.chatd.api.FinishReason;
+import dev.chatd.api.ToolCallDelta;
+import dev.chatd.api.Usage;
+import dev.chatd.kit.http.UpstreamStream;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.ollama.OllamaWire;
+import dev.chatd.kit.openai.OpenAiWire;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Ollama's streamed {@code /api/chat}: NDJSON, one object a line. Lines carry
+ * {@code message.content} / {@code message.thinking} deltas and whole tool calls; the last has
+ * {@code done: true}, {@code done_reason} and the counts. A line {@code {"error":…}} is a failure
+ * mid-stream; a body that ends before {@code done} is a broken stream.
+ */
+public final class OllamaChatStream extends PullChatStream {
+    private boolean done;
+    private int toolCalls;
+
+    public OllamaChatStream(UpstreamStream body) {
+        super(body);
+    }
+
+    @Override
+    protected ChatChunk fetch() {
+        while (!done) {
+            String line = body.nextLine();
+            if (line == null) {
+                throw new ChatException.UpstreamFailure(body.provider()
+                        + " ended the stream before its final (done) line");
+            }
+            if (line.isBlank()) {
+                continue;
+            }
+            JsonObjectView object = JsonObjectView.of(parse(line, "stream line"), body.provider() + "'s stream line",
+                    ChatException.UpstreamFailure::new);
+            String error = object.string("error");
+            if (error != null) {
+                throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: " + body.redact(error));
+            }
+            JsonObjectView message = object.object("message");
+            String content = message == null ? null : message.string("content");
+            String thinking = message == null ? null : message.string("thinking");
+            List<ToolCallDelta> deltas = message == null ? List.of() : toolCallDeltas(message);
+            FinishReason finish = OllamaWire.finishReason(object.string("done_reason"), object.bool("done"));
+            Usage usage = null;
+            if (finish != null) {
+                done = true;
+                if (toolCalls > 0 && finish == FinishReason.STOP) {
+                    finish = FinishReason.TOOL_CALLS;
+                }
+                Integer prompt = object.integer("prompt_eval_count");
+                Integer completion = object.integer("eval_count");
+                usage = Usage.of(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
+            }
+            boolean hasText = content != null && !content.isEmpty();
+            boolean hasThinking = thinking != null && !thinking.isEmpty();
+            if (hasText || hasThinking || !deltas.isEmpty() || finish != null) {
+                return new ChatChunk(hasText ? content : null, hasThinking ? thinking : null, deltas, finish, usage);
+            }
+        }
+        return null;
+    }
+
+    private List<ToolCallDelta> toolCallDeltas(JsonObjectView message) {
+        List<Object> calls = message.array("tool_calls");
+        if (calls == null || calls.isEmpty()) {
+            return List.of();
+        }
+        List<ToolCallDelta> deltas = new ArrayList<>(calls.size());
+        for (Object c : calls) {
+            JsonObjectView call = message.at(c, "tool_calls[]");
+            JsonObjectView function = call.object("function");
+            if (function == null) {
+                throw call.fail(body.provider() + " sent a tool call without a function");
+            }
+            Object arguments = function.raw("arguments");
+            String json = OpenAiWire.argumentsText(arguments);
+            deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
+        }
+        return deltas;
+    }
+}
