@@ -9,7 +9,9 @@ import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.ollama.OllamaWire;
-import dev.chatd.kit.openai.OpenAiWire;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import dev.chatd.api.ChatException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,7 +70,7 @@ public class HotPathBenchmark {
                  "content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop",
                  "total_duration":1000,"prompt_eval_count":12,"eval_count":9}"""
                 .getBytes(StandardCharsets.UTF_8);
-        response = OpenAiWire.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
+        response = OpenAiChatReplies.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
         chunk = ChatChunk.text("Hello");
     }
 
@@ -98,12 +100,12 @@ public class HotPathBenchmark {
 
     @Benchmark
     public ChatRequest decodeRequest() {
-        return OpenAiWire.decodeRequest(JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
+        return OpenAiChatRequests.decodeRequest(JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
     }
 
     @Benchmark
     public byte[] encodeUpstreamOpenAi() {
-        return JsonCodec.write(OpenAiWire.encodeChat(request.withModel("openai/gpt-4o"), false));
+        return JsonCodec.write(OpenAiChatRequests.encodeChat(request.withModel("openai/gpt-4o"), false));
     }
 
     @Benchmark
@@ -113,7 +115,7 @@ public class HotPathBenchmark {
 
     @Benchmark
     public ChatResponse decodeResponseOpenAi() {
-        return OpenAiWire.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
+        return OpenAiChatReplies.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
     }
 
     @Benchmark
@@ -123,12 +125,12 @@ public class HotPathBenchmark {
 
     @Benchmark
     public byte[] encodeResponseOpenAi() {
-        return JsonCodec.write(OpenAiWire.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
+        return JsonCodec.write(OpenAiChatReplies.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
     }
 
     @Benchmark
     public byte[] encodeStreamChunk() {
-        return JsonCodec.write(OpenAiWire.encodeChunk("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o",
-                OpenAiWire.encodeDelta(chunk), null));
+        return JsonCodec.write(OpenAiChatChunks.encodeChunk("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o",
+                OpenAiChatChunks.encodeDelta(chunk), null));
     }
 }

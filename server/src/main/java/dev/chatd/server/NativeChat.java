@@ -8,7 +8,9 @@ import dev.chatd.api.Message;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.openai.OpenAiWire;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +31,7 @@ public final class NativeChat {
     static Decoded decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
-        return new Decoded(OpenAiWire.decodeRequest(r), stream);
+        return new Decoded(OpenAiChatRequests.decodeRequest(r), stream);
     }
 
     /**
@@ -37,7 +39,7 @@ public final class NativeChat {
      * {@code finish_reason} and {@code usage}.
      */
     static Map<String, Object> chunkEvent(String id, String model, String provider, ChatChunk chunk) {
-        Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
+        Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
         Object reasoning = delta.remove("reasoning_content");
         if (reasoning != null) {
             delta.put("reasoning", reasoning);
@@ -49,7 +51,7 @@ public final class NativeChat {
         event.put("delta", delta);
         if (chunk.finishReason() != null) {
             event.put("finish_reason", chunk.finishReason().wire());
-            event.put("usage", OpenAiWire.encodeUsage(chunk.usage() == null ? Usage.NONE : chunk.usage()));
+            event.put("usage", OpenAiChatReplies.encodeUsage(chunk.usage() == null ? Usage.NONE : chunk.usage()));
         }
         return event;
     }

@@ -8,7 +8,9 @@ import dev.chatd.api.Usage;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.openai.OpenAiWire;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -47,7 +49,7 @@ final class OpenAiRoutes implements HttpService {
         String requestId = HttpSupport.requestId(req);
         JsonObjectView body = JsonObjectView.of(ChatRoutes.parseBody(req, maxRequestBytes), "the request body",
                 ChatException.InvalidRequest::new);
-        ChatRequest request = OpenAiWire.decodeRequest(body);
+        ChatRequest request = OpenAiChatRequests.decodeRequest(body);
         boolean stream = Boolean.TRUE.equals(body.bool("stream"));
         JsonObjectView streamOptions = body.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
@@ -62,7 +64,7 @@ final class OpenAiRoutes implements HttpService {
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
-        res.send(JsonCodec.write(OpenAiWire.encodeResponse(id, created, request.model(), response)));
+        res.send(JsonCodec.write(OpenAiChatReplies.encodeResponse(id, created, request.model(), response)));
         log.reply(response.finishReason().wire(), response.usage());
     }
 
@@ -74,20 +76,20 @@ final class OpenAiRoutes implements HttpService {
                     @Override
                     public void open(EventWriter sse) {
                         // OpenAI opens every stream with the role, then sends deltas.
-                        sse.data(OpenAiWire.encodeChunk(id, created, model,
+                        sse.data(OpenAiChatChunks.encodeChunk(id, created, model,
                                 new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
                     }
 
                     @Override
                     public void chunk(EventWriter sse, ChatChunk chunk) {
-                        Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
+                        Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
                         if (!delta.isEmpty()) {
-                            sse.data(OpenAiWire.encodeChunk(id, created, model, delta, null));
+                            sse.data(OpenAiChatChunks.encodeChunk(id, created, model, delta, null));
                         }
                         if (chunk.isFinal()) {
-                            sse.data(OpenAiWire.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
+                            sse.data(OpenAiChatChunks.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
                             if (includeUsage) {
-                                sse.data(OpenAiWire.encodeUsageChunk(id, created, model,
+                                sse.data(OpenAiChatChunks.encodeUsageChunk(id, created, model,
                                         chunk.usage() == null ? Usage.NONE : chunk.usage()));
                             }
                             sse.rawData("[DONE]");

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
+import dev.chatd.api.ChatStream;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
 import dev.chatd.api.FinishReason;
@@ -22,6 +24,7 @@ import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +99,20 @@ public abstract class OpenAiProviderContract {
                 : registry(Map.of(factory().defaults().keyEnv(), KEY));
         ProviderRegistry.Route route = registry.route(request.model());
         return route.provider().chat(request.withModel(route.upstreamModel()));
+    }
+
+    /** Routes and streams the request as the server does, and reads the stream to its end. */
+    protected List<ChatChunk> stream(ChatRequest request) {
+        ProviderRegistry registry = this.registry != null ? this.registry
+                : registry(Map.of(factory().defaults().keyEnv(), KEY));
+        ProviderRegistry.Route route = registry.route(request.model());
+        List<ChatChunk> chunks = new ArrayList<>();
+        try (ChatStream stream = route.provider().stream(request.withModel(route.upstreamModel()))) {
+            while (stream.hasNext()) {
+                chunks.add(stream.next());
+            }
+        }
+        return chunks;
     }
 
     protected static Object json(String text) {

@@ -36,14 +36,25 @@ public final class UpstreamErrors {
         if (!(tree instanceof Map<?, ?> body)) {
             return null;
         }
-        Object error = body.get("error");
+        String message = messageIn(body.get("error"));
+        return message != null ? message : body.get("message") instanceof String s ? s : null;
+    }
+
+    /**
+     * The text of an {@code error} value inside a reply or a stream event: a string as it is, an
+     * object's {@code message}, else the value as JSON text, so nothing the upstream said is lost.
+     */
+    public static String errorText(Object error) {
+        String message = messageIn(error);
+        return message != null ? message : JsonCodec.writeString(error);
+    }
+
+    /** {@code "…"} or {@code {"message":"…"}}; null for anything else. */
+    private static String messageIn(Object error) {
         if (error instanceof String s) {
             return s;
         }
-        if (error instanceof Map<?, ?> e && e.get("message") instanceof String s) {
-            return s;
-        }
-        return body.get("message") instanceof String s ? s : null;
+        return error instanceof Map<?, ?> e && e.get("message") instanceof String s ? s : null;
     }
 
     /**

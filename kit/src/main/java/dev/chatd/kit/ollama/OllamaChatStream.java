@@ -10,7 +10,7 @@ import dev.chatd.api.Usage;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.ollama.OllamaWire;
-import dev.chatd.kit.openai.OpenAiWire;
+import dev.chatd.kit.openai.OpenAiToolCalls;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -82,7 +82,7 @@ public final class OllamaChatStream extends PullChatStream {
                 throw call.fail(body.provider() + " sent a tool call without a function");
             }
             Object arguments = function.raw("arguments");
-            String json = OpenAiWire.argumentsText(arguments);
+            String json = OpenAiToolCalls.argumentsText(arguments);
             deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
         }
         return deltas;

@@ -4,7 +4,6 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
-import dev.chatd.api.Dialect;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.ModelInfo;
@@ -13,7 +12,8 @@ import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonCodec;
-import dev.chatd.kit.openai.OpenAiWire;
+import dev.chatd.kit.openai.OpenAiChatRequests;
+import dev.chatd.kit.openai.OpenAiToolCalls;
 import dev.chatd.kit.json.JsonObjectView;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,6 +29,9 @@ import java.util.Set;
  * objects rather than JSON text, and an absent {@code stream} means streaming.
  */
 public final class OllamaWire {
+    /** The name of this format, which a {@link ChatRequest}'s extras were written in ({@link ChatRequest#extraFormat()}). */
+    public static final String FORMAT = "ollama";
+
     private OllamaWire() {}
 
     /** The body of a {@code POST /api/chat}. Fields the request carries as extras go along unchanged. */
@@ -52,7 +55,7 @@ public final class OllamaWire {
         if (!request.tools().isEmpty()) {
             List<Object> tools = new ArrayList<>(request.tools().size());
             for (Tool tool : request.tools()) {
-                tools.add(OpenAiWire.encodeTool(tool));
+                tools.add(OpenAiChatRequests.encodeTool(tool));
             }
             body.put("tools", tools);
         }
@@ -227,7 +230,7 @@ public final class OllamaWire {
                 throw call.fail(call.path("function") + " is missing");
             }
             Object arguments = function.raw("arguments");
-            String json = OpenAiWire.argumentsText(arguments);
+            String json = OpenAiToolCalls.argumentsText(arguments);
             decoded.add(new ToolCall(call.string("id"), function.requiredString("name"), json));
         }
         return decoded;
@@ -283,7 +286,7 @@ public final class OllamaWire {
         ChatRequest.Builder builder = ChatRequest.builder()
                 .model(r.requiredString("model"))
                 .messages(decodeMessages(r))
-                .tools(OpenAiWire.decodeTools(r, "tools"));
+                .tools(OpenAiChatRequests.decodeTools(r, "tools"));
         JsonObjectView options = r.object("options");
         if (options != null) {
             builder.temperature(options.decimal("temperature"))
@@ -306,7 +309,7 @@ public final class OllamaWire {
         } else if (format != null && !"".equals(format)) {
             throw r.fail("format must be \"json\" or a JSON schema object");
         }
-        return builder.extra(extra, Dialect.OLLAMA).build();
+        return builder.extra(extra, FORMAT).build();
     }
 
     /** Whether an Ollama request streams: absent means yes. */
@@ -352,7 +355,7 @@ public final class OllamaWire {
                         throw call.fail(call.path("function") + " is required");
                     }
                     Object arguments = function.raw("arguments");
-                    String json = OpenAiWire.argumentsText(arguments);
+                    String json = OpenAiToolCalls.argumentsText(arguments);
                     String id = call.string("id") != null ? call.string("id") : "call_" + i + "_" + c;
                     String name = function.requiredString("name");
                     toolCalls.add(new ToolCall(id, name, json));

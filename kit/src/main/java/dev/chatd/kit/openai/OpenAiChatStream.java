@@ -7,35 +7,46 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
+import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.openai.OpenAiWire;
-import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * An OpenAI-format stream: server-sent events whose {@code data:} is a
  * {@code chat.completion.chunk}, ended by {@code data: [DONE]}. Handled on the way: comment
  * lines ({@code : OPENROUTER PROCESSING}), data split over several {@code data:} lines, usage in
- * a {@code choices: []} chunk, in an empty-delta choice or in {@code choices[0].usage} (Kimi),
- * data after {@code [DONE]} (OpenCode Zen's cost chunk: its cost is kept), and an {@code error}
- * chunk mid-stream. The finish reason and usage go out in one last chunk.
+ * a {@code choices: []} chunk or beside an empty-delta choice (usage fields from several events
+ * add up, later ones winning), data after {@code [DONE]} (not part of the answer, but its usage
+ * is kept), and an {@code error} chunk mid-stream. The finish reason and usage go out in one
+ * last chunk. A provider's hook may turn each event into plain OpenAI first.
+ *
+ * @since 0.2
  */
 public final class OpenAiChatStream extends PullChatStream {
     /** How long to wait for trailing data (a cost chunk) after {@code [DONE]}. */
     private static final Duration AFTER_DONE = Duration.ofSeconds(2);
 
+    private final UnaryOperator<Object> normalise;
     private FinishReason finish;
-    private JsonObjectView usage;
-    private BigDecimal cost;
+    private Map<String, Object> usage;
     private boolean sawToolCalls;
     private boolean finished;
 
     public OpenAiChatStream(UpstreamStream body) {
+        this(body, UnaryOperator.identity());
+    }
+
+    /** @param normalise turns each event's parsed data into plain OpenAI (a provider's hook) */
+    public OpenAiChatStream(UpstreamStream body, UnaryOperator<Object> normalise) {
         super(body);
+        this.normalise = normalise;
     }
 
     @Override
@@ -64,27 +75,19 @@ public final class OpenAiChatStream extends PullChatStream {
     }
 
     private ChatChunk read(String data) {
-        JsonObjectView event = JsonObjectView.of(parse(data, "stream event"), body.provider() + "'s stream event",
+        JsonObjectView event = JsonObjectView.of(normalise.apply(parse(data, "stream event")), body.provider() + "'s stream event",
                 ChatException.UpstreamFailure::new);
         if (event.has("error")) {
-            Object error = event.raw("error");
-            String message = error instanceof java.util.Map<?, ?> e && e.get("message") instanceof String s ? s
-                    : String.valueOf(error);
-            throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: " + body.redact(message));
+            throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: "
+                    + body.redact(UpstreamErrors.errorText(event.raw("error"))));
         }
-        if (event.object("usage") != null) {
-            usage = event.object("usage");
-        }
-        takeCost(event);
+        takeUsage(event);
         List<Object> choices = event.array("choices");
         if (choices == null || choices.isEmpty()) {
             return null;
         }
         JsonObjectView choice = event.at(choices.get(0), "choices[0]");
-        if (choice.object("usage") != null) {
-            usage = choice.object("usage");
-        }
-        FinishReason reason = OpenAiWire.finishReason(choice.string("finish_reason"), choice.string("native_finish_reason"));
+        FinishReason reason = OpenAiChatReplies.finishReason(choice.string("finish_reason"));
         if (reason != null) {
             finish = reason;
         }
@@ -104,48 +107,33 @@ public final class OpenAiChatStream extends PullChatStream {
     }
 
     private List<ToolCallDelta> toolCallDeltas(JsonObjectView delta) {
-        List<Object> calls = delta.array("tool_calls");
-        if (calls == null || calls.isEmpty()) {
-            return List.of();
-        }
-        sawToolCalls = true;
-        List<ToolCallDelta> deltas = new ArrayList<>(calls.size());
-        for (int i = 0; i < calls.size(); i++) {
-            JsonObjectView call = delta.at(calls.get(i), "delta.tool_calls[" + i + "]");
-            Integer index = call.integer("index");
-            JsonObjectView function = call.object("function");
-            deltas.add(new ToolCallDelta(index == null ? i : index, call.string("id"),
-                    function == null ? null : function.string("name"),
-                    function == null ? null : function.string("arguments")));
-        }
+        List<ToolCallDelta> deltas = OpenAiToolCalls.decodeDeltas(delta);
+        sawToolCalls |= !deltas.isEmpty();
         return deltas;
     }
 
-    private void takeCost(JsonObjectView event) {
-        Object c = event.raw("cost");
-        if (c instanceof BigDecimal d) {
-            cost = d;
-        } else if (c instanceof String s && !s.isBlank()) {
-            try {
-                cost = new BigDecimal(s.strip());
-            } catch (NumberFormatException e) {
-                // not a cost we can use
+    private void takeUsage(JsonObjectView event) {
+        JsonObjectView given = event.object("usage");
+        if (given != null) {
+            if (usage == null) {
+                usage = new LinkedHashMap<>();
             }
+            usage.putAll(given.fields());
         }
     }
 
-    /** Data after {@code [DONE]} is not part of the answer, but a cost there is kept. */
+    /** Data after {@code [DONE]} is not part of the answer, but usage there (a cost, say) is kept. */
     private void readTrailingData() {
         body.idleTimeout(AFTER_DONE);
         try {
             String data;
             while ((data = nextData()) != null) {
                 try {
-                    Object trailing = JsonCodec.parse(data);
-                    if (trailing instanceof java.util.Map<?, ?>) {
-                        takeCost(JsonObjectView.of(trailing, "trailing data", ChatException.UpstreamFailure::new));
+                    Object trailing = normalise.apply(JsonCodec.parse(data));
+                    if (trailing instanceof Map<?, ?>) {
+                        takeUsage(JsonObjectView.of(trailing, "trailing data", ChatException.UpstreamFailure::new));
                     }
-                } catch (JsonCodec.MalformedJsonException e) {
+                } catch (JsonCodec.MalformedJsonException | ChatException.UpstreamFailure e) {
                     // ignored, as data after [DONE] must be
                 }
             }
@@ -158,10 +146,8 @@ public final class OpenAiChatStream extends PullChatStream {
         finished = true;
         body.close();
         FinishReason reason = finish != null ? finish : sawToolCalls ? FinishReason.TOOL_CALLS : FinishReason.STOP;
-        Usage u = OpenAiWire.usage(usage, null);
-        if (cost != null && u.cost() == null) {
-            u = u.withCost(cost);
-        }
+        Usage u = OpenAiChatReplies.usage(usage == null ? null
+                : JsonObjectView.of(usage, "usage", ChatException.UpstreamFailure::new));
         return ChatChunk.finish(reason, u);
     }
 
