@@ -8,7 +8,8 @@ import dev.chatd.core.ModelRouter;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.ollama.OllamaWire;
+import dev.chatd.kit.ollama.OllamaChatReplies;
+import dev.chatd.kit.ollama.OllamaChatRequests;
 import dev.chatd.kit.openai.OpenAiChatChunks;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiChatRequests;
@@ -110,7 +111,7 @@ public class HotPathBenchmark {
 
     @Benchmark
     public byte[] encodeUpstreamOllama() {
-        return JsonCodec.write(OllamaWire.encodeChat(request.withModel("llama3.2"), false));
+        return JsonCodec.write(OllamaChatRequests.encodeChat(request.withModel("llama3.2"), false));
     }
 
     @Benchmark
@@ -120,7 +121,7 @@ public class HotPathBenchmark {
 
     @Benchmark
     public ChatResponse decodeResponseOllama() {
-        return OllamaWire.decodeChat(JsonCodec.parse(ollamaReply), "ollama");
+        return OllamaChatReplies.decodeChat(JsonCodec.parse(ollamaReply), "ollama");
     }
 
     @Benchmark

@@ -9,7 +9,9 @@ import dev.chatd.api.Usage;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.stream.ToolCallAssembler;
-import dev.chatd.kit.ollama.OllamaWire;
+import dev.chatd.kit.ollama.OllamaChatChunks;
+import dev.chatd.kit.ollama.OllamaChatReplies;
+import dev.chatd.kit.ollama.OllamaChatRequests;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -51,16 +53,16 @@ final class OllamaRoutes implements HttpService {
         long started = System.nanoTime();
         JsonObjectView body = JsonObjectView.of(ChatRoutes.parseBody(req, maxRequestBytes), "the request body",
                 ChatException.InvalidRequest::new);
-        ChatRequest request = OllamaWire.decodeRequest(body);
+        ChatRequest request = OllamaChatRequests.decodeRequest(body);
         AccessLog.Entry log = AccessLog.of(req).model(request.model());
         ProviderRegistry.Route route = registry.route(request.model());
         log.provider(route.provider().name());
-        if (OllamaWire.streams(body)) {
+        if (OllamaChatRequests.streams(body)) {
             stream(req, res, request, route, started);
             return;
         }
         ChatResponse response = route.provider().chat(request.withModel(route.upstreamModel()));
-        HttpSupport.json(res, OllamaWire.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
+        HttpSupport.json(res, OllamaChatReplies.encodeResponse(request.model(), Instant.now().toString(), response, System.nanoTime() - started));
         log.reply(response.finishReason().wire(), response.usage());
     }
 
@@ -75,10 +77,10 @@ final class OllamaRoutes implements HttpService {
             public void chunk(EventWriter out, ChatChunk chunk) {
                 toolCalls.add(chunk.toolCalls());
                 if (chunk.content() != null || chunk.reasoning() != null) {
-                    out.data(OllamaWire.encodeChunk(model, Instant.now().toString(), chunk.content(), chunk.reasoning()));
+                    out.data(OllamaChatChunks.encodeChunk(model, Instant.now().toString(), chunk.content(), chunk.reasoning()));
                 }
                 if (chunk.isFinal()) {
-                    out.data(OllamaWire.encodeFinal(model, Instant.now().toString(), toolCalls.calls(), chunk.finishReason(),
+                    out.data(OllamaChatChunks.encodeFinal(model, Instant.now().toString(), toolCalls.calls(), chunk.finishReason(),
                             chunk.usage() == null ? Usage.NONE : chunk.usage(), System.nanoTime() - started));
                 }
             }

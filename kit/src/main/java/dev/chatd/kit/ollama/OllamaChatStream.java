@@ -5,12 +5,12 @@ import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.FinishReason;
+import dev.chatd.api.ToolCall;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
+import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.ollama.OllamaWire;
-import dev.chatd.kit.openai.OpenAiToolCalls;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,15 +41,15 @@ public final class OllamaChatStream extends PullChatStream {
             }
             JsonObjectView object = JsonObjectView.of(parse(line, "stream line"), body.provider() + "'s stream line",
                     ChatException.UpstreamFailure::new);
-            String error = object.string("error");
-            if (error != null) {
-                throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: " + body.redact(error));
+            if (object.has("error")) {
+                throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: "
+                        + body.redact(UpstreamErrors.errorText(object.raw("error"))));
             }
             JsonObjectView message = object.object("message");
             String content = message == null ? null : message.string("content");
             String thinking = message == null ? null : message.string("thinking");
             List<ToolCallDelta> deltas = message == null ? List.of() : toolCallDeltas(message);
-            FinishReason finish = OllamaWire.finishReason(object.string("done_reason"), object.bool("done"));
+            FinishReason finish = OllamaChatReplies.finishReason(object.string("done_reason"), object.bool("done"));
             Usage usage = null;
             if (finish != null) {
                 done = true;
@@ -70,20 +70,11 @@ public final class OllamaChatStream extends PullChatStream {
     }
 
     private List<ToolCallDelta> toolCallDeltas(JsonObjectView message) {
-        List<Object> calls = message.array("tool_calls");
-        if (calls == null || calls.isEmpty()) {
-            return List.of();
-        }
+        List<ToolCall> calls = OllamaToolCalls.decode(message);
         List<ToolCallDelta> deltas = new ArrayList<>(calls.size());
-        for (Object c : calls) {
-            JsonObjectView call = message.at(c, "tool_calls[]");
-            JsonObjectView function = call.object("function");
-            if (function == null) {
-                throw call.fail(body.provider() + " sent a tool call without a function");
-            }
-            Object arguments = function.raw("arguments");
-            String json = OpenAiToolCalls.argumentsText(arguments);
-            deltas.add(new ToolCallDelta(toolCalls++, call.string("id"), function.requiredString("name"), json));
+        for (ToolCall call : calls) {
+            // Ollama streams each call whole, so each is a delta of its own.
+            deltas.add(new ToolCallDelta(toolCalls++, call.id(), call.name(), call.arguments()));
         }
         return deltas;
     }

@@ -2,19 +2,13 @@ package dev.chatd.kit.ollama;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
-import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ContentPart;
-import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
-import dev.chatd.api.ModelInfo;
 import dev.chatd.api.Role;
 import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
-import dev.chatd.api.Usage;
-import dev.chatd.kit.json.JsonCodec;
-import dev.chatd.kit.openai.OpenAiChatRequests;
-import dev.chatd.kit.openai.OpenAiToolCalls;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -23,16 +17,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Ollama's native {@code /api/chat} format, spoken by local Ollama and Ollama Cloud alike.
- * Where it differs from OpenAI's: sampling options sit in {@code options} ({@code max_tokens}
- * is {@code num_predict}), images are bare base64 strings, tool-call arguments are JSON
- * objects rather than JSON text, and an absent {@code stream} means streaming.
+ * Ollama {@code /api/chat} requests, both ways: writing one to an Ollama upstream (local Ollama
+ * and Ollama Cloud alike) and reading one from an Ollama client. Where the format differs from
+ * OpenAI's: sampling options sit in {@code options} ({@code max_tokens} is {@code num_predict}),
+ * images are bare base64 strings, tool-call arguments are JSON objects rather than JSON text,
+ * and an absent {@code stream} means streaming.
+ *
+ * @since 0.2
  */
-public final class OllamaWire {
+public final class OllamaChatRequests {
     /** The name of this format, which a {@link ChatRequest}'s extras were written in ({@link ChatRequest#extraFormat()}). */
     public static final String FORMAT = "ollama";
 
-    private OllamaWire() {}
+    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "stream", "format", "tools");
+    private static final Set<String> OPTION_FIELDS = Set.of("temperature", "top_p", "seed", "stop", "num_predict");
+
+    private OllamaChatRequests() {}
 
     /** The body of a {@code POST /api/chat}. Fields the request carries as extras go along unchanged. */
     public static Map<String, Object> encodeChat(ChatRequest request, boolean stream) {
@@ -108,22 +108,12 @@ public final class OllamaWire {
                 m.put("thinking", message.reasoning());
             }
             if (!message.toolCalls().isEmpty()) {
-                List<Object> calls = new ArrayList<>();
                 for (ToolCall call : message.toolCalls()) {
                     if (call.id() != null) {
                         toolNames.put(call.id(), call.name());
                     }
-                    Map<String, Object> function = new LinkedHashMap<>();
-                    function.put("name", call.name());
-                    function.put("arguments", argumentsObject(call));
-                    Map<String, Object> c = new LinkedHashMap<>();
-                    if (call.id() != null) {
-                        c.put("id", call.id());
-                    }
-                    c.put("function", function);
-                    calls.add(c);
                 }
-                m.put("tool_calls", calls);
+                m.put("tool_calls", OllamaToolCalls.encodeForUpstream(message.toolCalls()));
             }
             if (message.role() == Role.TOOL) {
                 // Ollama matches a tool result to its call by the function's name.
@@ -158,19 +148,6 @@ public final class OllamaWire {
         return text.toString();
     }
 
-    private static Object argumentsObject(ToolCall call) {
-        try {
-            Object arguments = JsonCodec.parse(call.arguments());
-            if (arguments instanceof Map<?, ?>) {
-                return arguments;
-            }
-        } catch (JsonCodec.MalformedJsonException e) {
-            // reported below
-        }
-        throw new ChatException.InvalidRequest("the arguments of tool call '" + call.name()
-                + "' must be a JSON object for Ollama, got: " + call.arguments());
-    }
-
     private static List<String> images(Message message) {
         List<String> images = new ArrayList<>();
         for (ContentPart part : message.content()) {
@@ -186,95 +163,6 @@ public final class OllamaWire {
         }
         return images;
     }
-
-    /** Reads a non-streaming {@code /api/chat} reply. A reply that is not one fails as a 502. */
-    public static ChatResponse decodeChat(Object tree, String provider) {
-        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
-        if (reply.string("error") != null) {
-            throw new ChatException.UpstreamFailure(provider + " reported an error: " + reply.string("error"));
-        }
-        JsonObjectView message = reply.object("message");
-        if (message == null) {
-            throw reply.fail(provider + "'s reply has no message");
-        }
-        List<ToolCall> toolCalls = decodeToolCalls(message);
-        String content = message.string("content");
-        Message assistant = new Message(Role.ASSISTANT,
-                content == null || content.isEmpty() ? List.of() : List.of(new ContentPart.Text(content)),
-                null, toolCalls, null, message.string("thinking"), Map.of());
-        FinishReason finish = finishReason(reply.string("done_reason"), reply.bool("done"));
-        if (finish == null) {
-            // A single reply is the whole answer even when a proxy dropped "done".
-            finish = FinishReason.STOP;
-        }
-        if (!toolCalls.isEmpty() && finish == FinishReason.STOP) {
-            // Ollama says "stop" after a tool call; callers act on "tool_calls".
-            finish = FinishReason.TOOL_CALLS;
-        }
-        Integer prompt = reply.integer("prompt_eval_count");
-        Integer completion = reply.integer("eval_count");
-        Usage usage = Usage.of(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
-        return new ChatResponse(null, reply.string("model"), assistant, finish, usage);
-    }
-
-    private static List<ToolCall> decodeToolCalls(JsonObjectView message) {
-        List<Object> calls = message.array("tool_calls");
-        if (calls == null) {
-            return List.of();
-        }
-        List<ToolCall> decoded = new ArrayList<>(calls.size());
-        for (int i = 0; i < calls.size(); i++) {
-            JsonObjectView call = message.at(calls.get(i), message.path("tool_calls") + "[" + i + "]");
-            JsonObjectView function = call.object("function");
-            if (function == null) {
-                throw call.fail(call.path("function") + " is missing");
-            }
-            Object arguments = function.raw("arguments");
-            String json = OpenAiToolCalls.argumentsText(arguments);
-            decoded.add(new ToolCall(call.string("id"), function.requiredString("name"), json));
-        }
-        return decoded;
-    }
-
-    /**
-     * The finish-reason ladder: {@code done_reason} when present ({@code length} stays
-     * {@code length}; {@code stop}, {@code load}, {@code unload} are {@code stop}); servers older
-     * than 0.1.35 send none, and then {@code done: true} means {@code stop}. Null while not done.
-     */
-    public static FinishReason finishReason(String doneReason, Boolean done) {
-        if (doneReason != null && !doneReason.isEmpty()) {
-            return switch (doneReason) {
-                case "length" -> FinishReason.LENGTH;
-                case "stop", "load", "unload" -> FinishReason.STOP;
-                default -> FinishReason.fromWire(doneReason).orElse(FinishReason.STOP);
-            };
-        }
-        return Boolean.TRUE.equals(done) ? FinishReason.STOP : null;
-    }
-
-    /** Reads {@code GET /api/tags}: {@code {"models":[{"name":…,"size":…},…]}}. */
-    public static List<ModelInfo> decodeTags(Object tree, String provider) {
-        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s model list", ChatException.UpstreamFailure::new);
-        List<Object> models = reply.array("models");
-        List<ModelInfo> infos = new ArrayList<>();
-        if (models == null) {
-            return infos;
-        }
-        for (int i = 0; i < models.size(); i++) {
-            JsonObjectView model = reply.at(models.get(i), "models[" + i + "]");
-            String name = model.string("name") != null ? model.string("name") : model.string("model");
-            if (name != null) {
-                Long size = model.longInteger("size");
-                infos.add(new ModelInfo(name, provider, size == null ? 0 : size));
-            }
-        }
-        return infos;
-    }
-
-    // ---- chatd's Ollama-compatible endpoint: requests from and replies to Ollama clients ----
-
-    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "stream", "format", "tools");
-    private static final Set<String> OPTION_FIELDS = Set.of("temperature", "top_p", "seed", "stop", "num_predict");
 
     /**
      * Reads an Ollama {@code /api/chat} request. Sampling options become the normalised fields;
@@ -346,20 +234,11 @@ public final class OllamaWire {
                 }
             }
             List<ToolCall> toolCalls = new ArrayList<>();
-            List<Object> calls = m.array("tool_calls");
-            if (calls != null) {
-                for (int c = 0; c < calls.size(); c++) {
-                    JsonObjectView call = m.at(calls.get(c), m.path("tool_calls") + "[" + c + "]");
-                    JsonObjectView function = call.object("function");
-                    if (function == null) {
-                        throw call.fail(call.path("function") + " is required");
-                    }
-                    Object arguments = function.raw("arguments");
-                    String json = OpenAiToolCalls.argumentsText(arguments);
-                    String id = call.string("id") != null ? call.string("id") : "call_" + i + "_" + c;
-                    String name = function.requiredString("name");
-                    toolCalls.add(new ToolCall(id, name, json));
-                }
+            List<ToolCall> sent = OllamaToolCalls.decode(m);
+            for (int c = 0; c < sent.size(); c++) {
+                ToolCall call = sent.get(c);
+                // Ollama clients send no ids; OpenAI-format upstreams need one to match results to calls.
+                toolCalls.add(call.id() != null ? call : new ToolCall("call_" + i + "_" + c, call.name(), call.arguments()));
             }
             if (role == Role.ASSISTANT) {
                 unanswered = new ArrayList<>(toolCalls);
@@ -408,85 +287,5 @@ public final class OllamaWire {
             return "image/webp";
         }
         return "image/jpeg";
-    }
-
-    /** A non-streaming {@code /api/chat} reply for an Ollama client. */
-    public static Map<String, Object> encodeResponse(String model, String createdAt, ChatResponse response,
-            long totalDurationNanos) {
-        Map<String, Object> body = head(model, createdAt, replyMessage(response.message().text(),
-                response.message().reasoning(), response.message().toolCalls()));
-        putDone(body, response.finishReason(), response.usage(), totalDurationNanos);
-        return body;
-    }
-
-    /** One streamed line: {@code done: false} with a content (or thinking) delta. */
-    public static Map<String, Object> encodeChunk(String model, String createdAt, String content, String thinking) {
-        Map<String, Object> body = head(model, createdAt, replyMessage(content == null ? "" : content, thinking, List.of()));
-        body.put("done", false);
-        return body;
-    }
-
-    /** The last streamed line: {@code done: true}, the reason and the counts, and the tool calls if any. */
-    public static Map<String, Object> encodeFinal(String model, String createdAt, List<ToolCall> toolCalls,
-            FinishReason reason, Usage usage, long totalDurationNanos) {
-        Map<String, Object> body = head(model, createdAt, replyMessage("", null, toolCalls));
-        putDone(body, reason, usage, totalDurationNanos);
-        return body;
-    }
-
-    private static Map<String, Object> head(String model, String createdAt, Map<String, Object> message) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("model", model);
-        body.put("created_at", createdAt);
-        body.put("message", message);
-        return body;
-    }
-
-    private static Map<String, Object> replyMessage(String content, String thinking, List<ToolCall> toolCalls) {
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("role", "assistant");
-        message.put("content", content);
-        if (thinking != null) {
-            message.put("thinking", thinking);
-        }
-        if (!toolCalls.isEmpty()) {
-            List<Object> calls = new ArrayList<>(toolCalls.size());
-            for (int i = 0; i < toolCalls.size(); i++) {
-                ToolCall call = toolCalls.get(i);
-                Map<String, Object> function = new LinkedHashMap<>();
-                function.put("index", i);
-                function.put("name", call.name());
-                function.put("arguments", argumentsForClient(call));
-                Map<String, Object> c = new LinkedHashMap<>();
-                if (call.id() != null) {
-                    c.put("id", call.id());
-                }
-                c.put("function", function);
-                calls.add(c);
-            }
-            message.put("tool_calls", calls);
-        }
-        return message;
-    }
-
-    /** Arguments as the object Ollama clients expect; text that is not an object goes as it is. */
-    private static Object argumentsForClient(ToolCall call) {
-        try {
-            Object arguments = JsonCodec.parse(call.arguments());
-            return arguments instanceof Map<?, ?> ? arguments : call.arguments();
-        } catch (JsonCodec.MalformedJsonException e) {
-            return call.arguments();
-        }
-    }
-
-    private static void putDone(Map<String, Object> body, FinishReason reason, Usage usage, long totalDurationNanos) {
-        body.put("done", true);
-        body.put("done_reason", reason == FinishReason.LENGTH ? "length" : "stop");
-        body.put("total_duration", totalDurationNanos);
-        body.put("load_duration", 0);
-        body.put("prompt_eval_count", usage.promptTokens());
-        body.put("prompt_eval_duration", 0);
-        body.put("eval_count", usage.completionTokens());
-        body.put("eval_duration", 0);
     }
 }

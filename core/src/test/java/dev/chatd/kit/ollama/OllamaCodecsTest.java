@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class OllamaWireTest {
+class OllamaCodecsTest {
 
     private static ChatRequest.Builder hello() {
         return ChatRequest.builder().model("llama3.2").addMessage(Message.of(Role.USER, "Hello"));
@@ -30,7 +30,7 @@ class OllamaWireTest {
     /** The body as the upstream reads it: encoded, written as JSON and parsed back. */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> wire(ChatRequest request) {
-        return (Map<String, Object>) JsonCodec.parse(JsonCodec.write(OllamaWire.encodeChat(request, false)));
+        return (Map<String, Object>) JsonCodec.parse(JsonCodec.write(OllamaChatRequests.encodeChat(request, false)));
     }
 
     @SuppressWarnings("unchecked")
@@ -50,7 +50,7 @@ class OllamaWireTest {
     }
 
     private static ChatResponse decode(String json) {
-        return OllamaWire.decodeChat(JsonCodec.parse(json), "ollama");
+        return OllamaChatReplies.decodeChat(JsonCodec.parse(json), "ollama");
     }
 
     // ---- encodeChat ----
@@ -67,7 +67,7 @@ class OllamaWireTest {
 
     @Test
     void encodesStreamTrueWhenAsked() {
-        assertThat(OllamaWire.encodeChat(hello().build(), true)).containsEntry("stream", true);
+        assertThat(OllamaChatRequests.encodeChat(hello().build(), true)).containsEntry("stream", true);
     }
 
     @Test
@@ -196,7 +196,7 @@ class OllamaWireTest {
                 null, null, null, null, null);
         ChatRequest request = ChatRequest.builder().model("llava").addMessage(withImage).build();
 
-        assertThatThrownBy(() -> OllamaWire.encodeChat(request, false))
+        assertThatThrownBy(() -> OllamaChatRequests.encodeChat(request, false))
                 .isInstanceOf(ChatException.InvalidRequest.class)
                 .hasMessageContaining("data:image");
     }
@@ -220,7 +220,7 @@ class OllamaWireTest {
                 List.of(new ToolCall("call_1", "get_weather", "[1,2]")), null, null, null);
         ChatRequest request = hello().addMessage(call).build();
 
-        assertThatThrownBy(() -> OllamaWire.encodeChat(request, false))
+        assertThatThrownBy(() -> OllamaChatRequests.encodeChat(request, false))
                 .isInstanceOf(ChatException.InvalidRequest.class)
                 .hasMessageContaining("get_weather");
     }
@@ -353,14 +353,14 @@ class OllamaWireTest {
 
     @Test
     void finishLadderIsNullWhileNotDone() {
-        assertThat(OllamaWire.finishReason(null, false)).isNull();
-        assertThat(OllamaWire.finishReason(null, null)).isNull();
+        assertThat(OllamaChatReplies.finishReason(null, false)).isNull();
+        assertThat(OllamaChatReplies.finishReason(null, null)).isNull();
     }
 
     @Test
     void finishLadderPrefersDoneReasonOverDone() {
-        assertThat(OllamaWire.finishReason("length", false)).isEqualTo(FinishReason.LENGTH);
-        assertThat(OllamaWire.finishReason("", true)).isEqualTo(FinishReason.STOP);
+        assertThat(OllamaChatReplies.finishReason("length", false)).isEqualTo(FinishReason.LENGTH);
+        assertThat(OllamaChatReplies.finishReason("", true)).isEqualTo(FinishReason.STOP);
     }
 
     @Test
@@ -392,7 +392,7 @@ class OllamaWireTest {
     // ---- decodeRequest (chatd's Ollama ingress) ----
 
     private static List<Message> decodedMessages(String json) {
-        return OllamaWire.decodeRequest(dev.chatd.kit.json.JsonObjectView.of(JsonCodec.parse(json), "the request body",
+        return OllamaChatRequests.decodeRequest(dev.chatd.kit.json.JsonObjectView.of(JsonCodec.parse(json), "the request body",
                 ChatException.InvalidRequest::new)).messages();
     }
 
