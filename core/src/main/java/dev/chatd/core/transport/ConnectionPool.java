@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,15 +139,12 @@ final class ConnectionPool implements AutoCloseable {
         while (!closed) {
             LockSupport.parkNanos(period);
             long now = System.nanoTime();
+            List<PooledConnection> expired = new ArrayList<>();
             for (LinkedBlockingDeque<PooledConnection> queue : idle.values()) {
-                queue.removeIf(c -> {
-                    if (now - c.idleSince() < idleNanos) {
-                        return false;
-                    }
-                    c.close();
-                    return true;
-                });
+                queue.removeIf(c -> now - c.idleSince() >= idleNanos && expired.add(c));
             }
+            // Out of the pool before the socket closes, so nobody who saw the close still counts it idle.
+            expired.forEach(PooledConnection::close);
         }
     }
 
