@@ -1,6 +1,7 @@
 package dev.chatd.kit.openai;
 
 import dev.chatd.kit.stream.PullChatStream;
+import dev.chatd.kit.stream.SseReader;
 import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
@@ -34,6 +35,7 @@ public final class OpenAiChatStream extends PullChatStream {
     private static final Duration AFTER_DONE = Duration.ofSeconds(2);
 
     private final UnaryOperator<Object> normalise;
+    private final SseReader events;
     private FinishReason finish;
     private Map<String, Object> usage;
     private boolean sawToolCalls;
@@ -47,6 +49,7 @@ public final class OpenAiChatStream extends PullChatStream {
     public OpenAiChatStream(UpstreamStream body, UnaryOperator<Object> normalise) {
         super(body);
         this.normalise = normalise;
+        this.events = new SseReader(body);
     }
 
     @Override
@@ -151,28 +154,9 @@ public final class OpenAiChatStream extends PullChatStream {
         return ChatChunk.finish(reason, u);
     }
 
-    /** The data of the next event (its {@code data:} lines joined by newlines), or null at the end. */
+    /** The data of the next event, or null at the end. */
     private String nextData() {
-        StringBuilder data = null;
-        while (true) {
-            String line = body.nextLine();
-            if (line == null) {
-                return data == null ? null : data.toString();
-            }
-            if (line.isEmpty()) {
-                if (data != null) {
-                    return data.toString();
-                }
-                continue;
-            }
-            if (line.startsWith(":")) {
-                continue;
-            }
-            if (line.startsWith("data:")) {
-                String value = line.startsWith("data: ") ? line.substring(6) : line.substring(5);
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-            }
-            // event:, id:, retry: carry nothing chatd needs; an error arrives as data with "error".
-        }
+        SseReader.Event event = events.next();
+        return event == null ? null : event.data();
     }
 }
