@@ -13,7 +13,10 @@ import java.util.Objects;
  * @param model the model as the upstream should see it (after routing) or as the caller sent it
  * @param toolChoice OpenAI's {@code tool_choice} as a plain JSON tree, or null
  * @param responseFormat OpenAI's {@code response_format} as a plain JSON tree, or null
- * @param extraDialect the wire format {@link #extra()} was written in
+ * @param extraFormat the name of the wire format {@link #extra()} was written in, as its codec
+ *     names it ({@code "openai-chat"}, {@code "ollama"}, or a third party's); an upstream codec
+ *     forwards extras only in a format it knows takes them. Null for extras tied to no format
+ *     (a request built in code), which every upstream codec forwards.
  */
 public record ChatRequest(
         String model,
@@ -27,29 +30,28 @@ public record ChatRequest(
         Object toolChoice,
         Object responseFormat,
         Map<String, Object> extra,
-        Dialect extraDialect) {
+        String extraFormat) {
 
     public ChatRequest {
         Objects.requireNonNull(model, "model");
-        extraDialect = extraDialect == null ? Dialect.OPENAI : extraDialect;
         messages = List.copyOf(messages);
         stop = stop == null ? List.of() : List.copyOf(stop);
         tools = tools == null ? List.of() : List.copyOf(tools);
         extra = JsonTrees.copyOf(extra);
     }
 
-    /** A request whose extras are in OpenAI's format. */
+    /** A request whose extras are tied to no wire format. */
     public ChatRequest(String model, List<Message> messages, Double temperature, Double topP, Integer maxTokens,
             List<String> stop, Long seed, List<Tool> tools, Object toolChoice, Object responseFormat,
             Map<String, Object> extra) {
         this(model, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice, responseFormat, extra,
-                Dialect.OPENAI);
+                null);
     }
 
     /** The same request for another model name: what routing hands the upstream. */
     public ChatRequest withModel(String upstreamModel) {
         return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed,
-                tools, toolChoice, responseFormat, extra, extraDialect);
+                tools, toolChoice, responseFormat, extra, extraFormat);
     }
 
     public static Builder builder() {
@@ -69,7 +71,7 @@ public record ChatRequest(
         private Object toolChoice;
         private Object responseFormat;
         private Map<String, Object> extra = Map.of();
-        private Dialect extraDialect = Dialect.OPENAI;
+        private String extraFormat;
 
         private Builder() {}
 
@@ -85,11 +87,12 @@ public record ChatRequest(
         public Builder toolChoice(Object toolChoice) { this.toolChoice = toolChoice; return this; }
         public Builder responseFormat(Object responseFormat) { this.responseFormat = responseFormat; return this; }
         public Builder extra(Map<String, Object> extra) { this.extra = extra; return this; }
-        public Builder extra(Map<String, Object> extra, Dialect dialect) { this.extra = extra; this.extraDialect = dialect; return this; }
+        /** Extras as written in the format named {@code format} (see {@link ChatRequest#extraFormat()}). */
+        public Builder extra(Map<String, Object> extra, String format) { this.extra = extra; this.extraFormat = format; return this; }
 
         public ChatRequest build() {
             return new ChatRequest(model, messages, temperature, topP, maxTokens, stop, seed, tools,
-                    toolChoice, responseFormat, extra, extraDialect);
+                    toolChoice, responseFormat, extra, extraFormat);
         }
     }
 }

@@ -6,10 +6,13 @@ import dev.chatd.api.ChatResponse;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.ModelRouter;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.core.json.JsonCodec;
-import dev.chatd.core.json.JsonObjectView;
-import dev.chatd.core.wire.OllamaWire;
-import dev.chatd.core.wire.OpenAiWire;
+import dev.chatd.kit.json.JsonCodec;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.ollama.OllamaChatReplies;
+import dev.chatd.kit.ollama.OllamaChatRequests;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import dev.chatd.api.ChatException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -68,7 +71,7 @@ public class HotPathBenchmark {
                  "content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop",
                  "total_duration":1000,"prompt_eval_count":12,"eval_count":9}"""
                 .getBytes(StandardCharsets.UTF_8);
-        response = OpenAiWire.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
+        response = OpenAiChatReplies.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
         chunk = ChatChunk.text("Hello");
     }
 
@@ -98,37 +101,37 @@ public class HotPathBenchmark {
 
     @Benchmark
     public ChatRequest decodeRequest() {
-        return OpenAiWire.decodeRequest(JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
+        return OpenAiChatRequests.decodeRequest(JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
     }
 
     @Benchmark
     public byte[] encodeUpstreamOpenAi() {
-        return JsonCodec.write(OpenAiWire.encodeChat(request.withModel("openai/gpt-4o"), false));
+        return JsonCodec.write(OpenAiChatRequests.encodeChat(request.withModel("openai/gpt-4o"), false));
     }
 
     @Benchmark
     public byte[] encodeUpstreamOllama() {
-        return JsonCodec.write(OllamaWire.encodeChat(request.withModel("llama3.2"), false));
+        return JsonCodec.write(OllamaChatRequests.encodeChat(request.withModel("llama3.2"), false));
     }
 
     @Benchmark
     public ChatResponse decodeResponseOpenAi() {
-        return OpenAiWire.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
+        return OpenAiChatReplies.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
     }
 
     @Benchmark
     public ChatResponse decodeResponseOllama() {
-        return OllamaWire.decodeChat(JsonCodec.parse(ollamaReply), "ollama");
+        return OllamaChatReplies.decodeChat(JsonCodec.parse(ollamaReply), "ollama");
     }
 
     @Benchmark
     public byte[] encodeResponseOpenAi() {
-        return JsonCodec.write(OpenAiWire.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
+        return JsonCodec.write(OpenAiChatReplies.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
     }
 
     @Benchmark
     public byte[] encodeStreamChunk() {
-        return JsonCodec.write(OpenAiWire.encodeChunk("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o",
-                OpenAiWire.encodeDelta(chunk), null));
+        return JsonCodec.write(OpenAiChatChunks.encodeChunk("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o",
+                OpenAiChatChunks.encodeDelta(chunk), null));
     }
 }

@@ -23,11 +23,7 @@ public final class PluginDirectory {
     public record Plugin(String name, ClassLoader loader) {}
 
     /** The packages a plugin shares with the host: the SPI, the normalised model and the provider kit. */
-    static final List<String> SHARED_PACKAGES = List.of("dev.chatd.api.", "dev.chatd.kit.",
-            // Interim, until these packages move into dev.chatd.kit: the provider-facing parts of
-            // core that the example plugin (examples/openai-compatible) builds on.
-            "dev.chatd.core.provider.", "dev.chatd.core.http.", "dev.chatd.core.json.", "dev.chatd.core.stream.",
-            "dev.chatd.core.wire.");
+    static final List<String> SHARED_PACKAGES = List.of("dev.chatd.api.", "dev.chatd.kit.");
 
     private PluginDirectory() {}
 

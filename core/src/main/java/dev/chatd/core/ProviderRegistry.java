@@ -6,7 +6,7 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
 import dev.chatd.api.spi.Secret;
-import dev.chatd.core.http.UpstreamTransport;
+import dev.chatd.core.transport.HelidonTransport;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +46,7 @@ public final class ProviderRegistry implements AutoCloseable {
      * @param upstream the limits of the upstream transport the registry makes and gives every provider
      */
     public record Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
-            Map<String, ProviderSettings> providers, UpstreamTransport.Settings upstream) {
+            Map<String, ProviderSettings> providers, HelidonTransport.Settings upstream) {
         public Settings {
             providers = Map.copyOf(providers);
             Objects.requireNonNull(upstream, "upstream");
@@ -55,17 +55,17 @@ public final class ProviderRegistry implements AutoCloseable {
         /** With the transport's default limits. */
         public Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
                 Map<String, ProviderSettings> providers) {
-            this(defaultProvider, timeout, streamIdleTimeout, providers, UpstreamTransport.Settings.DEFAULTS);
+            this(defaultProvider, timeout, streamIdleTimeout, providers, HelidonTransport.Settings.DEFAULTS);
         }
     }
 
     private final Map<String, Entry> entries;
     private final ModelRouter router;
     private final String defaultProvider;
-    private final UpstreamTransport transport;
+    private final HelidonTransport transport;
 
     private ProviderRegistry(Map<String, Entry> entries, ModelRouter router, String defaultProvider,
-            UpstreamTransport transport) {
+            HelidonTransport transport) {
         this.entries = entries;
         this.router = router;
         this.defaultProvider = defaultProvider;
@@ -83,7 +83,7 @@ public final class ProviderRegistry implements AutoCloseable {
         List<ChatProviderFactory> checked = ProviderDiscovery.checked(factories);
         Map<String, ChatProviderFactory> providers = providers(checked, settings.providers());
         // One transport for every provider: one connection pool, one reply budget; closed with the registry.
-        UpstreamTransport transport = UpstreamTransport.create(settings.upstream());
+        HelidonTransport transport = HelidonTransport.create(settings.upstream());
         Map<String, Entry> entries = new LinkedHashMap<>();
         providers.forEach((name, factory) -> {
             ProviderSettings node = settings.providers().getOrDefault(name, ProviderSettings.DEFAULTS);
@@ -163,7 +163,7 @@ public final class ProviderRegistry implements AutoCloseable {
     }
 
     private static Entry entryFor(String name, ChatProviderFactory factory, ProviderSettings node, Settings global,
-            KeyResolver keys, UpstreamTransport transport) {
+            KeyResolver keys, HelidonTransport transport) {
         if (!node.enabled()) {
             return new Disabled();
         }
@@ -211,12 +211,7 @@ public final class ProviderRegistry implements AutoCloseable {
 
     private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
             Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-            UpstreamTransport transport) implements ProviderContext {
-        @Override
-        public <S> Optional<S> service(Class<S> type) {
-            return type.isInstance(transport) ? Optional.of(type.cast(transport)) : Optional.empty();
-        }
-
+            HelidonTransport transport) implements ProviderContext {
         @Override
         public String toString() {
             return "ProviderContext[" + name + ", " + baseUrl + "]";

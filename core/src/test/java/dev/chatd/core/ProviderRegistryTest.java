@@ -10,8 +10,8 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.core.http.UpstreamClient;
-import dev.chatd.core.http.UpstreamTransport;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.core.transport.HelidonTransport;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -309,15 +309,14 @@ class ProviderRegistryTest {
     void everyProviderGetsTheOneTransportMadeFromTheSettingsAndClosedWithTheRegistry() {
         RecordingFactory ollama = RecordingFactory.keyless("ollama");
         RecordingFactory other = RecordingFactory.keyless("other");
-        UpstreamTransport.Settings limits = new UpstreamTransport.Settings(1000, 100, 3, Duration.ofSeconds(7));
+        HelidonTransport.Settings limits = new HelidonTransport.Settings(1000, 100, 3, Duration.ofSeconds(7));
         ProviderRegistry registry = ProviderRegistry.build(List.of(ollama, other),
                 new ProviderRegistry.Settings("ollama", GLOBAL_TIMEOUT, Duration.ofSeconds(60), Map.of(), limits),
                 new KeyResolver(name -> null));
 
-        UpstreamTransport transport = ollama.context.get().service(UpstreamTransport.class).orElseThrow();
-        assertThat(other.context.get().service(UpstreamTransport.class)).containsSame(transport);
+        HelidonTransport transport = (HelidonTransport) ollama.context.get().transport();
+        assertThat(other.context.get().transport()).isSameAs(transport);
         assertThat(transport.settings()).isEqualTo(limits);
-        assertThat(ollama.context.get().service(String.class)).as("no such service").isEmpty();
 
         registry.close();
 

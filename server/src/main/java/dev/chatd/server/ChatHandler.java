@@ -4,7 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.core.ProviderRegistry;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.Exchange;
 import dev.chatd.server.ingress.Framing;
 import dev.chatd.server.ingress.IngressCall;

@@ -4,7 +4,7 @@ import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
-import dev.chatd.core.http.UpstreamTransport;
+import dev.chatd.core.transport.HelidonTransport;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
 import java.net.URI;
@@ -46,18 +46,18 @@ public record ChatdConfig(
         Optional<Secret> authToken,
         Map<String, ProviderSettings> providers,
         Duration shutdownGrace,
-        UpstreamTransport.Settings upstream) {
+        HelidonTransport.Settings upstream) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
     public static final int DEFAULT_STREAM_KEEPALIVE_SECS = 15;
     public static final long DEFAULT_MAX_REQUEST_BYTES = 4L * 1024 * 1024;
-    public static final long DEFAULT_MAX_REPLY_BYTES = UpstreamTransport.Settings.DEFAULT_MAX_REPLY_BYTES;
-    public static final int DEFAULT_MAX_STREAM_LINE_BYTES = UpstreamTransport.Settings.DEFAULT_MAX_STREAM_LINE_BYTES;
+    public static final long DEFAULT_MAX_REPLY_BYTES = HelidonTransport.Settings.DEFAULT_MAX_REPLY_BYTES;
+    public static final int DEFAULT_MAX_STREAM_LINE_BYTES = HelidonTransport.Settings.DEFAULT_MAX_STREAM_LINE_BYTES;
     public static final int DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST =
-            UpstreamTransport.Settings.DEFAULT_MAX_CONNECTIONS_PER_HOST;
+            HelidonTransport.Settings.DEFAULT_MAX_CONNECTIONS_PER_HOST;
     public static final int DEFAULT_UPSTREAM_IDLE_TIMEOUT_SECS =
-            (int) UpstreamTransport.Settings.DEFAULT_IDLE_TIMEOUT.toSeconds();
+            (int) HelidonTransport.Settings.DEFAULT_IDLE_TIMEOUT.toSeconds();
     public static final int DEFAULT_SHUTDOWN_GRACE_SECS = 30;
     public static final int DEFAULT_CLIENT_READ_TIMEOUT_SECS = 30;
     /** Longer than the 60 s idle timeout of common load balancers, so that they close first. */
@@ -137,14 +137,14 @@ public record ChatdConfig(
                 defaultProvider, token, providers, grace, upstream(chatd));
     }
 
-    private static UpstreamTransport.Settings upstream(Config chatd) {
-        long maxReply = atMost(chatd.get("max-reply-bytes"), DEFAULT_MAX_REPLY_BYTES, UpstreamTransport.Settings.MAX_BYTES);
+    private static HelidonTransport.Settings upstream(Config chatd) {
+        long maxReply = atMost(chatd.get("max-reply-bytes"), DEFAULT_MAX_REPLY_BYTES, HelidonTransport.Settings.MAX_BYTES);
         long maxLine = atMost(chatd.get("max-stream-line-bytes"), DEFAULT_MAX_STREAM_LINE_BYTES,
-                UpstreamTransport.Settings.MAX_BYTES);
+                HelidonTransport.Settings.MAX_BYTES);
         long perHost = atMost(chatd.get("upstream.max-connections-per-host"), DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST,
                 Integer.MAX_VALUE);
         long idleSecs = positive(chatd.get("upstream.idle-timeout-secs"), DEFAULT_UPSTREAM_IDLE_TIMEOUT_SECS);
-        return new UpstreamTransport.Settings(maxReply, (int) maxLine, (int) perHost, Duration.ofSeconds(idleSecs));
+        return new HelidonTransport.Settings(maxReply, (int) maxLine, (int) perHost, Duration.ofSeconds(idleSecs));
     }
 
     private static long atMost(Config node, long orElse, long max) {

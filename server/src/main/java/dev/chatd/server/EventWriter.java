@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.EventSink;
 import dev.chatd.server.ingress.Framing;
 import io.helidon.http.HeaderNames;

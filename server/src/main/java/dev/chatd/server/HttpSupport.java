@@ -1,7 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.ChatException;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.IngressCodec;
 import io.helidon.common.context.Context;

@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.IngressCodec;
 import io.helidon.http.DirectHandler;

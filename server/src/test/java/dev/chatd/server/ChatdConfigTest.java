@@ -9,7 +9,7 @@ import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
 import dev.chatd.core.ProviderSettings;
-import dev.chatd.core.http.UpstreamTransport;
+import dev.chatd.core.transport.HelidonTransport;
 import io.helidon.config.ConfigException;
 import java.io.IOException;
 import java.net.URI;
@@ -470,7 +470,7 @@ class ChatdConfigTest {
 
     @Test
     void upstreamLimitsDefaultToTheDocumentedValues() {
-        UpstreamTransport.Settings upstream = read(Map.of()).upstream();
+        HelidonTransport.Settings upstream = read(Map.of()).upstream();
 
         assertThat(upstream.maxReplyBytes()).isEqualTo(8L * 1024 * 1024);
         assertThat(upstream.maxStreamLineBytes()).isEqualTo(1024 * 1024);
@@ -486,7 +486,7 @@ class ChatdConfigTest {
                 "chatd.upstream.max-connections-per-host", "8",
                 "chatd.upstream.idle-timeout-secs", "5"));
 
-        UpstreamTransport.Settings expected = new UpstreamTransport.Settings(1048576, 65536, 8, Duration.ofSeconds(5));
+        HelidonTransport.Settings expected = new HelidonTransport.Settings(1048576, 65536, 8, Duration.ofSeconds(5));
         assertThat(config.upstream()).isEqualTo(expected);
         assertThat(config.registrySettings().upstream()).isEqualTo(expected);
     }

@@ -3,7 +3,7 @@ package dev.chatd.server;
 import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -2,7 +2,7 @@ package dev.chatd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.tck.RawUpstream;
 import java.net.URI;
 import java.net.http.HttpClient;

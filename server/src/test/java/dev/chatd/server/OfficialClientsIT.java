@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpExchange;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.tck.FakeUpstream;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;

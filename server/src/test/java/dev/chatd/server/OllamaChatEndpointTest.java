@@ -4,7 +4,7 @@ import static dev.chatd.server.OpenAiChatEndpointTest.line;
 import static dev.chatd.server.OpenAiChatEndpointTest.n;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;

@@ -151,7 +151,7 @@ class OpenAiChatEndpointTest {
                 "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}""")) {
             List<SseReader.Event> events = reply.rest();
             Map<String, Object> toolDelta = events.stream().map(SseReader.Event::data).filter(d -> d.contains("tool_calls"))
-                    .findFirst().map(d -> delta((Map<String, Object>) dev.chatd.core.json.JsonCodec.parse(d)))
+                    .findFirst().map(d -> delta((Map<String, Object>) dev.chatd.kit.json.JsonCodec.parse(d)))
                     .orElseThrow();
             Map<String, Object> call = (Map<String, Object>) ((List<Object>) toolDelta.get("tool_calls")).getFirst();
             assertThat(call).containsEntry("index", n(0)).containsEntry("id", "call_k3x").containsEntry("type", "function");

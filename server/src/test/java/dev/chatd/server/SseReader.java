@@ -1,6 +1,6 @@
 package dev.chatd.server;
 
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.Iterator;

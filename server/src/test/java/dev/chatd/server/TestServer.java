@@ -3,7 +3,7 @@ package dev.chatd.server;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.core.json.JsonCodec;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.tck.FakeUpstream;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;

@@ -138,6 +138,17 @@ public abstract class ProviderContract {
         return ChatRequest.builder().model(model()).messages(List.of(messages));
     }
 
+    /** Every chunk of the provider's stream for {@code request}, read to its end and closed. */
+    protected List<ChatChunk> streamAll(ChatRequest request) {
+        List<ChatChunk> chunks = new ArrayList<>();
+        try (ChatStream stream = provider().stream(request)) {
+            while (stream.hasNext()) {
+                chunks.add(stream.next());
+            }
+        }
+        return chunks;
+    }
+
     /** A complete reply in the provider's format around one assistant message. */
     protected String reply(String messageJson, String finishReason, int prompt, int completion) {
         return format().reply(replyModel(), messageJson, finishReason, prompt, completion);

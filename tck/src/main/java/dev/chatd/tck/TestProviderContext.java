@@ -2,6 +2,7 @@ package dev.chatd.tck;
 
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.Secret;
+import dev.chatd.core.transport.HelidonTransport;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -9,17 +10,13 @@ import java.util.Optional;
 
 /**
  * A {@link ProviderContext} for tests, as the registry would build it: a key (or none), a base
- * URL (a {@link FakeUpstream}'s), deadlines, and optionally a host service of the test's own,
- * such as an upstream transport (else providers built on the kit use its fallback transport).
- * The TCK has no transport of its own: a provider brings its transport library with it, and a
- * test that wants to inject one passes it to {@link #withTransport(Object)}.
- *
- * @param transport the one host service this context offers through {@link #service(Class)},
- *     or null for none
+ * URL (a {@link FakeUpstream}'s), deadlines, and the host's own upstream transport (chatd's
+ * Helidon transport: the test's own, else one shared with default settings), so a provider is
+ * tested over the transport it runs on in chatd.
  */
 public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
         Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-        Object transport) implements ProviderContext {
+        HelidonTransport transport) implements ProviderContext {
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
@@ -31,13 +28,14 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
         this(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, null);
     }
 
+    /** The test's own transport, else one shared with default settings: a real one either way. */
     @Override
-    public <S> Optional<S> service(Class<S> type) {
-        return type.isInstance(transport) ? Optional.of(type.cast(transport)) : Optional.empty();
+    public HelidonTransport transport() {
+        return transport == null ? HelidonTransport.fallback() : transport;
     }
 
     /** The same context, with calls going through {@code transport}. */
-    public TestProviderContext withTransport(Object transport) {
+    public TestProviderContext withTransport(HelidonTransport transport) {
         return new TestProviderContext(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, transport);
     }
 

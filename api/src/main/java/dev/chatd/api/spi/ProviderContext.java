@@ -41,11 +41,19 @@ public interface ProviderContext {
     Map<String, String> settings();
 
     /**
-     * A service the host offers its providers, by type: chatd's host offers its upstream
-     * transport ({@code dev.chatd.core.http.UpstreamTransport}), made once from its
-     * configuration and shared by every provider. Empty when the host offers none of that type.
+     * The host's way out to upstreams, shared by every provider and closed by the host when it
+     * stops; providers never build an HTTP client of their own.
+     *
+     * <p>The default throws: a context made by something other than a host (a unit test of a
+     * provider's own parsing, say) has no transport, and a provider that needs one should fail
+     * loudly at creation rather than on its first call. An empty {@code Optional} would only move
+     * that failure further from its cause.
+     *
+     * @throws UnsupportedOperationException when the host offers no transport
+     * @since 0.2
      */
-    default <S> Optional<S> service(Class<S> type) {
-        return Optional.empty();
+    default Transport transport() {
+        throw new UnsupportedOperationException("the host that made the context for '" + name()
+                + "' offers no upstream transport");
     }
 }

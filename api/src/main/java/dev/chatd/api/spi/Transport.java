@@ -3,9 +3,11 @@ package dev.chatd.api.spi;
 import dev.chatd.api.ChatException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The host's way out to upstreams, as a provider sees it: one pooled HTTP/1.1 client shared by
@@ -53,7 +55,11 @@ public interface Transport {
      */
     record Reply(int status, Map<String, String> headers, byte[] body) {
         public Reply {
-            headers = Map.copyOf(headers);
+            // Header names are case-insensitive; Map.copyOf would make lookups case-sensitive.
+            TreeMap<String, String> byName = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            headers.forEach(byName::putIfAbsent);
+            headers = Collections.unmodifiableMap(byName);
+            body = body == null ? new byte[0] : body;
         }
     }
 

@@ -5,9 +5,11 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.core.http.UpstreamErrors;
-import dev.chatd.core.http.UpstreamReply;
-import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiCompatibleProvider;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,7 +18,8 @@ import java.util.Optional;
  * agents it recognises by User-Agent and refuses others with 403
  * {@code access_terminated_error}. chatd does not pose as another client: it reports that
  * refusal as a non-retryable 502 that says so. An operator whose agreement allows it can set a
- * User-Agent under {@code chatd.providers.kimi.headers}.
+ * User-Agent under {@code chatd.providers.kimi.headers}. Kimi puts usage inside
+ * {@code choices[0]}; chatd finds it there.
  */
 public final class KimiProviderFactory implements ChatProviderFactory {
 
@@ -40,7 +43,30 @@ public final class KimiProviderFactory implements ChatProviderFactory {
         return context.key().map(key -> new OpenAiCompatibleProvider(context, Map.of(), new Quirks()));
     }
 
+    /** Kimi's departures: the 403 above, and usage inside {@code choices[0]} rather than beside the choices. */
     static final class Quirks implements OpenAiCompatibleProvider.Quirks {
+        @Override
+        public Object reply(Object tree) {
+            return liftUsage(tree);
+        }
+
+        @Override
+        public Object chunk(Object event) {
+            return liftUsage(event);
+        }
+
+        /** Moves {@code choices[0].usage} to the top level, where OpenAI puts it, unless one is there already. */
+        private static Object liftUsage(Object tree) {
+            if (tree instanceof Map<?, ?>) {
+                JsonObjectView view = JsonObjectView.of(tree, "reply", ChatException.UpstreamFailure::new);
+                if (!view.has("usage") && view.raw("choices") instanceof List<?> choices && !choices.isEmpty()
+                        && choices.get(0) instanceof Map<?, ?> first && first.get("usage") instanceof Map<?, ?> usage) {
+                    view.fields().put("usage", usage);
+                }
+            }
+            return tree;
+        }
+
         @Override
         public ChatException error(UpstreamReply reply) {
             if (reply.status() == 403 && "access_terminated_error".equals(reply.errorType())) {

@@ -2,11 +2,13 @@ package dev.chatd.provider.kimi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
+import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.ProviderContract;
@@ -113,5 +115,21 @@ class KimiProviderTest extends ProviderContract {
         assertThat(response.usage().promptTokens()).isEqualTo(31);
         assertThat(response.usage().completionTokens()).isEqualTo(7);
         assertThat(response.usage().totalTokens()).isEqualTo(38);
+    }
+
+    @Test
+    void usageInsideTheFirstChoiceOfAStreamedChunkIsTheUsage() {
+        upstream.on("POST", chatPath(), FakeUpstream.sse()
+                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}",
+                        "{\"id\":\"cmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\","
+                                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}]}")
+                .done());
+
+        List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Hi")).build());
+
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(chunks.get(0).content()).isEqualTo("Hi");
+        assertThat(last.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(last.usage()).isEqualTo(new Usage(12, 5, 17, null));
     }
 }

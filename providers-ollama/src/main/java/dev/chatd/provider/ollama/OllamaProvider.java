@@ -7,12 +7,13 @@ import dev.chatd.api.ChatStream;
 import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
-import dev.chatd.core.http.UpstreamClient;
-import dev.chatd.core.http.UpstreamErrors;
-import dev.chatd.core.http.UpstreamReply;
-import dev.chatd.core.http.UpstreamStream;
-import dev.chatd.core.stream.OllamaChatStream;
-import dev.chatd.core.wire.OllamaWire;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.http.UpstreamStream;
+import dev.chatd.kit.ollama.OllamaChatStream;
+import dev.chatd.kit.ollama.OllamaChatReplies;
+import dev.chatd.kit.ollama.OllamaChatRequests;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,17 +49,17 @@ final class OllamaProvider implements ChatProvider {
 
     @Override
     public ChatResponse chat(ChatRequest request) {
-        UpstreamReply reply = upstream.postJson("/api/chat", OllamaWire.encodeChat(request, false));
+        UpstreamReply reply = upstream.postJson("/api/chat", OllamaChatRequests.encodeChat(request, false));
         if (!reply.isSuccess()) {
             // Ollama's error body is {"error":"…"}; an unknown model is a 404.
             throw UpstreamErrors.fromReply(reply);
         }
-        return reply.decode(tree -> OllamaWire.decodeChat(tree, name));
+        return reply.decode(tree -> OllamaChatReplies.decodeChat(tree, name));
     }
 
     @Override
     public ChatStream stream(ChatRequest request) {
-        UpstreamStream body = upstream.postJsonStreaming("/api/chat", OllamaWire.encodeChat(request, true), idleTimeout);
+        UpstreamStream body = upstream.postJsonStreaming("/api/chat", OllamaChatRequests.encodeChat(request, true), idleTimeout);
         if (!body.isSuccess()) {
             throw UpstreamErrors.fromReply(body.drain());
         }
@@ -71,7 +72,7 @@ final class OllamaProvider implements ChatProvider {
         if (!reply.isSuccess()) {
             throw UpstreamErrors.fromReply(reply);
         }
-        return OllamaWire.decodeTags(reply.json(), name);
+        return OllamaChatReplies.decodeTags(reply.json(), name);
     }
 
     /** A cheap {@code GET /api/version}, cached for a few seconds, for a local server; always true for the cloud. */

@@ -16,7 +16,7 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.math.BigDecimal;

@@ -12,7 +12,7 @@ import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ModelRouter;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
-import dev.chatd.core.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.tck.FakeUpstream;
 import java.net.URI;
 import java.nio.file.Path;

@@ -5,9 +5,13 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.core.http.UpstreamErrors;
-import dev.chatd.core.http.UpstreamReply;
-import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiCompatibleProvider;
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -39,7 +43,34 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
         return context.key().map(key -> new OpenAiCompatibleProvider(context, Map.of(), new Quirks()));
     }
 
+    /** Zen's departures: its error envelope (above), and the call's cost as a top-level {@code cost}, often a string. */
     static final class Quirks implements OpenAiCompatibleProvider.Quirks {
+        @Override
+        public Object reply(Object tree) {
+            return costIntoUsage(tree);
+        }
+
+        /** Zen's cost arrives in a chunk of its own after {@code [DONE]}; the stream keeps usage from there. */
+        @Override
+        public Object chunk(Object event) {
+            return costIntoUsage(event);
+        }
+
+        /** Moves a top-level {@code cost} into {@code usage.cost}, where OpenAI-compatible upstreams put it, unless one is there. */
+        private static Object costIntoUsage(Object tree) {
+            if (tree instanceof Map<?, ?>) {
+                JsonObjectView view = JsonObjectView.of(tree, "reply", ChatException.UpstreamFailure::new);
+                BigDecimal cost = OpenAiChatReplies.cost(view.raw("cost"));
+                if (cost != null) {
+                    Map<String, Object> usage = view.raw("usage") instanceof Map<?, ?>
+                            ? view.object("usage").fields() : new LinkedHashMap<>();
+                    usage.putIfAbsent("cost", cost);
+                    view.fields().put("usage", usage);
+                }
+            }
+            return tree;
+        }
+
         @Override
         public ChatException error(UpstreamReply reply) {
             String type = reply.errorType();

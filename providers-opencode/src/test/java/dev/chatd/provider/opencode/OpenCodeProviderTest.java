@@ -2,15 +2,19 @@ package dev.chatd.provider.opencode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
+import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.ProviderContract;
 import dev.chatd.tck.UpstreamFormat;
+import java.math.BigDecimal;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** OpenCode Zen: the shared OpenAI round trips, and Zen's cost field. */
@@ -87,5 +91,24 @@ class OpenCodeProviderTest extends ProviderContract {
         assertThat(response.message().reasoning()).isEqualTo("2 + 2 is 4.");
         assertThat(response.message().text()).isEqualTo("4");
         assertThat(response.finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void dataAfterDoneIsIgnoredButZensCostChunkThereIsKept() {
+        // Zen appends a cost chunk after the upstream's [DONE].
+        upstream.on("POST", chatPath(), FakeUpstream.sse()
+                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}",
+                        "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+                        "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}")
+                .done()
+                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" NOT PART OF THE ANSWER\"}}]}",
+                        "{\"choices\":[],\"cost\":\"0.00001234\"}"));
+
+        List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Hi")).build());
+
+        assertThat(chunks.stream().map(ChatChunk::content).filter(c -> c != null).toList()).containsExactly("Hello");
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(last.usage()).isEqualTo(new Usage(9, 2, 11, new BigDecimal("0.00001234")));
     }
 }

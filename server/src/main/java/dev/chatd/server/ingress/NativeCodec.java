@@ -7,8 +7,10 @@ import dev.chatd.api.ChatResponse;
 import dev.chatd.api.Message;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
-import dev.chatd.core.json.JsonObjectView;
-import dev.chatd.core.wire.OpenAiWire;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +39,7 @@ public final class NativeCodec implements IngressCodec {
     public IngressCall decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
-        return new Call(OpenAiWire.decodeRequest(r), stream);
+        return new Call(OpenAiChatRequests.decodeRequest(r), stream);
     }
 
     /** chatd's own envelope: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
@@ -97,7 +99,7 @@ public final class NativeCodec implements IngressCodec {
      * {@code finish_reason} and {@code usage}.
      */
     static Map<String, Object> chunkEvent(String id, String model, String provider, ChatChunk chunk) {
-        Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
+        Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
         Object reasoning = delta.remove("reasoning_content");
         if (reasoning != null) {
             delta.put("reasoning", reasoning);
@@ -109,7 +111,7 @@ public final class NativeCodec implements IngressCodec {
         event.put("delta", delta);
         if (chunk.finishReason() != null) {
             event.put("finish_reason", chunk.finishReason().wire());
-            event.put("usage", OpenAiWire.encodeUsage(chunk.usage() == null ? Usage.NONE : chunk.usage()));
+            event.put("usage", OpenAiChatReplies.encodeUsage(chunk.usage() == null ? Usage.NONE : chunk.usage()));
         }
         return event;
     }

@@ -5,9 +5,11 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.Usage;
-import dev.chatd.core.json.JsonObjectView;
-import dev.chatd.core.stream.ToolCallAssembler;
-import dev.chatd.core.wire.OllamaWire;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.stream.ToolCallAssembler;
+import dev.chatd.kit.ollama.OllamaChatChunks;
+import dev.chatd.kit.ollama.OllamaChatReplies;
+import dev.chatd.kit.ollama.OllamaChatRequests;
 import java.time.Instant;
 import java.util.Map;
 
@@ -31,8 +33,8 @@ public final class OllamaChatCodec implements IngressCodec {
     @Override
     public IngressCall decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
-        ChatRequest request = OllamaWire.decodeRequest(r);
-        return new Call(request, OllamaWire.streams(r));
+        ChatRequest request = OllamaChatRequests.decodeRequest(r);
+        return new Call(request, OllamaChatRequests.streams(r));
     }
 
     @Override
@@ -48,7 +50,7 @@ public final class OllamaChatCodec implements IngressCodec {
     private record Call(ChatRequest request, boolean stream) implements IngressCall {
         @Override
         public Object reply(ChatResponse response, Exchange exchange) {
-            return OllamaWire.encodeResponse(exchange.model(), Instant.now().toString(), response,
+            return OllamaChatReplies.encodeResponse(exchange.model(), Instant.now().toString(), response,
                     exchange.elapsedNanos());
         }
 
@@ -62,11 +64,11 @@ public final class OllamaChatCodec implements IngressCodec {
                 public void chunk(EventSink out, ChatChunk chunk) {
                     toolCalls.add(chunk.toolCalls());
                     if (chunk.content() != null || chunk.reasoning() != null) {
-                        out.data(OllamaWire.encodeChunk(model, Instant.now().toString(), chunk.content(),
+                        out.data(OllamaChatChunks.encodeChunk(model, Instant.now().toString(), chunk.content(),
                                 chunk.reasoning()));
                     }
                     if (chunk.isFinal()) {
-                        out.data(OllamaWire.encodeFinal(model, Instant.now().toString(), toolCalls.calls(),
+                        out.data(OllamaChatChunks.encodeFinal(model, Instant.now().toString(), toolCalls.calls(),
                                 chunk.finishReason(), chunk.usage() == null ? Usage.NONE : chunk.usage(),
                                 exchange.elapsedNanos()));
                     }

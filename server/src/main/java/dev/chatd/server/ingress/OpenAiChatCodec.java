@@ -5,8 +5,10 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.Usage;
-import dev.chatd.core.json.JsonObjectView;
-import dev.chatd.core.wire.OpenAiWire;
+import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiChatChunks;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import dev.chatd.kit.openai.OpenAiChatRequests;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,7 +33,7 @@ public final class OpenAiChatCodec implements IngressCodec {
     @Override
     public IngressCall decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
-        ChatRequest request = OpenAiWire.decodeRequest(r);
+        ChatRequest request = OpenAiChatRequests.decodeRequest(r);
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
         JsonObjectView streamOptions = r.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
@@ -67,7 +69,7 @@ public final class OpenAiChatCodec implements IngressCodec {
     private record Call(ChatRequest request, boolean stream, boolean includeUsage) implements IngressCall {
         @Override
         public Object reply(ChatResponse response, Exchange exchange) {
-            return OpenAiWire.encodeResponse(id(exchange), created(exchange), exchange.model(), response);
+            return OpenAiChatReplies.encodeResponse(id(exchange), created(exchange), exchange.model(), response);
         }
 
         @Override
@@ -79,20 +81,20 @@ public final class OpenAiChatCodec implements IngressCodec {
                 @Override
                 public void open(EventSink out) {
                     // OpenAI opens every stream with the role, then sends deltas.
-                    out.data(OpenAiWire.encodeChunk(id, created, model,
+                    out.data(OpenAiChatChunks.encodeChunk(id, created, model,
                             new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
                 }
 
                 @Override
                 public void chunk(EventSink out, ChatChunk chunk) {
-                    Map<String, Object> delta = OpenAiWire.encodeDelta(chunk);
+                    Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
                     if (!delta.isEmpty()) {
-                        out.data(OpenAiWire.encodeChunk(id, created, model, delta, null));
+                        out.data(OpenAiChatChunks.encodeChunk(id, created, model, delta, null));
                     }
                     if (chunk.isFinal()) {
-                        out.data(OpenAiWire.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
+                        out.data(OpenAiChatChunks.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
                         if (includeUsage) {
-                            out.data(OpenAiWire.encodeUsageChunk(id, created, model,
+                            out.data(OpenAiChatChunks.encodeUsageChunk(id, created, model,
                                     chunk.usage() == null ? Usage.NONE : chunk.usage()));
                         }
                         out.rawData("[DONE]");

@@ -4,7 +4,7 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.core.provider.OpenAiCompatibleProvider;
+import dev.chatd.kit.openai.OpenAiCompatibleProvider;
 import java.util.Map;
 import java.util.Optional;
 

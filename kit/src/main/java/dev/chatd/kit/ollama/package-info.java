@@ -1,0 +1,7 @@
+/**
+ * Ollama's {@code /api/chat} format ({@value dev.chatd.kit.ollama.OllamaChatRequests#FORMAT}):
+ * requests, whole replies, stream lines and tool calls, and the upstream stream reader.
+ *
+ * @since 0.2
+ */
+package dev.chatd.kit.ollama;

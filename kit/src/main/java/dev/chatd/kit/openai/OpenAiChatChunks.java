@@ -1,0 +1,68 @@
+package dev.chatd.kit.openai;
+
+import dev.chatd.api.ChatChunk;
+import dev.chatd.api.FinishReason;
+import dev.chatd.api.ToolCallDelta;
+import dev.chatd.api.Usage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * OpenAI {@code chat.completion.chunk}s for an OpenAI client: chatd's streamed replies on its
+ * OpenAI-compatible endpoint. Reading an upstream's chunks is {@link OpenAiChatStream}'s job.
+ *
+ * @since 0.2
+ */
+public final class OpenAiChatChunks {
+    private OpenAiChatChunks() {}
+
+    /**
+     * A {@code chat.completion.chunk} with one choice whose delta is built from {@code chunk}'s
+     * content, reasoning and tool calls; {@code finishReason} may be null.
+     */
+    public static Map<String, Object> encodeChunk(String id, long created, String model, Map<String, Object> delta,
+            FinishReason finishReason) {
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("delta", delta);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", finishReason == null ? null : finishReason.wire());
+        Map<String, Object> body = chunkHead(id, created, model);
+        body.put("choices", List.of(choice));
+        return body;
+    }
+
+    /** The usage chunk that {@code stream_options.include_usage} asks for: no choices, just usage. */
+    public static Map<String, Object> encodeUsageChunk(String id, long created, String model, Usage usage) {
+        Map<String, Object> body = chunkHead(id, created, model);
+        body.put("choices", List.of());
+        body.put("usage", OpenAiChatReplies.encodeUsage(usage));
+        return body;
+    }
+
+    private static Map<String, Object> chunkHead(String id, long created, String model) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "chat.completion.chunk");
+        body.put("created", created);
+        body.put("model", model);
+        return body;
+    }
+
+    /** A delta in OpenAI's shape: {@code content}, {@code reasoning_content}, {@code tool_calls}. */
+    public static Map<String, Object> encodeDelta(ChatChunk chunk) {
+        Map<String, Object> delta = new LinkedHashMap<>();
+        if (chunk.content() != null) {
+            delta.put("content", chunk.content());
+        }
+        if (chunk.reasoning() != null) {
+            delta.put("reasoning_content", chunk.reasoning());
+        }
+        if (!chunk.toolCalls().isEmpty()) {
+            delta.put("tool_calls", OpenAiToolCalls.encodeDeltas(chunk.toolCalls()));
+        }
+        return delta;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.chatd.kit.openai;
+
+import dev.chatd.api.ChatException;
+import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ContentPart;
+import dev.chatd.api.FinishReason;
+import dev.chatd.api.Message;
+import dev.chatd.api.ModelInfo;
+import dev.chatd.api.Role;
+import dev.chatd.api.ToolCall;
+import dev.chatd.api.Usage;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.json.JsonObjectView;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Whole OpenAI chat-completions replies, both ways: reading a {@code chat.completion} (and the
+ * {@code GET /models} list) from an OpenAI-format upstream, and writing one for an OpenAI client.
+ * Plain OpenAI only: what a particular upstream does differently is normalised by its provider's
+ * hooks before the reply gets here.
+ *
+ * @since 0.2
+ */
+public final class OpenAiChatReplies {
+    private OpenAiChatReplies() {}
+
+    /**
+     * Reads a {@code chat.completion}. A reply with a top-level {@code error}, or without
+     * choices, fails as a 502.
+     */
+    public static ChatResponse decodeChat(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
+        if (reply.has("error")) {
+            throw new ChatException.UpstreamFailure(provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
+        }
+        List<Object> choices = reply.array("choices");
+        if (choices == null || choices.isEmpty()) {
+            throw reply.fail(provider + "'s reply has no choices");
+        }
+        JsonObjectView choice = reply.at(choices.get(0), "choices[0]");
+        JsonObjectView message = choice.object("message");
+        if (message == null) {
+            throw reply.fail(provider + "'s reply has no choices[0].message");
+        }
+        String content = message.string("content");
+        List<ToolCall> toolCalls = OpenAiToolCalls.decode(message);
+        String reasoning = message.string("reasoning_content") != null ? message.string("reasoning_content")
+                : message.string("reasoning");
+        Message assistant = new Message(Role.ASSISTANT,
+                content == null || content.isEmpty() ? List.of() : List.of(new ContentPart.Text(content)),
+                null, toolCalls, null, reasoning, Map.of());
+        FinishReason finish = finishReason(choice.string("finish_reason"));
+        if (finish == null) {
+            finish = toolCalls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
+        }
+        return new ChatResponse(reply.string("id"), reply.string("model"), assistant, finish, usage(reply.object("usage")));
+    }
+
+    /**
+     * The normalised finish reason: OpenAI's own values as they are, the deprecated
+     * {@code function_call} as {@code tool_calls}. Null when the value is missing or is none of
+     * these (an upstream's own vocabulary is its provider's to map, in a hook).
+     */
+    public static FinishReason finishReason(String value) {
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        String lower = value.toLowerCase(Locale.ROOT);
+        return "function_call".equals(lower) ? FinishReason.TOOL_CALLS : FinishReason.fromWire(lower).orElse(null);
+    }
+
+    /**
+     * Usage from an OpenAI {@code usage} object, with its {@code cost} (OpenRouter's and other
+     * OpenAI-compatible upstreams' extension) as a number or a numeric string.
+     */
+    public static Usage usage(JsonObjectView usage) {
+        if (usage == null) {
+            return Usage.NONE;
+        }
+        Integer prompt = usage.integer("prompt_tokens");
+        Integer completion = usage.integer("completion_tokens");
+        Integer total = usage.integer("total_tokens");
+        int p = prompt == null ? 0 : prompt;
+        int c = completion == null ? 0 : completion;
+        return new Usage(p, c, total == null ? p + c : total, cost(usage.raw("cost")));
+    }
+
+    /** A cost as a number or as a numeric string; null for anything else. */
+    public static BigDecimal cost(Object cost) {
+        if (cost instanceof BigDecimal d) {
+            return d;
+        }
+        if (cost instanceof String s && !s.isBlank()) {
+            try {
+                return new BigDecimal(s.strip());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** Reads {@code GET /models}: {@code {"object":"list","data":[{"id":…,"owned_by":…},…]}}. */
+    public static List<ModelInfo> decodeModels(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s model list", ChatException.UpstreamFailure::new);
+        List<Object> data = reply.array("data");
+        List<ModelInfo> infos = new ArrayList<>();
+        if (data == null) {
+            return infos;
+        }
+        for (int i = 0; i < data.size(); i++) {
+            JsonObjectView model = reply.at(data.get(i), "data[" + i + "]");
+            String id = model.string("id");
+            if (id != null) {
+                infos.add(new ModelInfo(id, model.string("owned_by") != null ? model.string("owned_by") : provider, 0));
+            }
+        }
+        return infos;
+    }
+
+    /** A {@code chat.completion} for an OpenAI client. */
+    public static Map<String, Object> encodeResponse(String id, long created, String model, ChatResponse response) {
+        Message m = response.message();
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("role", "assistant");
+        message.put("content", m.content().isEmpty() && !m.toolCalls().isEmpty() ? null : m.text());
+        if (m.reasoning() != null) {
+            message.put("reasoning_content", m.reasoning());
+        }
+        if (!m.toolCalls().isEmpty()) {
+            message.put("tool_calls", OpenAiToolCalls.encode(m.toolCalls()));
+        }
+        Map<String, Object> choice = new LinkedHashMap<>();
+        choice.put("index", 0);
+        choice.put("message", message);
+        choice.put("logprobs", null);
+        choice.put("finish_reason", response.finishReason().wire());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "chat.completion");
+        body.put("created", created);
+        body.put("model", model);
+        body.put("choices", List.of(choice));
+        body.put("usage", encodeUsage(response.usage()));
+        return body;
+    }
+
+    public static Map<String, Object> encodeUsage(Usage usage) {
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("prompt_tokens", usage.promptTokens());
+        u.put("completion_tokens", usage.completionTokens());
+        u.put("total_tokens", usage.totalTokens());
+        if (usage.cost() != null) {
+            u.put("cost", usage.cost());
+        }
+        return u;
+    }
+}
