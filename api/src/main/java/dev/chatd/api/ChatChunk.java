@@ -7,11 +7,7 @@ import java.util.List;
  * carries the {@link #finishReason()} and, where the upstream reports it, the {@link #usage()}.
  */
 public record ChatChunk(
-        String content,
-        String reasoning,
-        List<ToolCallDelta> toolCalls,
-        FinishReason finishReason,
-        Usage usage) {
+        String content, String reasoning, List<ToolCallDelta> toolCalls, FinishReason finishReason, Usage usage) {
 
     public ChatChunk {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);

@@ -8,6 +8,7 @@ import java.util.Optional;
  * it. The server maps each kind to one HTTP status in one place. Messages never contain keys.
  */
 public abstract sealed class ChatException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
 
     private ChatException(String message, Throwable cause) {
         super(message, cause, true, false);
@@ -15,6 +16,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The caller's request is malformed or incomplete: fix the request (400). */
     public static final class InvalidRequest extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public InvalidRequest(String message) {
             super(message, null);
         }
@@ -22,6 +25,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** No registered provider serves this model name: configure one (404). */
     public static final class ProviderNotFound extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public ProviderNotFound(String message) {
             super(message, null);
         }
@@ -29,6 +34,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The provider is configured but switched off (503). */
     public static final class ProviderDisabled extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public ProviderDisabled(String message) {
             super(message, null);
         }
@@ -36,6 +43,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream does not know the model (404). */
     public static final class ModelNotFound extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public ModelNotFound(String message) {
             super(message, null);
         }
@@ -43,6 +52,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream rejected the request as the caller's fault, e.g. context too long (400). */
     public static final class UpstreamBadRequest extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public UpstreamBadRequest(String message) {
             super(message, null);
         }
@@ -50,6 +61,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream is rate limiting; retry after the given delay when known (429). */
     public static final class RateLimited extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         private final String retryAfter;
 
         public RateLimited(String message, String retryAfter) {
@@ -65,6 +78,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream refused chatd's credentials: an operator problem, never the caller's (502). */
     public static final class UpstreamAuth extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public UpstreamAuth(String message) {
             super(message, null);
         }
@@ -72,6 +87,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream failed, was unreachable or answered nonsense (502). */
     public static final class UpstreamFailure extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         public UpstreamFailure(String message) {
             super(message, null);
         }
@@ -83,6 +100,8 @@ public abstract sealed class ChatException extends RuntimeException {
 
     /** The upstream did not answer in time (504). */
     public static final class UpstreamTimeout extends ChatException {
+        private static final long serialVersionUID = 1L;
+
         private final Duration timeout;
 
         public UpstreamTimeout(String message, Duration timeout) {

@@ -41,17 +41,36 @@ public record ChatRequest(
     }
 
     /** A request whose extras are tied to no wire format. */
-    public ChatRequest(String model, List<Message> messages, Double temperature, Double topP, Integer maxTokens,
-            List<String> stop, Long seed, List<Tool> tools, Object toolChoice, Object responseFormat,
+    public ChatRequest(
+            String model,
+            List<Message> messages,
+            Double temperature,
+            Double topP,
+            Integer maxTokens,
+            List<String> stop,
+            Long seed,
+            List<Tool> tools,
+            Object toolChoice,
+            Object responseFormat,
             Map<String, Object> extra) {
-        this(model, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice, responseFormat, extra,
-                null);
+        this(model, messages, temperature, topP, maxTokens, stop, seed, tools, toolChoice, responseFormat, extra, null);
     }
 
     /** The same request for another model name: what routing hands the upstream. */
     public ChatRequest withModel(String upstreamModel) {
-        return new ChatRequest(upstreamModel, messages, temperature, topP, maxTokens, stop, seed,
-                tools, toolChoice, responseFormat, extra, extraFormat);
+        return new ChatRequest(
+                upstreamModel,
+                messages,
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                tools,
+                toolChoice,
+                responseFormat,
+                extra,
+                extraFormat);
     }
 
     public static Builder builder() {
@@ -75,24 +94,87 @@ public record ChatRequest(
 
         private Builder() {}
 
-        public Builder model(String model) { this.model = model; return this; }
-        public Builder addMessage(Message message) { messages.add(Objects.requireNonNull(message)); return this; }
-        public Builder messages(List<Message> messages) { this.messages.clear(); this.messages.addAll(messages); return this; }
-        public Builder temperature(Double temperature) { this.temperature = temperature; return this; }
-        public Builder topP(Double topP) { this.topP = topP; return this; }
-        public Builder maxTokens(Integer maxTokens) { this.maxTokens = maxTokens; return this; }
-        public Builder stop(List<String> stop) { this.stop = stop; return this; }
-        public Builder seed(Long seed) { this.seed = seed; return this; }
-        public Builder tools(List<Tool> tools) { this.tools = tools; return this; }
-        public Builder toolChoice(Object toolChoice) { this.toolChoice = toolChoice; return this; }
-        public Builder responseFormat(Object responseFormat) { this.responseFormat = responseFormat; return this; }
-        public Builder extra(Map<String, Object> extra) { this.extra = extra; return this; }
+        public Builder model(String model) {
+            this.model = model;
+            return this;
+        }
+
+        public Builder addMessage(Message message) {
+            messages.add(Objects.requireNonNull(message));
+            return this;
+        }
+
+        public Builder messages(List<Message> messages) {
+            this.messages.clear();
+            this.messages.addAll(messages);
+            return this;
+        }
+
+        public Builder temperature(Double temperature) {
+            this.temperature = temperature;
+            return this;
+        }
+
+        public Builder topP(Double topP) {
+            this.topP = topP;
+            return this;
+        }
+
+        public Builder maxTokens(Integer maxTokens) {
+            this.maxTokens = maxTokens;
+            return this;
+        }
+
+        public Builder stop(List<String> stop) {
+            this.stop = stop;
+            return this;
+        }
+
+        public Builder seed(Long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder tools(List<Tool> tools) {
+            this.tools = tools;
+            return this;
+        }
+
+        public Builder toolChoice(Object toolChoice) {
+            this.toolChoice = toolChoice;
+            return this;
+        }
+
+        public Builder responseFormat(Object responseFormat) {
+            this.responseFormat = responseFormat;
+            return this;
+        }
+
+        public Builder extra(Map<String, Object> extra) {
+            this.extra = extra;
+            return this;
+        }
         /** Extras as written in the format named {@code format} (see {@link ChatRequest#extraFormat()}). */
-        public Builder extra(Map<String, Object> extra, String format) { this.extra = extra; this.extraFormat = format; return this; }
+        public Builder extra(Map<String, Object> extra, String format) {
+            this.extra = extra;
+            this.extraFormat = format;
+            return this;
+        }
 
         public ChatRequest build() {
-            return new ChatRequest(model, messages, temperature, topP, maxTokens, stop, seed, tools,
-                    toolChoice, responseFormat, extra, extraFormat);
+            return new ChatRequest(
+                    model,
+                    messages,
+                    temperature,
+                    topP,
+                    maxTokens,
+                    stop,
+                    seed,
+                    tools,
+                    toolChoice,
+                    responseFormat,
+                    extra,
+                    extraFormat);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.chatd.bench;
 
 import dev.chatd.api.ChatChunk;
+import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.spi.ChatProviderFactory;
@@ -13,7 +14,6 @@ import dev.chatd.kit.ollama.OllamaChatRequests;
 import dev.chatd.kit.openai.OpenAiChatChunks;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiChatRequests;
-import dev.chatd.api.ChatException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,13 +64,11 @@ public class HotPathBenchmark {
         openAiReply = """
                 {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"openai/gpt-4o",
                  "choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},
-                 "finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}"""
-                .getBytes(StandardCharsets.UTF_8);
+                 "finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}""".getBytes(StandardCharsets.UTF_8);
         ollamaReply = """
                 {"model":"llama3.2","created_at":"2026-11-24T00:00:00Z","message":{"role":"assistant",
                  "content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop",
-                 "total_duration":1000,"prompt_eval_count":12,"eval_count":9}"""
-                .getBytes(StandardCharsets.UTF_8);
+                 "total_duration":1000,"prompt_eval_count":12,"eval_count":9}""".getBytes(StandardCharsets.UTF_8);
         response = OpenAiChatReplies.decodeChat(JsonCodec.parse(openAiReply), "openrouter");
         chunk = ChatChunk.text("Hello");
     }
@@ -83,8 +81,11 @@ public class HotPathBenchmark {
             if (i > 0) {
                 messages.append(',');
             }
-            messages.append("{\"role\":\"").append(i % 2 == 0 ? "user" : "assistant").append("\",\"content\":\"")
-                    .append("a".repeat(per)).append("\"}");
+            messages.append("{\"role\":\"")
+                    .append(i % 2 == 0 ? "user" : "assistant")
+                    .append("\",\"content\":\"")
+                    .append("a".repeat(per))
+                    .append("\"}");
         }
         return "{\"model\":\"openrouter/openai/gpt-4o\",\"messages\":[" + messages + "],\"temperature\":0.2}";
     }
@@ -101,7 +102,8 @@ public class HotPathBenchmark {
 
     @Benchmark
     public ChatRequest decodeRequest() {
-        return OpenAiChatRequests.decodeRequest(JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
+        return OpenAiChatRequests.decodeRequest(
+                JsonObjectView.of(JsonCodec.parse(requestBody), "body", ChatException.InvalidRequest::new));
     }
 
     @Benchmark
@@ -126,12 +128,13 @@ public class HotPathBenchmark {
 
     @Benchmark
     public byte[] encodeResponseOpenAi() {
-        return JsonCodec.write(OpenAiChatReplies.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
+        return JsonCodec.write(
+                OpenAiChatReplies.encodeResponse("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", response));
     }
 
     @Benchmark
     public byte[] encodeStreamChunk() {
-        return JsonCodec.write(OpenAiChatChunks.encodeChunk("chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o",
-                OpenAiChatChunks.encodeDelta(chunk), null));
+        return JsonCodec.write(OpenAiChatChunks.encodeChunk(
+                "chatcmpl-1", 1700000000L, "openrouter/openai/gpt-4o", OpenAiChatChunks.encodeDelta(chunk), null));
     }
 }

@@ -23,29 +23,39 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class UpstreamClientComparison {
     private static final byte[] BODY = ("{\"model\":\"openai/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\""
-            + "a".repeat(100) + "\"}],\"temperature\":0.2}").getBytes(StandardCharsets.UTF_8);
+                    + "a".repeat(100) + "\"}],\"temperature\":0.2}")
+            .getBytes(StandardCharsets.UTF_8);
 
     private UpstreamClientComparison() {}
 
     public static void main(String[] args) throws Exception {
         URI uri = URI.create(args[0]);
-        HttpClient jdk = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        WebClient helidon = WebClient.builder().baseUri(uri.resolve("/").toString()).build();
+        HttpClient jdk = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .build();
+        WebClient helidon =
+                WebClient.builder().baseUri(uri.resolve("/").toString()).build();
         for (int round = 1; round <= 3; round++) {
             for (int threads : new int[] {1, 16}) {
                 double jdkRate = run(threads, () -> {
-                    HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-                            .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofByteArray(BODY)).build();
-                    jdk.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).get(10, TimeUnit.SECONDS);
+                    HttpRequest request = HttpRequest.newBuilder(uri)
+                            .header("Content-Type", "application/json")
+                            .timeout(Duration.ofSeconds(10))
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(BODY))
+                            .build();
+                    jdk.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                            .get(10, TimeUnit.SECONDS);
                 });
                 double helidonRate = run(threads, () -> {
                     try (HttpClientResponse response = helidon.post(uri.getPath())
-                            .header(HeaderNames.CONTENT_TYPE, "application/json").submit(BODY)) {
+                            .header(HeaderNames.CONTENT_TYPE, "application/json")
+                            .submit(BODY)) {
                         response.inputStream().readAllBytes();
                     }
                 });
-                System.out.printf("round %d, %2d threads: JDK HttpClient %8.0f req/s   Helidon WebClient %8.0f req/s%n",
+                System.out.printf(
+                        "round %d, %2d threads: JDK HttpClient %8.0f req/s   Helidon WebClient %8.0f req/s%n",
                         round, threads, jdkRate, helidonRate);
             }
         }

@@ -28,7 +28,9 @@ public record DotEnvFile(Map<String, String> assignments, String bareToken) {
             lastLine = line;
             int eq = line.indexOf('=');
             if (eq > 0 && isName(line.substring(0, eq).strip())) {
-                assignments.put(line.substring(0, eq).strip(), value(line.substring(eq + 1).strip()));
+                assignments.put(
+                        line.substring(0, eq).strip(),
+                        value(line.substring(eq + 1).strip()));
             } else {
                 others.add(line);
             }
@@ -61,7 +63,8 @@ public record DotEnvFile(Map<String, String> assignments, String bareToken) {
     private static boolean isPaddedToken(String line) {
         int eq = line.indexOf('=');
         String rest = line.substring(eq + 1);
-        return rest.matches("=+") || (rest.isEmpty() && !line.substring(0, eq).strip().matches("[A-Z][A-Z0-9_]*"));
+        return rest.matches("=+")
+                || (rest.isEmpty() && !line.substring(0, eq).strip().matches("[A-Z][A-Z0-9_]*"));
     }
 
     private static String value(String v) {

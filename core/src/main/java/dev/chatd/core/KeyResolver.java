@@ -54,7 +54,9 @@ public final class KeyResolver {
             LOG.fine(() -> "key file " + keyFile + " does not exist");
             return Optional.empty();
         } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "cannot read key file {0}: {1}", new Object[] {keyFile, e.getClass().getSimpleName()});
+            LOG.log(Level.WARNING, "cannot read key file {0}: {1}", new Object[] {
+                keyFile, e.getClass().getSimpleName()
+            });
             return Optional.empty();
         }
         String value = null;
@@ -71,8 +73,9 @@ public final class KeyResolver {
             value = file.bareToken();
         }
         if (isBlank(value)) {
-            LOG.log(Level.WARNING, "key file {0} holds no usable key (expected {1}=...)",
-                    new Object[] {keyFile, keyEnv != null ? keyEnv : canonicalEnv});
+            LOG.log(Level.WARNING, "key file {0} holds no usable key (expected {1}=...)", new Object[] {
+                keyFile, keyEnv != null ? keyEnv : canonicalEnv
+            });
             return Optional.empty();
         }
         return Optional.of(safe(value, "key file " + keyFile));

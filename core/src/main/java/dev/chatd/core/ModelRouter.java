@@ -62,8 +62,8 @@ public final class ModelRouter {
             if (prefixed != null) {
                 String rest = model.substring(slash + 1);
                 if (rest.isBlank()) {
-                    throw new ChatException.InvalidRequest("model '" + model + "' names a provider but no model: use '"
-                            + name + "/<model>'");
+                    throw new ChatException.InvalidRequest(
+                            "model '" + model + "' names a provider but no model: use '" + name + "/<model>'");
                 }
                 return new Target(name, claim(prefixed, rest).orElse(rest));
             }

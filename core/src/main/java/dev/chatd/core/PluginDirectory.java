@@ -40,7 +40,8 @@ public final class PluginDirectory {
         ClassLoader shared = new SharedClassLoader(host);
         List<Plugin> plugins = new ArrayList<>();
         for (Path entry : sorted(dir)) {
-            List<Path> jars = Files.isDirectory(entry) ? sorted(entry).stream().filter(PluginDirectory::isJar).toList()
+            List<Path> jars = Files.isDirectory(entry)
+                    ? sorted(entry).stream().filter(PluginDirectory::isJar).toList()
                     : isJar(entry) ? List.of(entry) : List.of();
             if (!jars.isEmpty()) {
                 String name = entry.getFileName().toString();

@@ -51,7 +51,8 @@ public final class ProviderDiscovery {
             List<ChatProviderFactory> factories = load(plugin.loader(), "plugin " + plugin.name());
             if (factories.isEmpty()) {
                 LOG.warning(() -> "plugin " + plugin.name() + " in " + pluginsDir + " provides no usable provider;"
-                        + " a provider JAR lists its factory in META-INF/services/" + ChatProviderFactory.class.getName());
+                        + " a provider JAR lists its factory in META-INF/services/"
+                        + ChatProviderFactory.class.getName());
             }
             factories.forEach(f -> LOG.info(() -> "plugin " + plugin.name() + ": provider " + nameOrClass(f)));
             found.addAll(factories);
@@ -61,7 +62,8 @@ public final class ProviderDiscovery {
 
     private static List<ChatProviderFactory> load(ClassLoader loader, String where) {
         List<ChatProviderFactory> found = new ArrayList<>();
-        Iterator<ChatProviderFactory> it = ServiceLoader.load(ChatProviderFactory.class, loader).iterator();
+        Iterator<ChatProviderFactory> it =
+                ServiceLoader.load(ChatProviderFactory.class, loader).iterator();
         // ServiceLoader wraps most failures in a ServiceConfigurationError, but a class that fails
         // to link (a missing superclass, a newer class file version) escapes as the LinkageError
         // itself; each failure moves the iterator on, and the bound only guards against one that would not.
@@ -74,7 +76,9 @@ public final class ProviderDiscovery {
                 factory = it.next();
             } catch (ServiceConfigurationError | LinkageError e) {
                 failures++;
-                LOG.log(Level.WARNING, "skipping a provider in {0} that failed to load: {1}", new Object[] {where, describe(e)});
+                LOG.log(Level.WARNING, "skipping a provider in {0} that failed to load: {1}", new Object[] {
+                    where, describe(e)
+                });
                 continue;
             }
             if (compatible(factory, where)) {
@@ -91,11 +95,13 @@ public final class ProviderDiscovery {
         try {
             version = factory.spiVersion();
         } catch (LinkageError e) { // built before the SPI stated its version
-            LOG.warning(() -> "skipping provider " + type + " in " + where + ": it does not state the SPI version it was"
-                    + " built for (" + describe(e) + "); rebuild it against this chatd's chatd-api");
+            LOG.warning(
+                    () -> "skipping provider " + type + " in " + where + ": it does not state the SPI version it was"
+                            + " built for (" + describe(e) + "); rebuild it against this chatd's chatd-api");
             return false;
         } catch (RuntimeException e) {
-            LOG.warning(() -> "skipping provider " + type + " in " + where + ": it failed to state its SPI version: " + describe(e));
+            LOG.warning(() -> "skipping provider " + type + " in " + where + ": it failed to state its SPI version: "
+                    + describe(e));
             return false;
         }
         if (version != ChatProviderFactory.SPI_VERSION) {
@@ -132,18 +138,20 @@ public final class ProviderDiscovery {
             try {
                 name = factory.name();
             } catch (RuntimeException | LinkageError e) {
-                LOG.log(Level.WARNING, "skipping provider factory {0}: it failed to say its name: {1}",
-                        new Object[] {factory.getClass().getName(), describe(e)});
+                LOG.log(Level.WARNING, "skipping provider factory {0}: it failed to say its name: {1}", new Object[] {
+                    factory.getClass().getName(), describe(e)
+                });
                 continue;
             }
             if (name == null || !NAME.matcher(name).matches()) {
-                throw new IllegalStateException("provider factory " + factory.getClass().getName()
-                        + " has an invalid name '" + name + "': use lower-case letters, digits, '_', '.', '-'");
+                throw new IllegalStateException(
+                        "provider factory " + factory.getClass().getName() + " has an invalid name '" + name
+                                + "': use lower-case letters, digits, '_', '.', '-'");
             }
             ChatProviderFactory clash = byName.putIfAbsent(name, factory);
             if (clash != null) {
-                throw new IllegalStateException("two provider factories are named '" + name + "': "
-                        + origin(clash) + " and " + origin(factory) + "; remove one of their JARs");
+                throw new IllegalStateException("two provider factories are named '" + name + "': " + origin(clash)
+                        + " and " + origin(factory) + "; remove one of their JARs");
             }
         }
         return List.copyOf(byName.values());
@@ -151,8 +159,10 @@ public final class ProviderDiscovery {
 
     private static String origin(ChatProviderFactory factory) {
         ClassLoader loader = factory.getClass().getClassLoader();
-        String from = loader != null && loader.getName() != null && loader.getName().startsWith("plugin ")
-                ? " (" + loader.getName() + ")" : "";
+        String from =
+                loader != null && loader.getName() != null && loader.getName().startsWith("plugin ")
+                        ? " (" + loader.getName() + ")"
+                        : "";
         return factory.getClass().getName() + from;
     }
 
@@ -162,8 +172,9 @@ public final class ProviderDiscovery {
             Set<String> keys = factory.settingKeys();
             return keys == null ? Set.of() : Set.copyOf(keys);
         } catch (RuntimeException | LinkageError e) {
-            LOG.log(Level.WARNING, "provider factory {0} failed to list its config keys: {1}",
-                    new Object[] {factory.getClass().getName(), describe(e)});
+            LOG.log(Level.WARNING, "provider factory {0} failed to list its config keys: {1}", new Object[] {
+                factory.getClass().getName(), describe(e)
+            });
             return Set.of();
         }
     }

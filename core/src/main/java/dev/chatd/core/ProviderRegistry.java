@@ -45,15 +45,22 @@ public final class ProviderRegistry implements AutoCloseable {
      *
      * @param upstream the limits of the upstream transport the registry makes and gives every provider
      */
-    public record Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
-            Map<String, ProviderSettings> providers, HelidonTransport.Settings upstream) {
+    public record Settings(
+            String defaultProvider,
+            Duration timeout,
+            Duration streamIdleTimeout,
+            Map<String, ProviderSettings> providers,
+            HelidonTransport.Settings upstream) {
         public Settings {
             providers = Map.copyOf(providers);
             Objects.requireNonNull(upstream, "upstream");
         }
 
         /** With the transport's default limits. */
-        public Settings(String defaultProvider, Duration timeout, Duration streamIdleTimeout,
+        public Settings(
+                String defaultProvider,
+                Duration timeout,
+                Duration streamIdleTimeout,
                 Map<String, ProviderSettings> providers) {
             this(defaultProvider, timeout, streamIdleTimeout, providers, HelidonTransport.Settings.DEFAULTS);
         }
@@ -64,8 +71,8 @@ public final class ProviderRegistry implements AutoCloseable {
     private final String defaultProvider;
     private final HelidonTransport transport;
 
-    private ProviderRegistry(Map<String, Entry> entries, ModelRouter router, String defaultProvider,
-            HelidonTransport transport) {
+    private ProviderRegistry(
+            Map<String, Entry> entries, ModelRouter router, String defaultProvider, HelidonTransport transport) {
         this.entries = entries;
         this.router = router;
         this.defaultProvider = defaultProvider;
@@ -93,7 +100,8 @@ public final class ProviderRegistry implements AutoCloseable {
             switch (entry) {
                 case Active a -> LOG.info(() -> "provider " + name + kind + ": registered");
                 case Disabled d -> LOG.info(() -> "provider " + name + kind + ": disabled by configuration");
-                case Unconfigured u -> LOG.info(() -> "provider " + name + kind + ": not registered; " + u.howToConfigure());
+                case Unconfigured u ->
+                    LOG.info(() -> "provider " + name + kind + ": not registered; " + u.howToConfigure());
             }
         });
         for (String configured : new TreeMap<>(settings.providers()).keySet()) {
@@ -106,8 +114,8 @@ public final class ProviderRegistry implements AutoCloseable {
             LOG.warning(() -> "default provider '" + settings.defaultProvider()
                     + "' is not installed; model names without a provider prefix will get 404");
         }
-        return new ProviderRegistry(entries, new ModelRouter(providers, settings.defaultProvider()),
-                settings.defaultProvider(), transport);
+        return new ProviderRegistry(
+                entries, new ModelRouter(providers, settings.defaultProvider()), settings.defaultProvider(), transport);
     }
 
     /**
@@ -115,8 +123,8 @@ public final class ProviderRegistry implements AutoCloseable {
      * that allows declared instances only when configured under it), then each node declared
      * with a {@code type}.
      */
-    private static Map<String, ChatProviderFactory> providers(List<ChatProviderFactory> factories,
-            Map<String, ProviderSettings> nodes) {
+    private static Map<String, ChatProviderFactory> providers(
+            List<ChatProviderFactory> factories, Map<String, ProviderSettings> nodes) {
         Map<String, ChatProviderFactory> byName = new LinkedHashMap<>();
         for (ChatProviderFactory factory : factories) {
             byName.put(factory.name(), factory);
@@ -141,8 +149,11 @@ public final class ProviderRegistry implements AutoCloseable {
             }
             if (!declaresInstances(factory)) {
                 throw new IllegalStateException("chatd.providers." + name + ".type is '" + type + "', but provider '"
-                        + type + "' cannot be declared under another name; types that can: " + byName.values().stream()
-                        .filter(ProviderRegistry::declaresInstances).map(ChatProviderFactory::name).toList());
+                        + type + "' cannot be declared under another name; types that can: "
+                        + byName.values().stream()
+                                .filter(ProviderRegistry::declaresInstances)
+                                .map(ChatProviderFactory::name)
+                                .toList());
             }
             if (byName.containsKey(name)) {
                 throw new IllegalStateException("chatd.providers." + name + " declares a provider of type '" + type
@@ -162,8 +173,13 @@ public final class ProviderRegistry implements AutoCloseable {
         }
     }
 
-    private static Entry entryFor(String name, ChatProviderFactory factory, ProviderSettings node, Settings global,
-            KeyResolver keys, HelidonTransport transport) {
+    private static Entry entryFor(
+            String name,
+            ChatProviderFactory factory,
+            ProviderSettings node,
+            Settings global,
+            KeyResolver keys,
+            HelidonTransport transport) {
         if (!node.enabled()) {
             return new Disabled();
         }
@@ -174,7 +190,8 @@ public final class ProviderRegistry implements AutoCloseable {
             return failed(name, e);
         }
         String keyEnv = node.keyEnv() != null ? node.keyEnv() : defaults.keyEnv();
-        Path keyFile = node.keyFile() != null ? (node.keyFile().toString().isEmpty() ? null : node.keyFile())
+        Path keyFile = node.keyFile() != null
+                ? (node.keyFile().toString().isEmpty() ? null : node.keyFile())
                 : defaults.keyFile();
         boolean needsKey = defaults.needsKey() || node.keyEnv() != null;
         Optional<Secret> key = needsKey ? keys.resolve(keyEnv, defaults.keyEnv(), keyFile) : Optional.empty();
@@ -185,11 +202,13 @@ public final class ProviderRegistry implements AutoCloseable {
         URI baseUrl = node.baseUrl() != null ? node.baseUrl() : defaults.baseUrl();
         Duration timeout = node.timeout() != null ? node.timeout() : global.timeout();
         Duration idle = node.streamIdleTimeout() != null ? node.streamIdleTimeout() : global.streamIdleTimeout();
-        ProviderContext context = new Context(name, baseUrl, key, timeout, idle, node.headers(), node.settings(),
-                transport);
+        ProviderContext context =
+                new Context(name, baseUrl, key, timeout, idle, node.headers(), node.settings(), transport);
         try {
-            return factory.create(context).<Entry>map(Active::new)
-                    .orElseGet(() -> new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
+            return factory.create(context)
+                    .<Entry>map(Active::new)
+                    .orElseGet(() ->
+                            new Unconfigured(needsKey ? howToConfigure : "its factory declined the configuration"));
         } catch (RuntimeException | LinkageError e) {
             return failed(name, e);
         }
@@ -204,14 +223,23 @@ public final class ProviderRegistry implements AutoCloseable {
         String why = e instanceof LinkageError
                 ? " (its JAR was built against another version of chatd: rebuild it against this one)"
                 : "";
-        LOG.log(Level.WARNING, "provider " + name + " failed to start: " + ProviderDiscovery.describe(e)
-                + why + "; it stays unregistered");
+        LOG.log(
+                Level.WARNING,
+                "provider " + name + " failed to start: " + ProviderDiscovery.describe(e) + why
+                        + "; it stays unregistered");
         return new Unconfigured("it failed to start (see the start-up log)");
     }
 
-    private record Context(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-            HelidonTransport transport) implements ProviderContext {
+    private record Context(
+            String name,
+            URI baseUrl,
+            Optional<Secret> key,
+            Duration timeout,
+            Duration streamIdleTimeout,
+            Map<String, String> headers,
+            Map<String, String> settings,
+            HelidonTransport transport)
+            implements ProviderContext {
         @Override
         public String toString() {
             return "ProviderContext[" + name + ", " + baseUrl + "]";
@@ -229,13 +257,18 @@ public final class ProviderRegistry implements AutoCloseable {
         Entry entry = entries.get(target.provider());
         return switch (entry) {
             case Active a -> new Route(a.provider(), target.upstreamModel());
-            case Disabled d -> throw new ChatException.ProviderDisabled("provider '" + target.provider()
-                    + "' is disabled (chatd.providers." + target.provider() + ".enabled is false)");
-            case Unconfigured u -> throw new ChatException.ProviderNotFound("provider '" + target.provider()
-                    + "' is not configured for model '" + model + "': " + u.howToConfigure() + ", then restart chatd");
-            case null -> throw new ChatException.ProviderNotFound("no provider serves model '" + model
-                    + "': the default provider '" + defaultProvider + "' is not installed; prefix the model with one of "
-                    + prefixes());
+            case Disabled d ->
+                throw new ChatException.ProviderDisabled("provider '" + target.provider()
+                        + "' is disabled (chatd.providers." + target.provider() + ".enabled is false)");
+            case Unconfigured u ->
+                throw new ChatException.ProviderNotFound(
+                        "provider '" + target.provider() + "' is not configured for model '" + model + "': "
+                                + u.howToConfigure() + ", then restart chatd");
+            case null ->
+                throw new ChatException.ProviderNotFound("no provider serves model '" + model
+                        + "': the default provider '" + defaultProvider
+                        + "' is not installed; prefix the model with one of "
+                        + prefixes());
         };
     }
 

@@ -30,8 +30,15 @@ public record ProviderSettings(
             new ProviderSettings(true, null, null, null, null, null, Map.of(), Map.of());
 
     /** A node of the factory of its own name (no {@code type}). */
-    public ProviderSettings(boolean enabled, URI baseUrl, String keyEnv, Path keyFile, Duration timeout,
-            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings) {
+    public ProviderSettings(
+            boolean enabled,
+            URI baseUrl,
+            String keyEnv,
+            Path keyFile,
+            Duration timeout,
+            Duration streamIdleTimeout,
+            Map<String, String> headers,
+            Map<String, String> settings) {
         this(enabled, baseUrl, keyEnv, keyFile, timeout, streamIdleTimeout, headers, settings, null);
     }
 

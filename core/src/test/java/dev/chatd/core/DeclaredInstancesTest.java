@@ -58,18 +58,24 @@ class DeclaredInstancesTest {
         return new ProviderSettings(true, URI.create(baseUrl), keyEnv, null, null, null, Map.of(), Map.of(), type);
     }
 
-    private static ProviderRegistry registry(List<ChatProviderFactory> factories, Map<String, ProviderSettings> nodes,
-            Map<String, String> env) {
-        return ProviderRegistry.build(factories, new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5),
-                Duration.ofSeconds(5), nodes), new KeyResolver(env::get));
+    private static ProviderRegistry registry(
+            List<ChatProviderFactory> factories, Map<String, ProviderSettings> nodes, Map<String, String> env) {
+        return ProviderRegistry.build(
+                factories,
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(5), nodes),
+                new KeyResolver(env::get));
     }
 
     @Test
     void eachDeclaredNameIsAProviderWithItsOwnContextAndPrefix() {
         DeclarableFactory factory = new DeclarableFactory(true);
-        try (ProviderRegistry registry = registry(List.of(factory, ProviderRegistryTest.RecordingFactory.keyless("ollama")),
-                Map.of("groq", declared("openai-compatible", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
-                        "vllm", declared("openai-compatible", "http://gpu-box:8000/v1", null)),
+        try (ProviderRegistry registry = registry(
+                List.of(factory, ProviderRegistryTest.RecordingFactory.keyless("ollama")),
+                Map.of(
+                        "groq",
+                        declared("openai-compatible", "https://api.groq.com/openai/v1", "GROQ_API_KEY"),
+                        "vllm",
+                        declared("openai-compatible", "http://gpu-box:8000/v1", null)),
                 Map.of("GROQ_API_KEY", "gsk-1"))) {
 
             assertThat(registry.names()).containsExactly("groq", "ollama", "vllm");
@@ -80,7 +86,8 @@ class DeclaredInstancesTest {
 
             ProviderContext groqContext = factory.contexts.get("groq");
             assertThat(groqContext.baseUrl()).hasToString("https://api.groq.com/openai/v1");
-            assertThat(groqContext.key()).hasValueSatisfying(key -> assertThat(key.reveal()).isEqualTo("gsk-1"));
+            assertThat(groqContext.key())
+                    .hasValueSatisfying(key -> assertThat(key.reveal()).isEqualTo("gsk-1"));
             ProviderContext vllmContext = factory.contexts.get("vllm");
             assertThat(vllmContext.baseUrl()).hasToString("http://gpu-box:8000/v1");
             assertThat(vllmContext.key()).isEmpty();
@@ -89,8 +96,10 @@ class DeclaredInstancesTest {
 
     @Test
     void aDeclaredInstanceWithoutItsKeyStaysUnregisteredAndSaysWhatToSet() {
-        try (ProviderRegistry registry = registry(List.of(new DeclarableFactory(true)),
-                Map.of("groq", declared("openai-compatible", "https://api.groq.com/openai/v1", "GROQ_API_KEY")), Map.of())) {
+        try (ProviderRegistry registry = registry(
+                List.of(new DeclarableFactory(true)),
+                Map.of("groq", declared("openai-compatible", "https://api.groq.com/openai/v1", "GROQ_API_KEY")),
+                Map.of())) {
 
             assertThat(registry.names()).isEmpty();
             assertThatThrownBy(() -> registry.route("groq/x")).hasMessageContaining("GROQ_API_KEY");
@@ -103,8 +112,8 @@ class DeclaredInstancesTest {
         try (ProviderRegistry registry = registry(List.of(factory), Map.of(), Map.of())) {
             assertThat(registry.names()).isEmpty();
         }
-        ProviderSettings own = new ProviderSettings(true, URI.create("http://lm-studio:1234/v1"), null, null, null, null,
-                Map.of(), Map.of());
+        ProviderSettings own = new ProviderSettings(
+                true, URI.create("http://lm-studio:1234/v1"), null, null, null, null, Map.of(), Map.of());
         try (ProviderRegistry registry = registry(List.of(factory), Map.of("openai-compatible", own), Map.of())) {
             assertThat(registry.names()).containsExactly("openai-compatible");
         }
@@ -112,8 +121,10 @@ class DeclaredInstancesTest {
 
     @Test
     void anUnknownTypeStopsStartUpNamingTheNodeAndTheInstalledProviders() {
-        assertThatThrownBy(() -> registry(List.of(new DeclarableFactory(true)),
-                Map.of("groq", declared("openai-compatibel", "https://api.groq.com/openai/v1", null)), Map.of()))
+        assertThatThrownBy(() -> registry(
+                        List.of(new DeclarableFactory(true)),
+                        Map.of("groq", declared("openai-compatibel", "https://api.groq.com/openai/v1", null)),
+                        Map.of()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("chatd.providers.groq.type is 'openai-compatibel'")
                 .hasMessageContaining("openai-compatible");
@@ -121,8 +132,10 @@ class DeclaredInstancesTest {
 
     @Test
     void aFactoryThatDoesNotAllowDeclaredInstancesCannotBeAType() {
-        assertThatThrownBy(() -> registry(List.of(new DeclarableFactory(false), new DeclarableFactory(true)),
-                Map.of("mine", declared("fixed", "https://example.com", null)), Map.of()))
+        assertThatThrownBy(() -> registry(
+                        List.of(new DeclarableFactory(false), new DeclarableFactory(true)),
+                        Map.of("mine", declared("fixed", "https://example.com", null)),
+                        Map.of()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cannot be declared under another name")
                 .hasMessageContaining("[openai-compatible]");
@@ -130,8 +143,10 @@ class DeclaredInstancesTest {
 
     @Test
     void aDeclaredNameMayNotTakeAnInstalledProvidersName() {
-        assertThatThrownBy(() -> registry(List.of(new DeclarableFactory(true), ProviderRegistryTest.RecordingFactory.keyless("ollama")),
-                Map.of("ollama", declared("openai-compatible", "https://example.com", null)), Map.of()))
+        assertThatThrownBy(() -> registry(
+                        List.of(new DeclarableFactory(true), ProviderRegistryTest.RecordingFactory.keyless("ollama")),
+                        Map.of("ollama", declared("openai-compatible", "https://example.com", null)),
+                        Map.of()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("'ollama' is already an installed provider's name");
     }

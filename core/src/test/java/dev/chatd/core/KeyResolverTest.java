@@ -148,7 +148,8 @@ class KeyResolverTest {
 
     @Test
     void missingFileGivesNoKey() {
-        assertThat(env(Map.of()).resolve(CANONICAL, CANONICAL, dir.resolve("absent.env"))).isEmpty();
+        assertThat(env(Map.of()).resolve(CANONICAL, CANONICAL, dir.resolve("absent.env")))
+                .isEmpty();
     }
 
     @Test
@@ -160,7 +161,8 @@ class KeyResolverTest {
 
     @Test
     void binaryGarbageFileGivesNoKey() throws IOException {
-        Path file = Files.write(dir.resolve("garbage.env"), new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE, 0x00});
+        Path file =
+                Files.write(dir.resolve("garbage.env"), new byte[] {(byte) 0xC3, 0x28, (byte) 0xFF, (byte) 0xFE, 0x00});
 
         assertThat(env(Map.of()).resolve(CANONICAL, CANONICAL, file)).isEmpty();
     }
@@ -195,7 +197,8 @@ class KeyResolverTest {
 
     @Test
     void noVariableAndNoFileGivesNoKey() {
-        assertThat(env(Map.of("UNRELATED", "x")).resolve(CANONICAL, CANONICAL, null)).isEmpty();
+        assertThat(env(Map.of("UNRELATED", "x")).resolve(CANONICAL, CANONICAL, null))
+                .isEmpty();
     }
 
     @Test
@@ -210,8 +213,16 @@ class KeyResolverTest {
 
     /** A key with CR/LF would inject headers upstream; the refusal names the source, never the value. */
     @ParameterizedTest
-    @ValueSource(strings = {"sk-canary-9q\r\nX-Injected: 1", "sk-canary-9q\nmore", "sk-canary-9q\rmore",
-            "sk-canary-9q\tmore", "sk-canary-9q\u0000", "sk-canary-9q\u001b[31m", "sk-canary-9q\u007f"})
+    @ValueSource(
+            strings = {
+                "sk-canary-9q\r\nX-Injected: 1",
+                "sk-canary-9q\nmore",
+                "sk-canary-9q\rmore",
+                "sk-canary-9q\tmore",
+                "sk-canary-9q\u0000",
+                "sk-canary-9q\u001b[31m",
+                "sk-canary-9q\u007f"
+            })
     void keyWithAControlCharacterInTheEnvironmentIsRefusedNamingTheVariable(String key) {
         assertThatThrownBy(() -> env(Map.of(CANONICAL, key)).resolve(CANONICAL, CANONICAL, null))
                 .isInstanceOf(IllegalStateException.class)
@@ -221,7 +232,12 @@ class KeyResolverTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"OLLAMA_API_KEY=\"sk-canary-9q\tx\"\n", "sk-canary-9q\u0000x\n", "OLLAMA_API_KEY=sk-\u001bcanary-9q\n"})
+    @ValueSource(
+            strings = {
+                "OLLAMA_API_KEY=\"sk-canary-9q\tx\"\n",
+                "sk-canary-9q\u0000x\n",
+                "OLLAMA_API_KEY=sk-\u001bcanary-9q\n"
+            })
     void keyWithAControlCharacterInTheFileIsRefusedNamingTheFile(String text) throws IOException {
         Path file = file(text);
 
@@ -233,7 +249,9 @@ class KeyResolverTest {
 
     @Test
     void surroundingWhiteSpaceIsNotAControlCharacter() throws IOException {
-        assertThat(revealed(env(Map.of(CANONICAL, "\tsk-ok\r\n")).resolve(CANONICAL, CANONICAL, null))).isEqualTo("sk-ok");
-        assertThat(revealed(env(Map.of()).resolve(CANONICAL, CANONICAL, file("sk-from-secret-file\r\n")))).isEqualTo("sk-from-secret-file");
+        assertThat(revealed(env(Map.of(CANONICAL, "\tsk-ok\r\n")).resolve(CANONICAL, CANONICAL, null)))
+                .isEqualTo("sk-ok");
+        assertThat(revealed(env(Map.of()).resolve(CANONICAL, CANONICAL, file("sk-from-secret-file\r\n"))))
+                .isEqualTo("sk-from-secret-file");
     }
 }

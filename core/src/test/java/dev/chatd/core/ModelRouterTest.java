@@ -49,10 +49,12 @@ class ModelRouterTest {
                 : Optional.empty();
     }
 
-    private final ModelRouter router = new ModelRouter(List.of(
-            new NamedFactory("ollama"),
-            new NamedFactory("ollama_cloud", suffix(":cloud")),
-            new NamedFactory("openrouter")), "ollama");
+    private final ModelRouter router = new ModelRouter(
+            List.of(
+                    new NamedFactory("ollama"),
+                    new NamedFactory("ollama_cloud", suffix(":cloud")),
+                    new NamedFactory("openrouter")),
+            "ollama");
 
     @Test
     void prefixRoutesToThatProviderWithThePrefixStripped() {
@@ -85,8 +87,8 @@ class ModelRouterTest {
 
     @Test
     void eachPrefixRoutesToItsOwnProviderWhateverTheOrder() {
-        ModelRouter cloudFirst = new ModelRouter(List.of(new NamedFactory("ollama_cloud"), new NamedFactory("ollama")),
-                "ollama");
+        ModelRouter cloudFirst =
+                new ModelRouter(List.of(new NamedFactory("ollama_cloud"), new NamedFactory("ollama")), "ollama");
 
         assertThat(cloudFirst.route("ollama_cloud/x")).isEqualTo(new ModelRouter.Target("ollama_cloud", "x"));
         assertThat(cloudFirst.route("ollama/x")).isEqualTo(new ModelRouter.Target("ollama", "x"));

@@ -38,6 +38,7 @@ class PluginDirectoryTest {
     private Path plugins;
     /** Held here: the log manager keeps loggers only weakly, and a collected one loses the handler. */
     private final Logger discoveryLog = Logger.getLogger(ProviderDiscovery.class.getName());
+
     private final List<String> log = new ArrayList<>();
     private final Handler capture = new Handler() {
         @Override
@@ -65,8 +66,12 @@ class PluginDirectoryTest {
 
     @Test
     void aPluginJarIsFoundAndLoadedByALoaderOfItsOwn() throws Exception {
-        jar(plugins.resolve("echo.jar"), Map.of("com.example.echo.EchoFactory", factory("com.example.echo", "EchoFactory",
-                "\"echo\"", "SPI_VERSION")), "com.example.echo.EchoFactory");
+        jar(
+                plugins.resolve("echo.jar"),
+                Map.of(
+                        "com.example.echo.EchoFactory",
+                        factory("com.example.echo", "EchoFactory", "\"echo\"", "SPI_VERSION")),
+                "com.example.echo.EchoFactory");
 
         List<ChatProviderFactory> found = ProviderDiscovery.discover(HOST, plugins);
 
@@ -85,8 +90,15 @@ class PluginDirectoryTest {
                     public final class Version { public static String value() { return "%s"; } }
                     """.formatted(version)));
             // The factory is the same source in both; its name comes from the library it was bundled with.
-            jar(folder.resolve("provider.jar"), Map.of("com.example.vendor.VendorFactory", factory("com.example.vendor",
-                    "VendorFactory", "\"vendor-v\" + com.example.lib.Version.value()", "SPI_VERSION")),
+            jar(
+                    folder.resolve("provider.jar"),
+                    Map.of(
+                            "com.example.vendor.VendorFactory",
+                            factory(
+                                    "com.example.vendor",
+                                    "VendorFactory",
+                                    "\"vendor-v\" + com.example.lib.Version.value()",
+                                    "SPI_VERSION")),
                     "com.example.vendor.VendorFactory");
         }
 
@@ -97,9 +109,16 @@ class PluginDirectoryTest {
 
     @Test
     void aPluginSeesTheApiButNotTheHostsInternalsOrLibraries() throws Exception {
-        jar(plugins.resolve("probe.jar"), Map.of("com.example.probe.ProbeFactory", factory("com.example.probe",
-                "ProbeFactory", "visible(\"dev.chatd.core.ProviderRegistry\") + \"-\" + visible(\"org.junit.jupiter.api.Test\")"
-                        + " + \"-\" + visible(\"dev.chatd.api.ChatRequest\")", "SPI_VERSION")),
+        jar(
+                plugins.resolve("probe.jar"),
+                Map.of(
+                        "com.example.probe.ProbeFactory",
+                        factory(
+                                "com.example.probe",
+                                "ProbeFactory",
+                                "visible(\"dev.chatd.core.ProviderRegistry\") + \"-\" + visible(\"org.junit.jupiter.api.Test\")"
+                                        + " + \"-\" + visible(\"dev.chatd.api.ChatRequest\")",
+                                "SPI_VERSION")),
                 "com.example.probe.ProbeFactory");
 
         ChatProviderFactory probe = ProviderDiscovery.discover(HOST, plugins).getFirst();
@@ -110,8 +129,12 @@ class PluginDirectoryTest {
     @Test
     void aBrokenPluginIsSkippedWithALineNamingItAndTheOthersLoad() throws Exception {
         jar(plugins.resolve("broken.jar"), Map.of(), "com.example.missing.GoneFactory");
-        jar(plugins.resolve("good.jar"), Map.of("com.example.good.GoodFactory", factory("com.example.good", "GoodFactory",
-                "\"good\"", "SPI_VERSION")), "com.example.good.GoodFactory");
+        jar(
+                plugins.resolve("good.jar"),
+                Map.of(
+                        "com.example.good.GoodFactory",
+                        factory("com.example.good", "GoodFactory", "\"good\"", "SPI_VERSION")),
+                "com.example.good.GoodFactory");
 
         List<ChatProviderFactory> found = ProviderDiscovery.discover(HOST, plugins);
 
@@ -121,13 +144,19 @@ class PluginDirectoryTest {
 
     @Test
     void aPluginBuiltForAnotherSpiVersionIsRefusedWithOneLine() throws Exception {
-        jar(plugins.resolve("future.jar"), Map.of("com.example.future.FutureFactory", factory("com.example.future",
-                "FutureFactory", "\"future\"", "99")), "com.example.future.FutureFactory");
+        jar(
+                plugins.resolve("future.jar"),
+                Map.of(
+                        "com.example.future.FutureFactory",
+                        factory("com.example.future", "FutureFactory", "\"future\"", "99")),
+                "com.example.future.FutureFactory");
 
         assertThat(ProviderDiscovery.discover(HOST, plugins)).isEmpty();
-        assertThat(log).filteredOn(line -> line.contains("com.example.future.FutureFactory")).singleElement()
-                .satisfies(line -> assertThat(line).contains("plugin future.jar", "SPI version 99",
-                        "version " + ChatProviderFactory.SPI_VERSION));
+        assertThat(log)
+                .filteredOn(line -> line.contains("com.example.future.FutureFactory"))
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains("plugin future.jar", "SPI version 99", "version " + ChatProviderFactory.SPI_VERSION));
     }
 
     @Test
@@ -154,15 +183,21 @@ class PluginDirectoryTest {
         packJar(oldApi, plugins.resolve("old.jar"), "com.example.old.OldFactory");
 
         assertThat(ProviderDiscovery.discover(HOST, plugins)).isEmpty();
-        assertThat(log).anyMatch(line -> line.contains("com.example.old.OldFactory") && line.contains("plugin old.jar")
-                && line.contains("does not state the SPI version"));
+        assertThat(log)
+                .anyMatch(line -> line.contains("com.example.old.OldFactory")
+                        && line.contains("plugin old.jar")
+                        && line.contains("does not state the SPI version"));
     }
 
     @Test
     void twoProvidersWithOneNameStopStartUpNamingBothPlugins() throws Exception {
         for (String plugin : List.of("first", "second")) {
-            jar(plugins.resolve(plugin + ".jar"), Map.of("com.example." + plugin + ".DupFactory", factory("com.example." + plugin,
-                    "DupFactory", "\"dup\"", "SPI_VERSION")), "com.example." + plugin + ".DupFactory");
+            jar(
+                    plugins.resolve(plugin + ".jar"),
+                    Map.of(
+                            "com.example." + plugin + ".DupFactory",
+                            factory("com.example." + plugin, "DupFactory", "\"dup\"", "SPI_VERSION")),
+                    "com.example." + plugin + ".DupFactory");
         }
 
         assertThatThrownBy(() -> ProviderDiscovery.discover(HOST, plugins))
@@ -220,11 +255,14 @@ class PluginDirectoryTest {
         }
         Path src = Files.createDirectories(out.resolveSibling(out.getFileName() + "-src"));
         List<String> args = new ArrayList<>(List.of("-d", out.toString(), "-proc:none", "-nowarn"));
-        StringBuilder classPath = new StringBuilder(out.toString()).append(java.io.File.pathSeparator)
+        StringBuilder classPath = new StringBuilder(out.toString())
+                .append(java.io.File.pathSeparator)
                 .append(System.getProperty("java.class.path"));
         for (Path dir : extraJarDirs) {
             try (Stream<Path> jars = Files.list(dir)) {
-                jars.filter(p -> p.toString().endsWith(".jar")).forEach(p -> classPath.append(java.io.File.pathSeparator).append(p));
+                jars.filter(p -> p.toString().endsWith(".jar"))
+                        .forEach(p ->
+                                classPath.append(java.io.File.pathSeparator).append(p));
             }
         }
         args.addAll(List.of("-cp", classPath.toString()));
@@ -248,7 +286,8 @@ class PluginDirectoryTest {
             }
             try (Stream<Path> files = Files.walk(classes)) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
-                    out.putNextEntry(new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
+                    out.putNextEntry(
+                            new JarEntry(classes.relativize(file).toString().replace('\\', '/')));
                     try (OutputStream entry = new java.io.FilterOutputStream(out) {
                         @Override
                         public void close() {}

@@ -100,11 +100,13 @@ class ProviderLinkageTest {
     @Test
     void factoryThatThrowsNoSuchMethodErrorFromCreateIsSkipped() {
         try (ProviderRegistry registry = registry(
-                new Mismatched("old", new NoSuchMethodError("'java.util.Map dev.chatd.api.spi.ProviderContext.options()'")),
+                new Mismatched(
+                        "old", new NoSuchMethodError("'java.util.Map dev.chatd.api.spi.ProviderContext.options()'")),
                 new Healthy())) {
             assertThat(registry.names()).containsExactly("ollama");
             assertThat(registry.route("ollama/llama3.2").provider().name()).isEqualTo("ollama");
-            assertThatThrownBy(() -> registry.route("old/x")).isInstanceOf(ChatException.ProviderNotFound.class)
+            assertThatThrownBy(() -> registry.route("old/x"))
+                    .isInstanceOf(ChatException.ProviderNotFound.class)
                     .hasMessageContaining("failed to start");
         }
     }
@@ -138,7 +140,8 @@ class ProviderLinkageTest {
 
     @Test
     void factoryThatThrowsFromClaimClaimsNothing() {
-        try (ProviderRegistry registry = registry(new Mismatched("old", new NoSuchMethodError("claim")), new Healthy())) {
+        try (ProviderRegistry registry =
+                registry(new Mismatched("old", new NoSuchMethodError("claim")), new Healthy())) {
             ProviderRegistry.Route route = registry.route("gpt-oss:120b-cloud");
 
             assertThat(route.provider().name()).as("the default provider").isEqualTo("ollama");
@@ -149,7 +152,8 @@ class ProviderLinkageTest {
 
     @Test
     void otherErrorsAreNotAProvidersFaultAndAreNotSwallowed() {
-        assertThatThrownBy(() -> registry(new Mismatched("big", new OutOfMemoryError("Java heap space")), new Healthy()))
+        assertThatThrownBy(
+                        () -> registry(new Mismatched("big", new OutOfMemoryError("Java heap space")), new Healthy()))
                 .isInstanceOf(OutOfMemoryError.class);
     }
 
@@ -161,20 +165,24 @@ class ProviderLinkageTest {
     @Test
     void discoverySkipsFactoriesThatFailToLinkAndKeepsTheRest() throws Exception {
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        compile(classes, Map.of(
-                "x/Api.java", "package x; public class Api { public static String options() { return \"\"; } }",
-                "x/Base.java", "package x; public abstract class Base {}",
-                "x/OldFactory.java", factory("OldFactory", "old", "", "x.Api.options();"),
-                "x/Orphan.java", factory("Orphan", "orphan", "extends Base", ""),
-                "x/Fine.java", factory("Fine", "fine", "", "")));
+        compile(
+                classes,
+                Map.of(
+                        "x/Api.java", "package x; public class Api { public static String options() { return \"\"; } }",
+                        "x/Base.java", "package x; public abstract class Base {}",
+                        "x/OldFactory.java", factory("OldFactory", "old", "", "x.Api.options();"),
+                        "x/Orphan.java", factory("Orphan", "orphan", "extends Base", ""),
+                        "x/Fine.java", factory("Fine", "fine", "", "")));
         // The core they were built against changes: Api loses its method, Base goes away.
         compile(classes, Map.of("x/Api.java", "package x; public class Api {}"));
         Files.delete(classes.resolve("x/Base.class"));
         Files.createDirectories(classes.resolve("META-INF/services"));
-        Files.writeString(classes.resolve("META-INF/services/" + ChatProviderFactory.class.getName()),
+        Files.writeString(
+                classes.resolve("META-INF/services/" + ChatProviderFactory.class.getName()),
                 "x.Orphan\nx.OldFactory\nx.Fine\n");
 
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
+        try (URLClassLoader loader = new URLClassLoader(
+                new URL[] {classes.toUri().toURL()}, getClass().getClassLoader())) {
             List<ChatProviderFactory> found = ProviderDiscovery.discover(loader);
 
             assertThat(found).extracting(ChatProviderFactory::name).containsExactly("old", "fine");
@@ -207,9 +215,17 @@ class ProviderLinkageTest {
 
     private static void compile(Path classes, Map<String, String> sources) throws IOException {
         Path src = Files.createTempDirectory(classes.getParent(), "src");
-        List<String> args = new java.util.ArrayList<>(List.of("-d", classes.toString(), "-classpath",
-                classes + java.io.File.pathSeparator
-                        + Path.of(ChatProviderFactory.class.getProtectionDomain().getCodeSource().getLocation().getPath())));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "-d",
+                classes.toString(),
+                "-classpath",
+                classes
+                        + java.io.File.pathSeparator
+                        + Path.of(ChatProviderFactory.class
+                                .getProtectionDomain()
+                                .getCodeSource()
+                                .getLocation()
+                                .getPath())));
         for (Map.Entry<String, String> source : sources.entrySet()) {
             Path file = src.resolve(source.getKey());
             Files.createDirectories(file.getParent());
@@ -218,6 +234,8 @@ class ProviderLinkageTest {
         }
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
-        assertThat(javac.run(null, errors, errors, args.toArray(String[]::new))).as(errors.toString()).isZero();
+        assertThat(javac.run(null, errors, errors, args.toArray(String[]::new)))
+                .as(errors.toString())
+                .isZero();
     }
 }

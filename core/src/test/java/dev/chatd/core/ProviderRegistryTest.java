@@ -10,8 +10,8 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
-import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.core.transport.HelidonTransport;
+import dev.chatd.kit.http.UpstreamClient;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -29,7 +29,6 @@ class ProviderRegistryTest {
 
     @TempDir
     Path dir;
-
 
     /** A provider that only says who it is and whether it is up. */
     record StubProvider(String name, boolean available) implements ChatProvider {
@@ -57,8 +56,8 @@ class ProviderRegistryTest {
         }
 
         static RecordingFactory keyed(String name, String keyEnv, Path keyFile) {
-            return new RecordingFactory(name, new ProviderDefaults(URI.create("https://" + name + ".example"), keyEnv,
-                    keyFile), true);
+            return new RecordingFactory(
+                    name, new ProviderDefaults(URI.create("https://" + name + ".example"), keyEnv, keyFile), true);
         }
 
         @Override
@@ -90,15 +89,21 @@ class ProviderRegistryTest {
         return new ProviderSettings(enabled, null, keyEnv, keyFile, timeout, null, Map.of(), Map.of());
     }
 
-    private static ProviderRegistry registry(List<ChatProviderFactory> factories, String defaultProvider,
-            Map<String, ProviderSettings> nodes, Map<String, String> env) {
-        return ProviderRegistry.build(factories, new ProviderRegistry.Settings(defaultProvider, GLOBAL_TIMEOUT, Duration.ofSeconds(60), nodes),
+    private static ProviderRegistry registry(
+            List<ChatProviderFactory> factories,
+            String defaultProvider,
+            Map<String, ProviderSettings> nodes,
+            Map<String, String> env) {
+        return ProviderRegistry.build(
+                factories,
+                new ProviderRegistry.Settings(defaultProvider, GLOBAL_TIMEOUT, Duration.ofSeconds(60), nodes),
                 new KeyResolver(env::get));
     }
 
     @Test
     void registeredProviderRoutesWithTheUpstreamModel() {
-        try (ProviderRegistry registry = registry(List.of(RecordingFactory.keyless("ollama")), "ollama", Map.of(), Map.of())) {
+        try (ProviderRegistry registry =
+                registry(List.of(RecordingFactory.keyless("ollama")), "ollama", Map.of(), Map.of())) {
             ProviderRegistry.Route route = registry.route("ollama/llama3.2");
 
             assertThat(route.provider().name()).isEqualTo("ollama");
@@ -109,7 +114,10 @@ class ProviderRegistryTest {
     @Test
     void bareModelRoutesToTheDefaultProvider() {
         try (ProviderRegistry registry = registry(
-                List.of(RecordingFactory.keyless("ollama"), RecordingFactory.keyless("local2")), "local2", Map.of(), Map.of())) {
+                List.of(RecordingFactory.keyless("ollama"), RecordingFactory.keyless("local2")),
+                "local2",
+                Map.of(),
+                Map.of())) {
             ProviderRegistry.Route route = registry.route("llama3.2");
 
             assertThat(route.provider().name()).isEqualTo("local2");
@@ -121,8 +129,12 @@ class ProviderRegistryTest {
     void providerWithoutKeyIsNotFoundAndTheMessageSaysWhatToSet() {
         Path keyFile = dir.resolve("cloud.env");
         try (ProviderRegistry registry = registry(
-                List.of(RecordingFactory.keyless("ollama"), RecordingFactory.keyed("ollama_cloud", "OLLAMA_API_KEY", keyFile)),
-                "ollama", Map.of(), Map.of())) {
+                List.of(
+                        RecordingFactory.keyless("ollama"),
+                        RecordingFactory.keyed("ollama_cloud", "OLLAMA_API_KEY", keyFile)),
+                "ollama",
+                Map.of(),
+                Map.of())) {
 
             assertThatThrownBy(() -> registry.route("ollama_cloud/deepseek-v3.2"))
                     .isInstanceOf(ChatException.ProviderNotFound.class)
@@ -133,8 +145,11 @@ class ProviderRegistryTest {
 
     @Test
     void disabledProviderIsDisabledNotNotFound() {
-        try (ProviderRegistry registry = registry(List.of(RecordingFactory.keyless("ollama")), "ollama",
-                Map.of("ollama", node(false, null, null, null)), Map.of())) {
+        try (ProviderRegistry registry = registry(
+                List.of(RecordingFactory.keyless("ollama")),
+                "ollama",
+                Map.of("ollama", node(false, null, null, null)),
+                Map.of())) {
 
             assertThatThrownBy(() -> registry.route("ollama/llama3.2"))
                     .isInstanceOf(ChatException.ProviderDisabled.class)
@@ -145,8 +160,8 @@ class ProviderRegistryTest {
     @Test
     void disabledProviderIsNeverCreated() {
         RecordingFactory factory = RecordingFactory.keyless("ollama");
-        try (ProviderRegistry registry = registry(List.of(factory), "ollama",
-                Map.of("ollama", node(false, null, null, null)), Map.of())) {
+        try (ProviderRegistry registry =
+                registry(List.of(factory), "ollama", Map.of("ollama", node(false, null, null, null)), Map.of())) {
 
             assertThat(factory.context.get()).isNull();
             assertThat(registry.available("ollama")).isFalse();
@@ -155,12 +170,15 @@ class ProviderRegistryTest {
 
     @Test
     void namesListCreatedAndDisabledProvidersSortedButNotUnconfiguredOnes() {
-        try (ProviderRegistry registry = registry(List.of(
+        try (ProviderRegistry registry = registry(
+                List.of(
                         RecordingFactory.keyless("zeta"),
                         RecordingFactory.keyed("keyless_not", "NO_SUCH_KEY", null),
                         RecordingFactory.keyless("alpha"),
                         RecordingFactory.keyless("middle")),
-                "alpha", Map.of("middle", node(false, null, null, null)), Map.of())) {
+                "alpha",
+                Map.of("middle", node(false, null, null, null)),
+                Map.of())) {
 
             assertThat(registry.names()).containsExactly("alpha", "middle", "zeta");
         }
@@ -168,10 +186,13 @@ class ProviderRegistryTest {
 
     @Test
     void availableIsLookedUpByName() {
-        try (ProviderRegistry registry = registry(List.of(
+        try (ProviderRegistry registry = registry(
+                List.of(
                         RecordingFactory.keyless("ollama"),
                         new RecordingFactory("down", ProviderDefaults.keyless("http://127.0.0.1:1"), false)),
-                "ollama", Map.of(), Map.of())) {
+                "ollama",
+                Map.of(),
+                Map.of())) {
 
             assertThat(registry.available("ollama")).isTrue();
             assertThat(registry.available("down")).isFalse();
@@ -181,8 +202,8 @@ class ProviderRegistryTest {
 
     @Test
     void missingDefaultProviderIsNotFoundAndNamesThePrefixesToUse() {
-        try (ProviderRegistry registry = registry(List.of(RecordingFactory.keyless("ollama")), "openrouter",
-                Map.of(), Map.of())) {
+        try (ProviderRegistry registry =
+                registry(List.of(RecordingFactory.keyless("ollama")), "openrouter", Map.of(), Map.of())) {
 
             assertThatThrownBy(() -> registry.route("llama3.2"))
                     .isInstanceOf(ChatException.ProviderNotFound.class)
@@ -201,8 +222,11 @@ class ProviderRegistryTest {
 
     @Test
     void registryRefusesDuplicateFactoryNames() {
-        assertThatThrownBy(() -> registry(List.of(RecordingFactory.keyless("ollama"), RecordingFactory.keyless("ollama")),
-                "ollama", Map.of(), Map.of()))
+        assertThatThrownBy(() -> registry(
+                        List.of(RecordingFactory.keyless("ollama"), RecordingFactory.keyless("ollama")),
+                        "ollama",
+                        Map.of(),
+                        Map.of()))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -216,12 +240,17 @@ class ProviderRegistryTest {
     @Test
     void keyEnvOverrideInSettingsIsTheVariableRead() {
         RecordingFactory cloud = RecordingFactory.keyed("ollama_cloud", "OLLAMA_API_KEY", null);
-        try (ProviderRegistry registry = registry(List.of(cloud), "ollama_cloud",
+        try (ProviderRegistry registry = registry(
+                List.of(cloud),
+                "ollama_cloud",
                 Map.of("ollama_cloud", node(true, "MY_CLOUD_KEY", null, null)),
                 Map.of("MY_CLOUD_KEY", "sk-renamed", "OLLAMA_API_KEY", "sk-canonical"))) {
 
             assertThat(registry.names()).containsExactly("ollama_cloud");
-            assertThat(cloud.context.get().key()).get().extracting(k -> k.reveal()).isEqualTo("sk-renamed");
+            assertThat(cloud.context.get().key())
+                    .get()
+                    .extracting(k -> k.reveal())
+                    .isEqualTo("sk-renamed");
         }
     }
 
@@ -232,7 +261,10 @@ class ProviderRegistryTest {
         try (ProviderRegistry registry = registry(List.of(cloud), "ollama_cloud", Map.of(), Map.of())) {
 
             assertThat(registry.names()).containsExactly("ollama_cloud");
-            assertThat(cloud.context.get().key()).get().extracting(k -> k.reveal()).isEqualTo("sk-from-file");
+            assertThat(cloud.context.get().key())
+                    .get()
+                    .extracting(k -> k.reveal())
+                    .isEqualTo("sk-from-file");
         }
     }
 
@@ -240,8 +272,10 @@ class ProviderRegistryTest {
     void emptyKeyFileInSettingsDisablesTheDefaultFile() throws IOException {
         Path keyFile = Files.writeString(dir.resolve("cloud.env"), "OLLAMA_API_KEY=sk-from-file\n");
         try (ProviderRegistry registry = registry(
-                List.of(RecordingFactory.keyed("ollama_cloud", "OLLAMA_API_KEY", keyFile)), "ollama_cloud",
-                Map.of("ollama_cloud", node(true, null, Path.of(""), null)), Map.of())) {
+                List.of(RecordingFactory.keyed("ollama_cloud", "OLLAMA_API_KEY", keyFile)),
+                "ollama_cloud",
+                Map.of("ollama_cloud", node(true, null, Path.of(""), null)),
+                Map.of())) {
 
             assertThat(registry.names()).isEmpty();
             assertThatThrownBy(() -> registry.route("ollama_cloud/x"))
@@ -255,8 +289,11 @@ class ProviderRegistryTest {
     void perProviderTimeoutOverridesTheGlobalOne() {
         RecordingFactory slow = RecordingFactory.keyless("slow");
         RecordingFactory plain = RecordingFactory.keyless("plain");
-        try (ProviderRegistry registry = registry(List.of(slow, plain), "plain",
-                Map.of("slow", node(true, null, null, Duration.ofSeconds(600))), Map.of())) {
+        try (ProviderRegistry registry = registry(
+                List.of(slow, plain),
+                "plain",
+                Map.of("slow", node(true, null, null, Duration.ofSeconds(600))),
+                Map.of())) {
 
             assertThat(registry.names()).containsExactly("plain", "slow");
             assertThat(slow.context.get().timeout()).isEqualTo(Duration.ofSeconds(600));
@@ -267,8 +304,15 @@ class ProviderRegistryTest {
     @Test
     void configuredBaseUrlAndHeadersReachTheProvider() {
         RecordingFactory factory = RecordingFactory.keyless("ollama");
-        ProviderSettings node = new ProviderSettings(true, URI.create("http://gpu-box:11434"), null, null, null, null,
-                Map.of("X-Team", "ml"), Map.of("base-url", "http://gpu-box:11434"));
+        ProviderSettings node = new ProviderSettings(
+                true,
+                URI.create("http://gpu-box:11434"),
+                null,
+                null,
+                null,
+                null,
+                Map.of("X-Team", "ml"),
+                Map.of("base-url", "http://gpu-box:11434"));
         try (ProviderRegistry registry = registry(List.of(factory), "ollama", Map.of("ollama", node), Map.of())) {
 
             assertThat(registry.route("llama3.2").provider().name()).isEqualTo("ollama");
@@ -291,14 +335,15 @@ class ProviderRegistryTest {
 
     @Test
     void factoryThatFailsToStartStaysUnregistered() {
-        ChatProviderFactory broken = new RecordingFactory("broken", ProviderDefaults.keyless("http://127.0.0.1:1"), true) {
-            @Override
-            public Optional<ChatProvider> create(ProviderContext context) {
-                throw new IllegalArgumentException("bad option");
-            }
-        };
-        try (ProviderRegistry registry = registry(List.of(broken, RecordingFactory.keyless("ollama")), "ollama",
-                Map.of(), Map.of())) {
+        ChatProviderFactory broken =
+                new RecordingFactory("broken", ProviderDefaults.keyless("http://127.0.0.1:1"), true) {
+                    @Override
+                    public Optional<ChatProvider> create(ProviderContext context) {
+                        throw new IllegalArgumentException("bad option");
+                    }
+                };
+        try (ProviderRegistry registry =
+                registry(List.of(broken, RecordingFactory.keyless("ollama")), "ollama", Map.of(), Map.of())) {
 
             assertThat(registry.names()).containsExactly("ollama");
             assertThatThrownBy(() -> registry.route("broken/x")).isInstanceOf(ChatException.ProviderNotFound.class);
@@ -310,7 +355,8 @@ class ProviderRegistryTest {
         RecordingFactory ollama = RecordingFactory.keyless("ollama");
         RecordingFactory other = RecordingFactory.keyless("other");
         HelidonTransport.Settings limits = new HelidonTransport.Settings(1000, 100, 3, Duration.ofSeconds(7));
-        ProviderRegistry registry = ProviderRegistry.build(List.of(ollama, other),
+        ProviderRegistry registry = ProviderRegistry.build(
+                List.of(ollama, other),
                 new ProviderRegistry.Settings("ollama", GLOBAL_TIMEOUT, Duration.ofSeconds(60), Map.of(), limits),
                 new KeyResolver(name -> null));
 

@@ -92,8 +92,13 @@ final class AccessLog {
             throw e;
         } finally {
             long latencyMs = (System.nanoTime() - started) / 1_000_000;
-            LOG.info(() -> line(HttpSupport.requestId(req), req.prologue().method().text(),
-                    req.prologue().uriPath().rawPath(), res.status().code(), entry, latencyMs));
+            LOG.info(() -> line(
+                    HttpSupport.requestId(req),
+                    req.prologue().method().text(),
+                    req.prologue().uriPath().rawPath(),
+                    res.status().code(),
+                    entry,
+                    latencyMs));
         }
     }
 
@@ -112,8 +117,10 @@ final class AccessLog {
         }
         Usage usage = entry.usage;
         if (usage != null && usage.totalTokens() > 0) {
-            line.append(" prompt_tokens=").append(usage.promptTokens())
-                    .append(" completion_tokens=").append(usage.completionTokens());
+            line.append(" prompt_tokens=")
+                    .append(usage.promptTokens())
+                    .append(" completion_tokens=")
+                    .append(usage.completionTokens());
         }
         line.append(" latency_ms=").append(latencyMs);
         return line.toString();

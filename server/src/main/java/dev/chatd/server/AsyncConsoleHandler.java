@@ -27,8 +27,8 @@ import java.util.logging.LogRecord;
  * Configured in {@code logging.properties}.
  */
 public final class AsyncConsoleHandler extends Handler {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS")
-            .withZone(ZoneId.systemDefault());
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS").withZone(ZoneId.systemDefault());
 
     private final BlockingQueue<String> lines = new ArrayBlockingQueue<>(65_536);
     private final AtomicLong dropped = new AtomicLong();
@@ -52,9 +52,13 @@ public final class AsyncConsoleHandler extends Handler {
     static String format(LogRecord record) {
         StringBuilder line = new StringBuilder(160);
         TIME.formatTo(Instant.ofEpochMilli(record.getMillis()), line);
-        line.append(' ').append(record.getLevel().getName()).append(' ')
+        line.append(' ')
+                .append(record.getLevel().getName())
+                .append(' ')
                 .append(record.getSourceClassName() != null ? record.getSourceClassName() : record.getLoggerName())
-                .append(": ").append(message(record)).append('\n');
+                .append(": ")
+                .append(message(record))
+                .append('\n');
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

@@ -24,11 +24,13 @@ final class BearerAuth {
     }
 
     boolean accepts(String authorization) {
-        if (authorization == null || authorization.length() <= PREFIX.length()
+        if (authorization == null
+                || authorization.length() <= PREFIX.length()
                 || !authorization.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
             return false;
         }
-        return MessageDigest.isEqual(expected, digest(authorization.substring(PREFIX.length()).strip()));
+        return MessageDigest.isEqual(
+                expected, digest(authorization.substring(PREFIX.length()).strip()));
     }
 
     private static byte[] digest(String value) {

@@ -50,7 +50,8 @@ final class ChatHandler implements Handler {
         AccessLog.Entry log = AccessLog.of(req).model(model);
         ProviderRegistry.Route route = registry.route(model);
         log.provider(route.provider().name());
-        Exchange exchange = new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
+        Exchange exchange =
+                new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
         ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
@@ -81,7 +82,9 @@ final class ChatHandler implements Handler {
         try {
             body = readAtMost(in, limit);
             in.close();
-        } catch (IOException | UncheckedIOException | CloseConnectionException
+        } catch (IOException
+                | UncheckedIOException
+                | CloseConnectionException
                 | DataReader.InsufficientDataAvailableException e) {
             if (ClientTimeouts.isReadTimeout(e)) {
                 throw new BodyStalled();
@@ -92,8 +95,9 @@ final class ChatHandler implements Handler {
         try {
             return JsonCodec.parse(body);
         } catch (JsonCodec.NestedTooDeepException e) {
-            throw new ChatException.InvalidRequest("the request body nests arrays and objects deeper than chatd accepts ("
-                    + JsonCodec.MAX_DEPTH + " levels): " + e.getMessage());
+            throw new ChatException.InvalidRequest(
+                    "the request body nests arrays and objects deeper than chatd accepts (" + JsonCodec.MAX_DEPTH
+                            + " levels): " + e.getMessage());
         } catch (JsonCodec.MalformedJsonException e) {
             throw new ChatException.InvalidRequest("the request body is not valid JSON: " + e.getMessage());
         }
@@ -116,6 +120,8 @@ final class ChatHandler implements Handler {
 
     /** A request body that stopped arriving for {@code chatd.client-read-timeout-secs}: 408. */
     static final class BodyStalled extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         BodyStalled() {
             super("request body stalled", null, false, false);
         }
@@ -123,6 +129,8 @@ final class ChatHandler implements Handler {
 
     /** A request body over {@code chatd.max-request-bytes}: 413. */
     static final class BodyTooLarge extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         final long limit;
 
         BodyTooLarge(long limit) {

@@ -64,6 +64,7 @@ public record ChatdConfig(
     public static final int DEFAULT_CLIENT_IDLE_TIMEOUT_SECS = 75;
     /** Safe by default: only this machine can call chatd until {@code server.host} says otherwise. */
     public static final String DEFAULT_HOST = "127.0.0.1";
+
     public static final int DEFAULT_PORT = 8080;
 
     /**
@@ -72,18 +73,28 @@ public record ChatdConfig(
      * listed so that none is reported as unknown.
      */
     public static final List<String> KEYS = List.of(
-            "timeout-secs", "stream-idle-timeout-secs", "stream-keepalive-secs", "max-request-bytes",
-            "default-provider", "auth.token-env", "auth.token-file",
-            "max-reply-bytes", "max-stream-line-bytes",
-            "upstream.max-connections-per-host", "upstream.idle-timeout-secs",
-            "client-read-timeout-secs", "client-idle-timeout-secs", "shutdown-grace-secs", "plugins-dir");
+            "timeout-secs",
+            "stream-idle-timeout-secs",
+            "stream-keepalive-secs",
+            "max-request-bytes",
+            "default-provider",
+            "auth.token-env",
+            "auth.token-file",
+            "max-reply-bytes",
+            "max-stream-line-bytes",
+            "upstream.max-connections-per-host",
+            "upstream.idle-timeout-secs",
+            "client-read-timeout-secs",
+            "client-idle-timeout-secs",
+            "shutdown-grace-secs",
+            "plugins-dir");
 
     /**
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
      * and the provider's own ({@link dev.chatd.api.spi.ChatProviderFactory#settingKeys()}).
      */
-    public static final List<String> PROVIDER_KEYS = List.of(
-            "base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs", "type");
+    public static final List<String> PROVIDER_KEYS =
+            List.of("base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs", "type");
 
     /** The map of a provider node whose entries are free-form (header names). */
     public static final String PROVIDER_HEADERS = "headers";
@@ -97,7 +108,8 @@ public record ChatdConfig(
      * rest, since the plugins it holds take part in reading the rest.
      */
     public static Path pluginsDir(Config root, Path jarDir) {
-        Optional<String> configured = text(root.get("chatd.plugins-dir")).map(String::strip).filter(s -> !s.isEmpty());
+        Optional<String> configured =
+                text(root.get("chatd.plugins-dir")).map(String::strip).filter(s -> !s.isEmpty());
         if (configured.isPresent()) {
             return Path.of(configured.get());
         }
@@ -114,15 +126,23 @@ public record ChatdConfig(
         int port = (int) number(server.get("port"), DEFAULT_PORT, 0, 65_535, "a port number from 0 to 65535");
         Config chatd = root.get("chatd");
         Duration timeout = Duration.ofSeconds(positive(chatd.get("timeout-secs"), DEFAULT_TIMEOUT_SECS));
-        Duration idle = Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
-        Duration keepAlive = Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
-        Duration clientRead = Duration.ofSeconds(positive(chatd.get("client-read-timeout-secs"), DEFAULT_CLIENT_READ_TIMEOUT_SECS));
-        Duration clientIdle = Duration.ofSeconds(positive(chatd.get("client-idle-timeout-secs"), DEFAULT_CLIENT_IDLE_TIMEOUT_SECS));
+        Duration idle =
+                Duration.ofSeconds(positive(chatd.get("stream-idle-timeout-secs"), DEFAULT_STREAM_IDLE_TIMEOUT_SECS));
+        Duration keepAlive =
+                Duration.ofSeconds(positive(chatd.get("stream-keepalive-secs"), DEFAULT_STREAM_KEEPALIVE_SECS));
+        Duration clientRead =
+                Duration.ofSeconds(positive(chatd.get("client-read-timeout-secs"), DEFAULT_CLIENT_READ_TIMEOUT_SECS));
+        Duration clientIdle =
+                Duration.ofSeconds(positive(chatd.get("client-idle-timeout-secs"), DEFAULT_CLIENT_IDLE_TIMEOUT_SECS));
         long maxBytes = positive(chatd.get("max-request-bytes"), DEFAULT_MAX_REQUEST_BYTES);
         String defaultProvider = text(chatd.get("default-provider")).orElse("ollama");
         // Zero is allowed: streams in flight end with an error event at once.
-        Duration grace = Duration.ofSeconds(number(chatd.get("shutdown-grace-secs"), DEFAULT_SHUTDOWN_GRACE_SECS, 0,
-                Long.MAX_VALUE, "zero or a positive whole number"));
+        Duration grace = Duration.ofSeconds(number(
+                chatd.get("shutdown-grace-secs"),
+                DEFAULT_SHUTDOWN_GRACE_SECS,
+                0,
+                Long.MAX_VALUE,
+                "zero or a positive whole number"));
 
         Config auth = chatd.get("auth");
         String tokenEnv = text(auth.get("token-env")).orElse("CHATD_AUTH_TOKEN");
@@ -133,15 +153,31 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
             providers.put(node.name(), provider(node));
         }
-        return new ChatdConfig(server, host, port, timeout, idle, keepAlive, clientRead, clientIdle, maxBytes,
-                defaultProvider, token, providers, grace, upstream(chatd));
+        return new ChatdConfig(
+                server,
+                host,
+                port,
+                timeout,
+                idle,
+                keepAlive,
+                clientRead,
+                clientIdle,
+                maxBytes,
+                defaultProvider,
+                token,
+                providers,
+                grace,
+                upstream(chatd));
     }
 
     private static HelidonTransport.Settings upstream(Config chatd) {
-        long maxReply = atMost(chatd.get("max-reply-bytes"), DEFAULT_MAX_REPLY_BYTES, HelidonTransport.Settings.MAX_BYTES);
-        long maxLine = atMost(chatd.get("max-stream-line-bytes"), DEFAULT_MAX_STREAM_LINE_BYTES,
-                HelidonTransport.Settings.MAX_BYTES);
-        long perHost = atMost(chatd.get("upstream.max-connections-per-host"), DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST,
+        long maxReply =
+                atMost(chatd.get("max-reply-bytes"), DEFAULT_MAX_REPLY_BYTES, HelidonTransport.Settings.MAX_BYTES);
+        long maxLine = atMost(
+                chatd.get("max-stream-line-bytes"), DEFAULT_MAX_STREAM_LINE_BYTES, HelidonTransport.Settings.MAX_BYTES);
+        long perHost = atMost(
+                chatd.get("upstream.max-connections-per-host"),
+                DEFAULT_UPSTREAM_MAX_CONNECTIONS_PER_HOST,
                 Integer.MAX_VALUE);
         long idleSecs = positive(chatd.get("upstream.idle-timeout-secs"), DEFAULT_UPSTREAM_IDLE_TIMEOUT_SECS);
         return new HelidonTransport.Settings(maxReply, (int) maxLine, (int) perHost, Duration.ofSeconds(idleSecs));
@@ -153,23 +189,32 @@ public record ChatdConfig(
 
     private static ProviderSettings provider(Config node) {
         Long timeoutSecs = node.get("timeout-secs").exists() ? positive(node.get("timeout-secs"), 0) : null;
-        Long idleSecs = node.get("stream-idle-timeout-secs").exists() ? positive(node.get("stream-idle-timeout-secs"), 0) : null;
+        Long idleSecs = node.get("stream-idle-timeout-secs").exists()
+                ? positive(node.get("stream-idle-timeout-secs"), 0)
+                : null;
         return new ProviderSettings(
                 bool(node.get("enabled"), true),
-                text(node.get("base-url")).map(value -> url(node.get("base-url"), value)).orElse(null),
+                text(node.get("base-url"))
+                        .map(value -> url(node.get("base-url"), value))
+                        .orElse(null),
                 text(node.get("key-env")).filter(s -> !s.isBlank()).orElse(null),
                 text(node.get("key-file")).map(Path::of).orElse(null),
                 timeoutSecs == null ? null : Duration.ofSeconds(timeoutSecs),
                 idleSecs == null ? null : Duration.ofSeconds(idleSecs),
                 node.get("headers").detach().asMap().orElse(Map.of()),
                 node.detach().asMap().orElse(Map.of()),
-                text(node.get("type")).map(String::strip).filter(t -> !t.isEmpty()).orElse(null));
+                text(node.get("type"))
+                        .map(String::strip)
+                        .filter(t -> !t.isEmpty())
+                        .orElse(null));
     }
 
     private static URI url(Config node, String value) {
         try {
             URI uri = URI.create(value.strip());
-            if (uri.getScheme() == null || uri.getHost() == null || !uri.getScheme().startsWith("http")) {
+            if (uri.getScheme() == null
+                    || uri.getHost() == null
+                    || !uri.getScheme().startsWith("http")) {
                 throw new IllegalArgumentException();
             }
             return uri;
@@ -221,8 +266,8 @@ public record ChatdConfig(
             return Optional.empty();
         }
         if (!node.isLeaf()) {
-            throw new ConfigException(node.key() + " is a " + (node.isList() ? "list" : "section")
-                    + ": expected a single value");
+            throw new ConfigException(
+                    node.key() + " is a " + (node.isList() ? "list" : "section") + ": expected a single value");
         }
         return node.asString().asOptional();
     }

@@ -55,8 +55,8 @@ public final class ChatdServer implements AutoCloseable {
     }
 
     /** Starts chatd with client APIs mounted beside the standard ones (a test's codec). */
-    static ChatdServer start(ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys,
-            List<Ingress> moreIngresses) {
+    static ChatdServer start(
+            ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys, List<Ingress> moreIngresses) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
@@ -64,7 +64,8 @@ public final class ChatdServer implements AutoCloseable {
         LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
 
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
-        SocketOptions socket = SocketOptions.builder().tcpNoDelay(true)
+        SocketOptions socket = SocketOptions.builder()
+                .tcpNoDelay(true)
                 .config(config.server().get("connection-options"))
                 .readTimeout(config.clientReadTimeout())
                 .build();
@@ -81,10 +82,19 @@ public final class ChatdServer implements AutoCloseable {
                 .addFilter(AccessLog::filter)
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
-                    if (auth.isPresent() && !req.path().path().equals("/health")
-                            && !auth.get().accepts(req.headers().first(HeaderNames.AUTHORIZATION).orElse(null))) {
-                        HttpSupport.send(req, res, ApiError.of(401, "unauthorized",
-                                "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token chatd was configured with"));
+                    if (auth.isPresent()
+                            && !req.path().path().equals("/health")
+                            && !auth.get()
+                                    .accepts(req.headers()
+                                            .first(HeaderNames.AUTHORIZATION)
+                                            .orElse(null))) {
+                        HttpSupport.send(
+                                req,
+                                res,
+                                ApiError.of(
+                                        401,
+                                        "unauthorized",
+                                        "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token chatd was configured with"));
                     } else {
                         chain.proceed();
                     }
@@ -92,20 +102,42 @@ public final class ChatdServer implements AutoCloseable {
                     HttpSupport.closeIfAsked(req, res);
                 })
                 .get("/health", (req, res) -> HttpSupport.json(res, Map.of("status", "ok")))
-                .head("/health", (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send())
+                .head(
+                        "/health",
+                        (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send())
                 .register(ingresses)
-                .any((req, res) -> HttpSupport.send(req, res, ApiError.of(404, "not_found",
-                        "no route for " + req.prologue().method().text() + " " + req.path().path()
-                                + "; chatd serves " + String.join(", ", ingresses.served()) + " and GET /health")))
-                .error(ChatHandler.BodyTooLarge.class, (req, res, e) -> HttpSupport.refuse(req, res, ApiError.of(413,
-                        "request_too_large", "the request body is larger than chatd.max-request-bytes (" + e.limit
-                                + " bytes); send a shorter conversation or raise the limit")))
+                .any((req, res) -> HttpSupport.send(
+                        req,
+                        res,
+                        ApiError.of(
+                                404,
+                                "not_found",
+                                "no route for " + req.prologue().method().text() + " "
+                                        + req.path().path() + "; chatd serves " + String.join(", ", ingresses.served())
+                                        + " and GET /health")))
+                .error(
+                        ChatHandler.BodyTooLarge.class,
+                        (req, res, e) -> HttpSupport.refuse(
+                                req,
+                                res,
+                                ApiError.of(
+                                        413,
+                                        "request_too_large",
+                                        "the request body is larger than chatd.max-request-bytes (" + e.limit
+                                                + " bytes); send a shorter conversation or raise the limit")))
                 .error(ChatHandler.BodyStalled.class, (req, res, e) -> {
                     // The rest of the body may still come; it must not be read as the next request.
                     res.header(HeaderValues.CONNECTION_CLOSE);
-                    HttpSupport.refuse(req, res, ApiError.of(408, "request_timeout", "the request body stopped arriving:"
-                            + " no byte for " + config.clientReadTimeout().toSeconds()
-                            + " s (chatd.client-read-timeout-secs); send the whole body at once"));
+                    HttpSupport.refuse(
+                            req,
+                            res,
+                            ApiError.of(
+                                    408,
+                                    "request_timeout",
+                                    "the request body stopped arriving:"
+                                            + " no byte for "
+                                            + config.clientReadTimeout().toSeconds()
+                                            + " s (chatd.client-read-timeout-secs); send the whole body at once"));
                 })
                 .error(ChatException.class, HttpSupport::chatFailure)
                 .error(Throwable.class, HttpSupport::unexpected);
@@ -124,11 +156,16 @@ public final class ChatdServer implements AutoCloseable {
                     .directHandlers(TransportErrors.all(ingresses))
                     .routing(routing);
             // Helidon hands its message to direct handlers only with include-entity; chatd writes its own.
-            server.errorHandling(ErrorHandling.builder().from(server.errorHandling()).includeEntity(true).build());
+            server.errorHandling(ErrorHandling.builder()
+                    .from(server.errorHandling())
+                    .includeEntity(true)
+                    .build());
             // HTTP/1.1 as configured under server.protocols.http_1_1, with the listener; listed, not
             // discovered, as discovery would add a second HTTP/1.1 without it (chatd ships no other protocol).
-            server.protocols(List.of(Http1Config.builder().config(config.server().get("protocols.http_1_1"))
-                            .addReceiveListener(timeouts).build()))
+            server.protocols(List.of(Http1Config.builder()
+                            .config(config.server().get("protocols.http_1_1"))
+                            .addReceiveListener(timeouts)
+                            .build()))
                     .protocolsDiscoverServices(false);
             webServer = server.build();
         } catch (IllegalArgumentException e) { // Helidon's word for a host name that does not resolve

@@ -208,6 +208,8 @@ final class EventWriter implements EventSink, AutoCloseable {
 
     /** The client closed the connection while the answer was being written. */
     static final class ClientGone extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         ClientGone(Throwable cause) {
             super("client closed the connection", cause, false, false);
         }

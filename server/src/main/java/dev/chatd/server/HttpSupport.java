@@ -22,7 +22,8 @@ final class HttpSupport {
     private HttpSupport() {}
 
     static void assignRequestId(ServerRequest req, ServerResponse res) {
-        String id = RequestIds.pick(req.headers().first(HeaderNames.create(RequestIds.HEADER)).orElse(null));
+        String id = RequestIds.pick(
+                req.headers().first(HeaderNames.create(RequestIds.HEADER)).orElse(null));
         req.context().register(REQUEST_ID, id);
         res.header(RequestIds.HEADER, id);
     }
@@ -74,8 +75,9 @@ final class HttpSupport {
      * header but keeps reading the connection; this exception is its way to close it.
      */
     static void closeIfAsked(ServerRequest req, ServerResponse res) {
-        if (res.isSent() && (req.headers().contains(HeaderValues.CONNECTION_CLOSE)
-                || res.headers().contains(HeaderValues.CONNECTION_CLOSE))) {
+        if (res.isSent()
+                && (req.headers().contains(HeaderValues.CONNECTION_CLOSE)
+                        || res.headers().contains(HeaderValues.CONNECTION_CLOSE))) {
             throw new CloseConnectionException("closed after the reply, as asked");
         }
     }
@@ -93,8 +95,11 @@ final class HttpSupport {
         String id = requestId(req);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight == null || inFlight.endedError() == null) { // else the shutdown interrupted it: no bug to report
-            LOG.log(Level.SEVERE, "request id=" + id + " path=" + AccessLog.quoted(req.prologue().uriPath().rawPath())
-                    + " failed unexpectedly", t);
+            LOG.log(
+                    Level.SEVERE,
+                    "request id=" + id + " path="
+                            + AccessLog.quoted(req.prologue().uriPath().rawPath()) + " failed unexpectedly",
+                    t);
         }
         send(req, res, ApiError.internal(id));
     }

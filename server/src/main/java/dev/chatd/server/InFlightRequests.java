@@ -20,13 +20,18 @@ final class InFlightRequests {
     private static final String KEY = "chatd.in-flight";
 
     /** New requests while draining. */
-    static final ApiError REFUSED = ApiError.of(503, "shutting_down",
+    static final ApiError REFUSED = ApiError.of(
+            503,
+            "shutting_down",
             "chatd is shutting down and takes no new requests; retry on another instance or once it is back");
 
     /** Requests still running when the grace ran out. */
     private static ApiError ended(Duration grace) {
-        return ApiError.of(503, "shutting_down", "chatd is shutting down and ended this request after its grace period of "
-                + grace.toSeconds() + " s (chatd.shutdown-grace-secs); retry the request");
+        return ApiError.of(
+                503,
+                "shutting_down",
+                "chatd is shutting down and ended this request after its grace period of " + grace.toSeconds()
+                        + " s (chatd.shutdown-grace-secs); retry the request");
     }
 
     /** One request in flight. */

@@ -14,8 +14,8 @@ import java.util.List;
  * @param routes the API's routes other than chat; {@code rules -> {}} when it has none
  * @param served the endpoints an unknown route's 404 lists, such as {@code POST /api/chat}
  */
-record Ingress(IngressCodec codec, List<String> chatPaths, List<String> errorPaths, HttpService routes,
-        List<String> served) {
+record Ingress(
+        IngressCodec codec, List<String> chatPaths, List<String> errorPaths, HttpService routes, List<String> served) {
     Ingress {
         chatPaths = List.copyOf(chatPaths);
         errorPaths = List.copyOf(errorPaths);

@@ -21,6 +21,7 @@ final class Ingresses implements HttpService {
     private static final String KEY = "chatd.ingresses";
     /** The envelope of paths no API claims ({@code /health}, unknown routes). */
     private static final IngressCodec DEFAULT = new NativeCodec();
+
     private static final Ingresses NATIVE_ONLY = new Ingresses(List.of(), null, 0, Duration.ZERO);
 
     private final List<Ingress> mounted;
@@ -38,16 +39,23 @@ final class Ingresses implements HttpService {
     /** chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama. */
     static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog) {
         return List.of(
-                new Ingress(DEFAULT, List.of("/chat", "/v1/chat"),
+                new Ingress(
+                        DEFAULT,
+                        List.of("/chat", "/v1/chat"),
                         List.of("/chat", "/v1/chat", "/chat/providers", "/v1/chat/providers"),
                         rules -> rules.get("/chat/providers", Listings.providers(registry))
                                 .get("/v1/chat/providers", Listings.providers(registry)),
                         List.of("POST /chat", "GET /chat/providers")),
-                new Ingress(new OpenAiChatCodec(), List.of("/v1/chat/completions"),
+                new Ingress(
+                        new OpenAiChatCodec(),
+                        List.of("/v1/chat/completions"),
                         List.of("/v1/chat/completions*", "/v1/models"),
                         rules -> rules.get("/v1/models", Listings.openAiModels(catalog)),
                         List.of("POST /v1/chat/completions", "GET /v1/models")),
-                new Ingress(new OllamaChatCodec(), List.of("/api/chat"), List.of("/api/*"),
+                new Ingress(
+                        new OllamaChatCodec(),
+                        List.of("/api/chat"),
+                        List.of("/api/*"),
                         rules -> rules.get("/api/tags", Listings.ollamaTags(catalog))
                                 .get("/api/version", Listings.ollamaVersion()),
                         List.of("POST /api/chat", "GET /api/tags", "GET /api/version")));

@@ -51,8 +51,9 @@ final class KnownKeys {
         Map<String, String> keyByVariable = new HashMap<>();
         ChatdConfig.KEYS.forEach(key -> keyByVariable.put(variable("chatd." + key), "chatd." + key));
         ChatdConfig.SERVER_KEYS.forEach(key -> keyByVariable.put(variable("server." + key), "server." + key));
-        providers.forEach((name, own) -> providerKeys(own).forEach(key ->
-                keyByVariable.putIfAbsent(variable(providerPrefix(name) + key), providerPrefix(name) + key)));
+        providers.forEach((name, own) -> providerKeys(own)
+                .forEach(key ->
+                        keyByVariable.putIfAbsent(variable(providerPrefix(name) + key), providerPrefix(name) + key)));
         // Longest first, so that ollama_cloud's headers are not taken for ollama's.
         List<String> names = new ArrayList<>(providers.keySet());
         names.sort(Comparator.comparingInt(String::length).reversed());
@@ -70,8 +71,9 @@ final class KnownKeys {
                 values.put(key, entry.getValue());
                 variables.put(key, entry.getKey());
             } else if (variable.startsWith("CHATD_")) {
-                closest(variable, keyByVariable.keySet()).ifPresent(near -> warnings.add("environment variable "
-                        + entry.getKey() + " sets nothing; did you mean " + near + "?"));
+                closest(variable, keyByVariable.keySet())
+                        .ifPresent(near -> warnings.add("environment variable " + entry.getKey()
+                                + " sets nothing; did you mean " + near + "?"));
             }
         }
         return new FromEnvironment(values, variables, warnings);
@@ -82,7 +84,9 @@ final class KnownKeys {
             String prefix = variable(providerPrefix(name) + ChatdConfig.PROVIDER_HEADERS) + "_";
             if (variable.startsWith(prefix) && variable.length() > prefix.length()) {
                 return providerPrefix(name) + ChatdConfig.PROVIDER_HEADERS + "."
-                        + variable.substring(prefix.length()).toLowerCase(Locale.ROOT).replace('_', '-');
+                        + variable.substring(prefix.length())
+                                .toLowerCase(Locale.ROOT)
+                                .replace('_', '-');
             }
         }
         return null;
@@ -103,7 +107,8 @@ final class KnownKeys {
             relative = relative.replaceAll("(\\.\\d+)+$", "");
             if (relative.startsWith("providers.")) {
                 String[] parts = relative.split("\\.", 3);
-                if (parts.length == 3 && !parts[2].equals(ChatdConfig.PROVIDER_HEADERS)
+                if (parts.length == 3
+                        && !parts[2].equals(ChatdConfig.PROVIDER_HEADERS)
                         && !parts[2].startsWith(ChatdConfig.PROVIDER_HEADERS + ".")) {
                     String name = parts[1];
                     check(providerPrefix(name), parts[2], providerKeys(providers.getOrDefault(name, Set.of())))
@@ -123,7 +128,8 @@ final class KnownKeys {
         }
         return Optional.of(closest(key, known)
                 .map(near -> "unknown key " + prefix + key + "; did you mean " + near + "?")
-                .orElse("unknown key " + prefix + key + " is ignored; chatd.example.yaml and the README list every key"));
+                .orElse("unknown key " + prefix + key
+                        + " is ignored; chatd.example.yaml and the README list every key"));
     }
 
     /**

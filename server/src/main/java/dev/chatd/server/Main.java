@@ -90,7 +90,9 @@ public final class Main {
             ClassLoader loader = Main.class.getClassLoader();
             // The plugins directory is read first: its providers' names take part in reading the rest.
             Path pluginsDir = ChatdConfig.pluginsDir(
-                    load(arguments.config(), System.getenv(), ProviderDiscovery.discover(loader)).config(), jarDir());
+                    load(arguments.config(), System.getenv(), ProviderDiscovery.discover(loader))
+                            .config(),
+                    jarDir());
             List<ChatProviderFactory> factories = ProviderDiscovery.discover(loader, pluginsDir);
             Loaded loaded = load(arguments.config(), System.getenv(), factories);
             LOG.info(loaded.describe(arguments.config()));
@@ -129,7 +131,9 @@ public final class Main {
                 } else if (arg.equals("--version")) {
                     version = true;
                 } else if (arg.equals("--config") || arg.startsWith("--config=")) {
-                    String value = arg.equals("--config") ? (++i < args.length ? args[i] : "") : arg.substring("--config=".length());
+                    String value = arg.equals("--config")
+                            ? (++i < args.length ? args[i] : "")
+                            : arg.substring("--config=".length());
                     if (value.isEmpty()) {
                         throw new IllegalArgumentException("--config needs a file");
                     }
@@ -152,7 +156,11 @@ public final class Main {
     /** The folder of the JAR chatd runs from, or null when it runs from class folders (tests, IDEs). */
     static Path jarDir() {
         try {
-            Path location = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path location = Path.of(Main.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             return Files.isRegularFile(location) ? location.toAbsolutePath().getParent() : null;
         } catch (java.net.URISyntaxException | RuntimeException e) {
             return null;
@@ -162,8 +170,8 @@ public final class Main {
     /** chatd's version from its JAR's manifest (the build writes it), and the Java it runs on. */
     static String version() {
         String version = Main.class.getPackage().getImplementationVersion();
-        return "chatd " + (version != null ? version : "(version unknown: not run from its JAR)")
-                + " (Java " + Runtime.version() + ", " + System.getProperty("java.home") + ")";
+        return "chatd " + (version != null ? version : "(version unknown: not run from its JAR)") + " (Java "
+                + Runtime.version() + ", " + System.getProperty("java.home") + ")";
     }
 
     /**
@@ -174,9 +182,12 @@ public final class Main {
     record Loaded(Config config, KnownKeys.FromEnvironment environment, List<String> warnings) {
 
         String describe(Path file) {
-            String from = environment.variables().isEmpty() ? "" : "; from the environment: "
-                    + environment.variables().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
-                            .collect(Collectors.joining(", "));
+            String from = environment.variables().isEmpty()
+                    ? ""
+                    : "; from the environment: "
+                            + environment.variables().entrySet().stream()
+                                    .map(e -> e.getKey() + " (" + e.getValue() + ")")
+                                    .collect(Collectors.joining(", "));
             return "configuration: " + (file == null ? "built-in defaults" : file) + from;
         }
     }
@@ -192,7 +203,10 @@ public final class Main {
             providers.put(factory.name(), ProviderDiscovery.settingKeys(factory));
         }
         // A provider node named only in the file (or a system property) takes variables too.
-        build(file, Map.of()).get("chatd.providers").asNodeList().orElse(List.of())
+        build(file, Map.of())
+                .get("chatd.providers")
+                .asNodeList()
+                .orElse(List.of())
                 .forEach(node -> providers.putIfAbsent(node.name(), Set.of()));
         KnownKeys.FromEnvironment fromEnvironment = KnownKeys.fromEnvironment(environment, providers);
         Config config = build(file, fromEnvironment.values());
@@ -208,7 +222,10 @@ public final class Main {
             sources.add(ConfigSources.file(file).mediaType(MediaTypes.APPLICATION_X_YAML));
         }
         try {
-            return Config.builder().disableEnvironmentVariablesSource().sources(sources).build();
+            return Config.builder()
+                    .disableEnvironmentVariablesSource()
+                    .sources(sources)
+                    .build();
         } catch (ConfigException e) {
             throw new ConfigException(unreadable(file, e));
         }
@@ -218,7 +235,8 @@ public final class Main {
     static String unreadable(Path file, Throwable e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
             if (cause instanceof MarkedYAMLException yaml && yaml.getProblemMark() != null) {
-                return "cannot read " + file + ": line " + (yaml.getProblemMark().getLine() + 1) + ", column "
+                return "cannot read " + file + ": line "
+                        + (yaml.getProblemMark().getLine() + 1) + ", column "
                         + (yaml.getProblemMark().getColumn() + 1) + ": " + yaml.getProblem()
                         + (yaml.getContext() != null ? " (" + yaml.getContext() + ")" : "");
             }
@@ -235,7 +253,8 @@ public final class Main {
         String message = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         Matcher helidon = HELIDON_MAPPING.matcher(message);
         if (helidon.find()) {
-            String expected = helidon.group(3) != null ? "a value of type " + helidon.group(3) : "a value of another kind";
+            String expected =
+                    helidon.group(3) != null ? "a value of type " + helidon.group(3) : "a value of another kind";
             for (Throwable cause = e; cause != null; cause = cause.getCause()) {
                 if (cause instanceof NumberFormatException) {
                     expected = "a number";

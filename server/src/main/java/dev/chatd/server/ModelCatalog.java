@@ -64,7 +64,8 @@ final class ModelCatalog {
                     }
                 } catch (TimeoutException e) {
                     ask.cancel(true);
-                    LOG.warning(() -> "model list of " + name + " took longer than " + WAIT.toSeconds() + " s; left out");
+                    LOG.warning(
+                            () -> "model list of " + name + " took longer than " + WAIT.toSeconds() + " s; left out");
                 } catch (Exception e) {
                     LOG.warning(() -> "model list of " + name + " failed; left out");
                 }

@@ -85,8 +85,12 @@ final class StreamRelay {
      * local model loading) does not leave the client in silence: the 200 goes out with a
      * keep-alive comment, keep-alives follow, and a later failure is an error event.
      */
-    static Outcome relaySse(ServerRequest req, ServerResponse res, Duration keepAlive,
-            Supplier<ChatStream> open, StreamEncoder encoder) {
+    static Outcome relaySse(
+            ServerRequest req,
+            ServerResponse res,
+            Duration keepAlive,
+            Supplier<ChatStream> open,
+            StreamEncoder encoder) {
         Upstream upstream = Upstream.open(open);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight != null) {
@@ -142,7 +146,8 @@ final class StreamRelay {
         if (inFlight != null) {
             inFlight.onShutdown(upstream::cancel);
         }
-        try (stream; EventWriter out = EventWriter.ndjson(res, upstream::cancel)) {
+        try (stream;
+                EventWriter out = EventWriter.ndjson(res, upstream::cancel)) {
             encoder.open(out);
             return run(stream, out, encoder, inFlight, HttpSupport.requestId(req));
         } catch (EventWriter.ClientGone e) {
@@ -155,7 +160,11 @@ final class StreamRelay {
      * error. A stream that ends without its final chunk is an upstream failure too, so a probe
      * is always followed by a line.
      */
-    private static Outcome run(ChatStream stream, EventWriter out, StreamEncoder encoder, InFlightRequests.Request inFlight,
+    private static Outcome run(
+            ChatStream stream,
+            EventWriter out,
+            StreamEncoder encoder,
+            InFlightRequests.Request inFlight,
             String requestId) {
         int chunks = 0;
         Usage usage = null;
@@ -196,8 +205,8 @@ final class StreamRelay {
         return failed(out, encoder, requestId, failure, chunks, usage);
     }
 
-    private static Outcome ended(EventWriter out, StreamEncoder encoder, InFlightRequests.Request inFlight, int chunks,
-            Usage usage) {
+    private static Outcome ended(
+            EventWriter out, StreamEncoder encoder, InFlightRequests.Request inFlight, int chunks, Usage usage) {
         try {
             encoder.error(out, shutdownError(inFlight));
             out.complete();
@@ -207,8 +216,8 @@ final class StreamRelay {
         }
     }
 
-    private static Outcome failed(EventWriter out, StreamEncoder encoder, String requestId, Throwable failure, int chunks,
-            Usage usage) {
+    private static Outcome failed(
+            EventWriter out, StreamEncoder encoder, String requestId, Throwable failure, int chunks, Usage usage) {
         ApiError error;
         if (failure instanceof ChatException e) {
             error = ApiError.of(e);

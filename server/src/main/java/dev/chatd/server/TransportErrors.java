@@ -41,11 +41,19 @@ final class TransportErrors implements DirectHandler {
     }
 
     @Override
-    public TransportResponse handle(TransportRequest request, EventType eventType, Status defaultStatus,
-            ServerResponseHeaders responseHeaders, String message) {
+    public TransportResponse handle(
+            TransportRequest request,
+            EventType eventType,
+            Status defaultStatus,
+            ServerResponseHeaders responseHeaders,
+            String message) {
         // What Helidon could read of the request: any part may be missing (null or empty).
-        String requestId = RequestIds.pick(request.headers() == null ? null
-                : request.headers().first(HeaderNames.create(RequestIds.HEADER)).orElse(null));
+        String requestId = RequestIds.pick(
+                request.headers() == null
+                        ? null
+                        : request.headers()
+                                .first(HeaderNames.create(RequestIds.HEADER))
+                                .orElse(null));
         String method = orDash(request.method());
         String path = orDash(request.path());
         ApiError error = error(defaultStatus.code(), message, requestId);
@@ -68,19 +76,27 @@ final class TransportErrors implements DirectHandler {
     private static ApiError error(int status, String message, String requestId) {
         String detail = detail(message);
         if (status == 400 && message != null && message.contains(HEADERS_TOO_LARGE)) {
-            return ApiError.of(431, "headers_too_large", "the request headers are larger than chatd accepts"
-                    + " (Helidon's max-headers-size, 16384 bytes unless configured); send fewer or shorter headers");
+            return ApiError.of(
+                    431,
+                    "headers_too_large",
+                    "the request headers are larger than chatd accepts"
+                            + " (Helidon's max-headers-size, 16384 bytes unless configured); send fewer or shorter headers");
         }
         return switch (status) {
             case 400 -> ApiError.of(400, "invalid_request", "the request is not valid HTTP/1.1" + detail);
             case 413 -> ApiError.of(413, "request_too_large", "the request body is larger than chatd accepts");
-            case 414 -> ApiError.of(414, "uri_too_long", "the request line is longer than chatd accepts"
-                    + " (Helidon's max-prologue-length, 4096 bytes unless configured)");
+            case 414 ->
+                ApiError.of(
+                        414,
+                        "uri_too_long",
+                        "the request line is longer than chatd accepts"
+                                + " (Helidon's max-prologue-length, 4096 bytes unless configured)");
             case 505 -> ApiError.of(505, "http_version_not_supported", "chatd speaks HTTP/1.1" + detail);
             case 503 -> ApiError.of(503, "overloaded", "chatd is serving as many requests as it may; retry shortly");
-            default -> status >= 400 && status < 500
-                    ? ApiError.of(status, "invalid_request", "the request was refused" + detail)
-                    : ApiError.internal(requestId);
+            default ->
+                status >= 400 && status < 500
+                        ? ApiError.of(status, "invalid_request", "the request was refused" + detail)
+                        : ApiError.internal(requestId);
         };
     }
 

@@ -36,13 +36,23 @@ class AuthTest {
             assertUnauthorized(server.post("/chat", TestServer.HELLO));
             assertUnauthorized(server.get("/chat/providers"));
             assertUnauthorized(server.get("/v1/chat/providers"));
-            assertThat(server.fake.requests()).as("nothing reached the upstream").isEmpty();
+            assertThat(server.fake.requests())
+                    .as("nothing reached the upstream")
+                    .isEmpty();
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"Bearer wrong-token", "Bearer " + TOKEN + "x", "Bearer inbound-token-4d2", "Basic " + TOKEN,
-            TOKEN, "Bearer ", "Bearer"})
+    @ValueSource(
+            strings = {
+                "Bearer wrong-token",
+                "Bearer " + TOKEN + "x",
+                "Bearer inbound-token-4d2",
+                "Basic " + TOKEN,
+                TOKEN,
+                "Bearer ",
+                "Bearer"
+            })
     void requestWithAWrongTokenIs401(String authorization) {
         try (TestServer server = withToken()) {
             assertUnauthorized(server.post("/chat", TestServer.HELLO, "Authorization", authorization));
@@ -58,7 +68,9 @@ class AuthTest {
             assertThat(chat.json().get("provider")).isEqualTo("ollama");
 
             TestServer.Reply providers = server.get("/chat/providers", "Authorization", "bearer " + TOKEN);
-            assertThat(providers.status()).as("the scheme is case-insensitive: " + providers).isEqualTo(200);
+            assertThat(providers.status())
+                    .as("the scheme is case-insensitive: " + providers)
+                    .isEqualTo(200);
         }
     }
 
@@ -68,7 +80,8 @@ class AuthTest {
             TestServer.Reply health = server.get("/health");
             assertThat(health.status()).isEqualTo(200);
             assertThat(health.json()).containsEntry("status", "ok");
-            assertThat(server.get("/health", "Authorization", "Bearer wrong").status()).isEqualTo(200);
+            assertThat(server.get("/health", "Authorization", "Bearer wrong").status())
+                    .isEqualTo(200);
         }
     }
 
@@ -81,11 +94,14 @@ class AuthTest {
 
     @Test
     void withoutATokenConfiguredEverythingIsOpen() {
-        try (TestServer server = TestServer.builder().env("CHATD_AUTH_TOKEN", "   ").start()) {
+        try (TestServer server =
+                TestServer.builder().env("CHATD_AUTH_TOKEN", "   ").start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             assertThat(server.post("/chat", TestServer.HELLO).status()).isEqualTo(200);
-            assertThat(server.post("/chat", TestServer.HELLO, "Authorization", "Bearer anything").status()).isEqualTo(200);
+            assertThat(server.post("/chat", TestServer.HELLO, "Authorization", "Bearer anything")
+                            .status())
+                    .isEqualTo(200);
             assertThat(server.get("/chat/providers").status()).isEqualTo(200);
         }
     }
@@ -97,7 +113,9 @@ class AuthTest {
                 # chatd's inbound token
                 export CHATD_AUTH_TOKEN="file-token-91ab"
                 """);
-        try (TestServer server = TestServer.builder().config("chatd.auth.token-file", file.toString()).start()) {
+        try (TestServer server = TestServer.builder()
+                .config("chatd.auth.token-file", file.toString())
+                .start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             assertUnauthorized(server.post("/chat", TestServer.HELLO));
@@ -117,7 +135,8 @@ class AuthTest {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             assertUnauthorized(server.post("/chat", TestServer.HELLO, "Authorization", "Bearer not-this-one"));
-            assertThat(server.post("/chat", TestServer.HELLO, "Authorization", "Bearer renamed-token").status())
+            assertThat(server.post("/chat", TestServer.HELLO, "Authorization", "Bearer renamed-token")
+                            .status())
                     .isEqualTo(200);
         }
     }

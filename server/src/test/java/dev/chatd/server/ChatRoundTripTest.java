@@ -45,9 +45,13 @@ class ChatRoundTripTest {
             assertThat(sent.path()).isEqualTo("/api/chat");
             Map<String, Object> upstream = sent.json();
             assertThat(upstream.get("model")).as("routing prefix stripped").isEqualTo("llama3.2");
-            assertThat(upstream.get("stream")).as("stream must be explicit: absent means streaming").isEqualTo(false);
+            assertThat(upstream.get("stream"))
+                    .as("stream must be explicit: absent means streaming")
+                    .isEqualTo(false);
             assertThat(upstream.get("messages")).isEqualTo(List.of(Map.of("role", "user", "content", "Hi")));
-            assertThat(sent.header("Authorization")).as("local Ollama gets no key").isNull();
+            assertThat(sent.header("Authorization"))
+                    .as("local Ollama gets no key")
+                    .isNull();
         }
     }
 
@@ -85,8 +89,9 @@ class ChatRoundTripTest {
             assertThat((BigDecimal) options.get("seed")).isEqualByComparingTo("42");
             assertThat(options.get("stop")).isEqualTo(List.of("\n\n", "END"));
             assertThat(sent).doesNotContainKeys("temperature", "top_p", "max_tokens", "seed", "stop");
-            assertThat(sent.get("messages")).isEqualTo(List.of(
-                    Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hi")));
+            assertThat(sent.get("messages"))
+                    .isEqualTo(List.of(
+                            Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hi")));
         }
     }
 
@@ -104,10 +109,12 @@ class ChatRoundTripTest {
             Map<String, Object> sent = server.fake.lastRequest().json();
             assertThat(sent.get("keep_alive")).isEqualTo("5m");
             assertThat(sent.get("think")).isEqualTo(true);
-            assertThat(sent.get("format")).isEqualTo(Map.of("type", "object",
-                    "properties", Map.of("a", Map.of("type", "string"))));
+            assertThat(sent.get("format"))
+                    .isEqualTo(Map.of("type", "object", "properties", Map.of("a", Map.of("type", "string"))));
             Map<?, ?> options = (Map<?, ?>) sent.get("options");
-            assertThat((BigDecimal) options.get("num_ctx")).as("caller's own options kept").isEqualByComparingTo("8192");
+            assertThat((BigDecimal) options.get("num_ctx"))
+                    .as("caller's own options kept")
+                    .isEqualByComparingTo("8192");
             assertThat((BigDecimal) options.get("temperature")).isEqualByComparingTo("0.5");
             assertThat(sent.get("stream")).isEqualTo(false);
         }
@@ -119,26 +126,34 @@ class ChatRoundTripTest {
             server.fake.on("POST", "/api/chat", json(200, """
                     {"model":"llama3.2","message":{"role":"assistant","content":"Once upon"},"done":true,
                      "done_reason":"length","prompt_eval_count":3,"eval_count":2}"""));
-            assertThat(server.post("/chat", TestServer.HELLO).json().get("finish_reason")).isEqualTo("length");
+            assertThat(server.post("/chat", TestServer.HELLO).json().get("finish_reason"))
+                    .isEqualTo("length");
 
             // Ollama before 0.1.35: no done_reason, no counts.
             server.fake.on("POST", "/api/chat", json(200, """
                     {"model":"llama3.2","message":{"role":"assistant","content":"Hi"},"done":true}"""));
             Map<String, Object> body = server.post("/chat", TestServer.HELLO).json();
             assertThat(body.get("finish_reason")).isEqualTo("stop");
-            assertThat(body.get("usage")).isEqualTo(Map.of("prompt_tokens", BigDecimal.ZERO,
-                    "completion_tokens", BigDecimal.ZERO, "total_tokens", BigDecimal.ZERO));
+            assertThat(body.get("usage"))
+                    .isEqualTo(Map.of(
+                            "prompt_tokens",
+                            BigDecimal.ZERO,
+                            "completion_tokens",
+                            BigDecimal.ZERO,
+                            "total_tokens",
+                            BigDecimal.ZERO));
         }
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"ollama_cloud/deepseek-v3.2", "deepseek-v3.2:cloud"})
     void cloudModelsGoToOllamaCloudWithTheKeyAndWithoutTheRoutingMark(String model) {
-        try (TestServer server = TestServer.builder().env("OLLAMA_API_KEY", "cloud-key-123").start()) {
+        try (TestServer server =
+                TestServer.builder().env("OLLAMA_API_KEY", "cloud-key-123").start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
-            TestServer.Reply reply = server.post("/chat",
-                    "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+            TestServer.Reply reply = server.post(
+                    "/chat", "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
             assertThat(reply.json().get("model")).isEqualTo(model);

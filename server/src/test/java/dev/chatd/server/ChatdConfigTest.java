@@ -39,7 +39,8 @@ class ChatdConfigTest {
         return ChatdConfig.from(TestServer.config(values), keys);
     }
 
-    private static final List<ChatProviderFactory> FACTORIES = ProviderDiscovery.discover(ChatdConfigTest.class.getClassLoader());
+    private static final List<ChatProviderFactory> FACTORIES =
+            ProviderDiscovery.discover(ChatdConfigTest.class.getClassLoader());
 
     /** The configuration as Main loads it: system properties, then {@code env}, then the file. */
     private static Main.Loaded load(Path file, Map<String, String> env) {
@@ -79,13 +80,17 @@ class ChatdConfigTest {
         assertThat(config.providers().get("groq").keyEnv()).isEqualTo("GROQ_API_KEY");
         assertThat(config.providers().get("vllm").type()).isEqualTo("openai-compatible");
         assertThat(config.providers().get("ollama").type()).isNull();
-        assertThat(loaded.warnings()).as("type is a known key of a provider node").isEmpty();
+        assertThat(loaded.warnings())
+                .as("type is a known key of a provider node")
+                .isEmpty();
     }
 
     @Test
     void shutdownGraceMayBeZero() {
-        assertThat(read(Map.of("chatd.shutdown-grace-secs", "5")).shutdownGrace()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(read(Map.of("chatd.shutdown-grace-secs", "0")).shutdownGrace()).isZero();
+        assertThat(read(Map.of("chatd.shutdown-grace-secs", "5")).shutdownGrace())
+                .isEqualTo(Duration.ofSeconds(5));
+        assertThat(read(Map.of("chatd.shutdown-grace-secs", "0")).shutdownGrace())
+                .isZero();
     }
 
     @Test
@@ -95,7 +100,8 @@ class ChatdConfigTest {
         assertThat(config.host()).isEqualTo("127.0.0.1");
         assertThat(config.port()).isEqualTo(8080);
         assertThat(read(Map.of("server.host", "0.0.0.0", "server.port", "9090")))
-                .extracting(ChatdConfig::host, ChatdConfig::port).containsExactly("0.0.0.0", 9090);
+                .extracting(ChatdConfig::host, ChatdConfig::port)
+                .containsExactly("0.0.0.0", 9090);
         assertThat(config.clientReadTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.clientIdleTimeout()).isEqualTo(Duration.ofSeconds(75));
     }
@@ -158,10 +164,17 @@ class ChatdConfigTest {
 
         Path file = dir.resolve("auth.env");
         Files.writeString(file, "CHATD_AUTH_TOKEN='from-file'\n");
-        assertThat(read(Map.of("chatd.auth.token-file", file.toString())).authToken()).contains(Secret.of("from-file"));
-        assertThat(read(Map.of("chatd.auth.token-file", file.toString()), new KeyResolver(env::get)).authToken())
-                .as("the variable wins over the file").contains(Secret.of("from-env"));
-        assertThat(read(Map.of("chatd.auth.token-file", dir.resolve("missing.env").toString())).authToken()).isEmpty();
+        assertThat(read(Map.of("chatd.auth.token-file", file.toString())).authToken())
+                .contains(Secret.of("from-file"));
+        assertThat(read(Map.of("chatd.auth.token-file", file.toString()), new KeyResolver(env::get))
+                        .authToken())
+                .as("the variable wins over the file")
+                .contains(Secret.of("from-env"));
+        assertThat(read(Map.of(
+                                "chatd.auth.token-file",
+                                dir.resolve("missing.env").toString()))
+                        .authToken())
+                .isEmpty();
     }
 
     @Test
@@ -173,25 +186,25 @@ class ChatdConfigTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
-            "chatd.timeout-secs, abc",
-            "chatd.timeout-secs, -1",
-            "chatd.timeout-secs, 0",
-            "chatd.max-request-bytes, lots",
-            "chatd.max-request-bytes, -5",
-            "chatd.shutdown-grace-secs, -1",
-            "chatd.shutdown-grace-secs, later",
-            "chatd.client-read-timeout-secs, 0",
-            "chatd.client-read-timeout-secs, soon",
-            "chatd.client-idle-timeout-secs, -3",
-            "chatd.client-idle-timeout-secs, forever",
-            "chatd.providers.ollama.timeout-secs, soon",
-            "chatd.providers.ollama.timeout-secs, -1",
-            "chatd.providers.ollama.base-url, not-a-url",
-            "chatd.providers.ollama.base-url, ftp://example.com",
-            "chatd.providers.ollama_cloud.base-url, http//ollama.com",
-            "chatd.providers.ollama.enabled, flase",
-            "server.port, eighty",
-            "server.port, 70000",
+        "chatd.timeout-secs, abc",
+        "chatd.timeout-secs, -1",
+        "chatd.timeout-secs, 0",
+        "chatd.max-request-bytes, lots",
+        "chatd.max-request-bytes, -5",
+        "chatd.shutdown-grace-secs, -1",
+        "chatd.shutdown-grace-secs, later",
+        "chatd.client-read-timeout-secs, 0",
+        "chatd.client-read-timeout-secs, soon",
+        "chatd.client-idle-timeout-secs, -3",
+        "chatd.client-idle-timeout-secs, forever",
+        "chatd.providers.ollama.timeout-secs, soon",
+        "chatd.providers.ollama.timeout-secs, -1",
+        "chatd.providers.ollama.base-url, not-a-url",
+        "chatd.providers.ollama.base-url, ftp://example.com",
+        "chatd.providers.ollama_cloud.base-url, http//ollama.com",
+        "chatd.providers.ollama.enabled, flase",
+        "server.port, eighty",
+        "server.port, 70000",
     })
     void invalidValueFailsNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> read(Map.of(key, value)))
@@ -201,16 +214,20 @@ class ChatdConfigTest {
 
     /** One line with the key, the value and the type expected, never Helidon's mapper internals. */
     @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource(delimiter = '|', value = {
-            "chatd.timeout-secs | abc | chatd.timeout-secs = 'abc': expected a positive whole number",
-            "chatd.timeout-secs | 1.5 | chatd.timeout-secs = '1.5': expected a positive whole number",
-            "chatd.max-request-bytes | -5 | chatd.max-request-bytes = '-5': expected a positive whole number",
-            "server.port | eighty | server.port = 'eighty': expected a port number from 0 to 65535",
-            "chatd.providers.ollama.enabled | flase | chatd.providers.ollama.enabled = 'flase': expected true or false",
-            "chatd.providers.ollama.base-url | ftp://x | chatd.providers.ollama.base-url = 'ftp://x': expected an http(s) URL",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "chatd.timeout-secs | abc | chatd.timeout-secs = 'abc': expected a positive whole number",
+                "chatd.timeout-secs | 1.5 | chatd.timeout-secs = '1.5': expected a positive whole number",
+                "chatd.max-request-bytes | -5 | chatd.max-request-bytes = '-5': expected a positive whole number",
+                "server.port | eighty | server.port = 'eighty': expected a port number from 0 to 65535",
+                "chatd.providers.ollama.enabled | flase | chatd.providers.ollama.enabled = 'flase': expected true or false",
+                "chatd.providers.ollama.base-url | ftp://x | chatd.providers.ollama.base-url = 'ftp://x': expected an http(s) URL",
+            })
     void wrongTypeSaysKeyValueAndExpectedType(String key, String value, String message) {
-        assertThatThrownBy(() -> read(Map.of(key, value))).isInstanceOf(ConfigException.class).hasMessage(message);
+        assertThatThrownBy(() -> read(Map.of(key, value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
     }
 
     @Test
@@ -263,17 +280,22 @@ class ChatdConfigTest {
         assertThat(config.maxRequestBytes()).isEqualTo(1024);
         assertThat(config.defaultProvider()).isEqualTo("ollama_cloud");
         assertThat(config.providers().get("ollama").baseUrl()).isEqualTo(URI.create("http://gpu-box:11434"));
-        assertThat(config.providers().get("ollama").keyEnv()).as("ollama_cloud's key-env is not ollama's").isNull();
+        assertThat(config.providers().get("ollama").keyEnv())
+                .as("ollama_cloud's key-env is not ollama's")
+                .isNull();
         assertThat(config.providers().get("ollama_cloud").keyEnv()).isEqualTo("MY_CLOUD_KEY");
         assertThat(config.providers().get("ollama_cloud").enabled()).isFalse();
         assertThat(config.providers().get("openrouter").settings()).containsEntry("referer", "https://example.org");
         assertThat(config.providers().get("kimi").headers()).containsEntry("user-agent", "my-agent/1.0");
         assertThat(config.host()).isEqualTo("0.0.0.0");
         assertThat(config.port()).isEqualTo(9090);
-        assertThat(loaded.environment().variables()).containsEntry("chatd.timeout-secs", "CHATD_TIMEOUT_SECS")
+        assertThat(loaded.environment().variables())
+                .containsEntry("chatd.timeout-secs", "CHATD_TIMEOUT_SECS")
                 .containsEntry("chatd.providers.ollama_cloud.key-env", "CHATD_PROVIDERS_OLLAMA_CLOUD_KEY_ENV");
-        assertThat(loaded.describe(null)).contains("chatd.timeout-secs (CHATD_TIMEOUT_SECS)")
-                .as("names only: a header may hold a secret").doesNotContain("my-agent");
+        assertThat(loaded.describe(null))
+                .contains("chatd.timeout-secs (CHATD_TIMEOUT_SECS)")
+                .as("names only: a header may hold a secret")
+                .doesNotContain("my-agent");
         assertThat(loaded.warnings()).isEmpty();
     }
 
@@ -288,8 +310,16 @@ class ChatdConfigTest {
                       base-url: http://from-file:1
                 """);
 
-        ChatdConfig config = ChatdConfig.from(load(file, Map.of("CHATD_TIMEOUT_SECS", "60",
-                "CHATD_PROVIDERS_MY_GATEWAY_BASE_URL", "http://from-env:2")).config(), NO_ENV);
+        ChatdConfig config = ChatdConfig.from(
+                load(
+                                file,
+                                Map.of(
+                                        "CHATD_TIMEOUT_SECS",
+                                        "60",
+                                        "CHATD_PROVIDERS_MY_GATEWAY_BASE_URL",
+                                        "http://from-env:2"))
+                        .config(),
+                NO_ENV);
 
         assertThat(config.timeout()).isEqualTo(Duration.ofSeconds(60));
         assertThat(config.maxRequestBytes()).as("the file still counts").isEqualTo(2048);
@@ -309,11 +339,23 @@ class ChatdConfigTest {
 
     @Test
     void aMisspeltVariableIsAWarningAndOthersAreNot() {
-        Main.Loaded loaded = load(null, Map.of("CHATD_TIMEOUT_SEC", "60", "CHATD_AUTH_TOKEN", "tok",
-                "CHATD_JAVA_OPTS", "-Xmx1g", "CHATD_CACHE_DIR", "/tmp", "PATH", "/usr/bin"));
+        Main.Loaded loaded = load(
+                null,
+                Map.of(
+                        "CHATD_TIMEOUT_SEC",
+                        "60",
+                        "CHATD_AUTH_TOKEN",
+                        "tok",
+                        "CHATD_JAVA_OPTS",
+                        "-Xmx1g",
+                        "CHATD_CACHE_DIR",
+                        "/tmp",
+                        "PATH",
+                        "/usr/bin"));
 
-        assertThat(loaded.warnings()).containsExactly(
-                "environment variable CHATD_TIMEOUT_SEC sets nothing; did you mean CHATD_TIMEOUT_SECS?");
+        assertThat(loaded.warnings())
+                .containsExactly(
+                        "environment variable CHATD_TIMEOUT_SEC sets nothing; did you mean CHATD_TIMEOUT_SECS?");
     }
 
     @Test
@@ -329,7 +371,9 @@ class ChatdConfigTest {
             own.forEach(k -> keys.add("chatd.providers." + name + "." + k));
         });
         for (String key : keys) {
-            assertThat(variables.add(KnownKeys.variable(key))).as("variable of " + key + " is unique").isTrue();
+            assertThat(variables.add(KnownKeys.variable(key)))
+                    .as("variable of " + key + " is unique")
+                    .isTrue();
         }
     }
 
@@ -358,17 +402,18 @@ class ChatdConfigTest {
                       key_env: X
                 """);
 
-        assertThat(load(file, Map.of()).warnings()).containsExactlyInAnyOrder(
-                "unknown key chatd.timeout-sec; did you mean timeout-secs?",
-                "unknown key chatd.default-provder; did you mean default-provider?",
-                "unknown key chatd.stream-keep-alive-secs; did you mean stream-keepalive-secs?",
-                "unknown key chatd.upstrem.max-connections-per-host; did you mean upstream.max-connections-per-host?",
-                "unknown key chatd.tokens is ignored; chatd.example.yaml and the README list every key",
-                "unknown key chatd.providers.ollama.base_url; did you mean base-url?",
-                "unknown key chatd.providers.ollama.enabeld; did you mean enabled?",
-                "unknown key chatd.providers.ollama.referer is ignored; chatd.example.yaml and the README list every key",
-                "unknown key chatd.providers.openrouter.titel; did you mean title?",
-                "unknown key chatd.providers.not_installed.key_env; did you mean key-env?");
+        assertThat(load(file, Map.of()).warnings())
+                .containsExactlyInAnyOrder(
+                        "unknown key chatd.timeout-sec; did you mean timeout-secs?",
+                        "unknown key chatd.default-provder; did you mean default-provider?",
+                        "unknown key chatd.stream-keep-alive-secs; did you mean stream-keepalive-secs?",
+                        "unknown key chatd.upstrem.max-connections-per-host; did you mean upstream.max-connections-per-host?",
+                        "unknown key chatd.tokens is ignored; chatd.example.yaml and the README list every key",
+                        "unknown key chatd.providers.ollama.base_url; did you mean base-url?",
+                        "unknown key chatd.providers.ollama.enabeld; did you mean enabled?",
+                        "unknown key chatd.providers.ollama.referer is ignored; chatd.example.yaml and the README list every key",
+                        "unknown key chatd.providers.openrouter.titel; did you mean title?",
+                        "unknown key chatd.providers.not_installed.key_env; did you mean key-env?");
     }
 
     @Test
@@ -377,15 +422,25 @@ class ChatdConfigTest {
         ChatdConfig.KEYS.forEach(k -> values.put("chatd." + k, "1"));
         ChatdConfig.PROVIDER_KEYS.forEach(k -> values.put("chatd.providers.ollama." + k, "1"));
 
-        assertThat(KnownKeys.unknownKeys(TestServer.config(values), Map.of("ollama", Set.of()))).isEmpty();
-        assertThat(ChatdConfig.KEYS).contains("max-reply-bytes", "max-stream-line-bytes",
-                "upstream.max-connections-per-host", "upstream.idle-timeout-secs", "client-read-timeout-secs",
-                "client-idle-timeout-secs", "shutdown-grace-secs");
+        assertThat(KnownKeys.unknownKeys(TestServer.config(values), Map.of("ollama", Set.of())))
+                .isEmpty();
+        assertThat(ChatdConfig.KEYS)
+                .contains(
+                        "max-reply-bytes",
+                        "max-stream-line-bytes",
+                        "upstream.max-connections-per-host",
+                        "upstream.idle-timeout-secs",
+                        "client-read-timeout-secs",
+                        "client-idle-timeout-secs",
+                        "shutdown-grace-secs");
     }
 
     @Test
     void theExampleConfigurationHasNoUnknownKeyAndReads() {
-        Path example = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../chatd.example.yaml").normalize();
+        Path example = Path.of(System.getProperty("basedir", "."))
+                .toAbsolutePath()
+                .resolve("../chatd.example.yaml")
+                .normalize();
 
         Main.Loaded loaded = load(example, Map.of());
 
@@ -395,22 +450,25 @@ class ChatdConfigTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource({
-            "timeout-sec, timeout-secs",
-            "TIMEOUT_SECS, timeout-secs",
-            "default-provder, default-provider",
-            "enabeld, enabled",
-            "base_url, base-url",
-            "keyenv, key-env",
+        "timeout-sec, timeout-secs",
+        "TIMEOUT_SECS, timeout-secs",
+        "default-provder, default-provider",
+        "enabeld, enabled",
+        "base_url, base-url",
+        "keyenv, key-env",
     })
     void closestKnownKey(String typo, String known) {
-        assertThat(KnownKeys.closest(typo, List.of("timeout-secs", "default-provider", "enabled", "base-url", "key-env")))
+        assertThat(KnownKeys.closest(
+                        typo, List.of("timeout-secs", "default-provider", "enabled", "base-url", "key-env")))
                 .contains(known);
     }
 
     @Test
     void nothingIsSuggestedWhenNothingIsClose() {
-        assertThat(KnownKeys.closest("colour", List.of("timeout-secs", "enabled", "key-env"))).isEmpty();
-        assertThat(KnownKeys.closest("CHATD_AUTH_TOKEN", List.of("CHATD_AUTH_TOKEN_ENV", "CHATD_AUTH_TOKEN_FILE"))).isEmpty();
+        assertThat(KnownKeys.closest("colour", List.of("timeout-secs", "enabled", "key-env")))
+                .isEmpty();
+        assertThat(KnownKeys.closest("CHATD_AUTH_TOKEN", List.of("CHATD_AUTH_TOKEN_ENV", "CHATD_AUTH_TOKEN_FILE")))
+                .isEmpty();
     }
 
     @Test
@@ -418,20 +476,25 @@ class ChatdConfigTest {
         assertThat(Main.Arguments.parse(new String[] {"--help"}).help()).isTrue();
         assertThat(Main.Arguments.parse(new String[] {"-h"}).help()).isTrue();
         assertThat(Main.Arguments.parse(new String[] {"--version"}).version()).isTrue();
-        assertThat(Main.Arguments.parse(new String[] {"--config", "no-such.yaml", "--version"}).version()).isTrue();
+        assertThat(Main.Arguments.parse(new String[] {"--config", "no-such.yaml", "--version"})
+                        .version())
+                .isTrue();
         assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--config", "no-such.yaml"}))
                 .hasMessageContaining("no-such.yaml");
-        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--config"})).hasMessageContaining("needs a file");
-        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--port", "80"})).hasMessageContaining("'--port'");
-        assertThat(Main.HELP).contains("--config", "--help", "--version", "README.md", "chatd.example.yaml",
-                "CHATD_TIMEOUT_SECS");
+        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--config"}))
+                .hasMessageContaining("needs a file");
+        assertThatThrownBy(() -> Main.Arguments.parse(new String[] {"--port", "80"}))
+                .hasMessageContaining("'--port'");
+        assertThat(Main.HELP)
+                .contains("--config", "--help", "--version", "README.md", "chatd.example.yaml", "CHATD_TIMEOUT_SECS");
     }
 
     @Test
     void configuredKeyEnvAndKeyFileAreUsed(@TempDir Path dir) throws IOException {
         try (TestServer server = TestServer.builder()
                 .config("chatd.providers.ollama_cloud.key-env", "MY_OLLAMA_KEY")
-                .env("MY_OLLAMA_KEY", "renamed-var-key").start()) {
+                .env("MY_OLLAMA_KEY", "renamed-var-key")
+                .start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             assertThat(server.post("/chat", """
@@ -445,7 +508,8 @@ class ChatdConfigTest {
         Files.writeString(file, "# from the old setup\nexport OLLAMA_API_KEY=\"file-key-b1\"\n");
         try (TestServer server = TestServer.builder()
                 .config("chatd.providers.ollama_cloud.key-env", "MY_OLLAMA_KEY")
-                .config("chatd.providers.ollama_cloud.key-file", file.toString()).start()) {
+                .config("chatd.providers.ollama_cloud.key-file", file.toString())
+                .start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             TestServer.Reply reply = server.post("/chat", """
@@ -459,7 +523,8 @@ class ChatdConfigTest {
     void providerNodeWithoutAProviderIsAWarningAtStartUp() {
         try (LogCapture log = LogCapture.start();
                 TestServer server = TestServer.builder()
-                        .config("chatd.providers.openrouterr.base-url", "https://openrouter.ai/api/v1").start()) {
+                        .config("chatd.providers.openrouterr.base-url", "https://openrouter.ai/api/v1")
+                        .start()) {
             assertThat(server.get("/health").status()).isEqualTo(200);
             assertThat(log.records()).anySatisfy(r -> {
                 assertThat(r.getLevel()).isEqualTo(Level.WARNING);
@@ -493,16 +558,16 @@ class ChatdConfigTest {
 
     @ParameterizedTest(name = "{0}: {1}")
     @CsvSource({
-            "chatd.max-reply-bytes, lots",
-            "chatd.max-reply-bytes, 0",
-            "chatd.max-reply-bytes, -1",
-            "chatd.max-reply-bytes, 4294967296",
-            "chatd.max-stream-line-bytes, 0",
-            "chatd.max-stream-line-bytes, 4294967296",
-            "chatd.upstream.max-connections-per-host, 0",
-            "chatd.upstream.max-connections-per-host, many",
-            "chatd.upstream.idle-timeout-secs, 0",
-            "chatd.upstream.idle-timeout-secs, -3",
+        "chatd.max-reply-bytes, lots",
+        "chatd.max-reply-bytes, 0",
+        "chatd.max-reply-bytes, -1",
+        "chatd.max-reply-bytes, 4294967296",
+        "chatd.max-stream-line-bytes, 0",
+        "chatd.max-stream-line-bytes, 4294967296",
+        "chatd.upstream.max-connections-per-host, 0",
+        "chatd.upstream.max-connections-per-host, many",
+        "chatd.upstream.idle-timeout-secs, 0",
+        "chatd.upstream.idle-timeout-secs, -3",
     })
     void invalidUpstreamLimitFailsNamingTheKey(String key, String value) {
         assertThatThrownBy(() -> read(Map.of(key, value)))

@@ -88,10 +88,16 @@ final class ChatdProcess implements AutoCloseable {
     static ChatdProcess start(List<String> command, Path dir, Map<String, String> env) {
         try {
             Path log = Files.createTempFile(dir, "chatd-", ".log");
-            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().keySet().removeIf(k -> k.startsWith("CHATD") || k.startsWith("SERVER_")
-                    || k.endsWith("_API_KEY") || k.equals("JAVA_HOME"));
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment()
+                    .keySet()
+                    .removeIf(k -> k.startsWith("CHATD")
+                            || k.startsWith("SERVER_")
+                            || k.endsWith("_API_KEY")
+                            || k.equals("JAVA_HOME"));
             builder.environment().putAll(env);
             return new ChatdProcess(builder.start(), log);
         } catch (IOException e) {
@@ -119,7 +125,9 @@ final class ChatdProcess implements AutoCloseable {
 
     /** Waits for the process to end by itself and returns its exit code. */
     int exitCode() throws InterruptedException {
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("chatd ended by itself:\n" + text()).isTrue();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("chatd ended by itself:\n" + text())
+                .isTrue();
         return process.exitValue();
     }
 
@@ -148,7 +156,9 @@ final class ChatdProcess implements AutoCloseable {
     /** Every line chatd wrote so far. */
     List<String> lines() {
         try {
-            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8).lines().toList();
+            return new String(Files.readAllBytes(log), StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClientDisconnectTest {
-    private static final String HEL = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"done\":false}";
+    private static final String HEL =
+            "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"done\":false}";
     private static final String DONE = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
             + "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":5,\"eval_count\":3}";
 
@@ -36,7 +37,8 @@ class ClientDisconnectTest {
     @ValueSource(strings = {"/chat", "/v1/chat/completions", "/api/chat"})
     void aClientThatLeavesWhileTheUpstreamIsSilentIsNoticedWithinTwoSeconds(String path) throws Exception {
         try (SilentUpstream upstream = SilentUpstream.start(HEL);
-                RunningChatd chatd = RunningChatd.start(Map.of("chatd.providers.ollama.base-url", upstream.baseUrl().toString()));
+                RunningChatd chatd = RunningChatd.start(Map.of(
+                        "chatd.providers.ollama.base-url", upstream.baseUrl().toString()));
                 LogCapture log = LogCapture.start()) {
             long leftAt;
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), chatd.port())) {
@@ -47,19 +49,29 @@ class ClientDisconnectTest {
             }
 
             long closedAt = upstream.awaitClosed(Duration.ofSeconds(10));
-            assertThat(closedAt).as("the upstream saw chatd close its connection").isPositive();
+            assertThat(closedAt)
+                    .as("the upstream saw chatd close its connection")
+                    .isPositive();
             assertThat(Duration.ofNanos(closedAt - leftAt)).isLessThan(Duration.ofSeconds(3));
-            assertThat(awaitAccessLine(log, path)).contains("status=200", "outcome=\"client went away\"",
-                    "model=ollama/llama3.2", "provider=ollama");
+            assertThat(awaitAccessLine(log, path))
+                    .contains("status=200", "outcome=\"client went away\"", "model=ollama/llama3.2", "provider=ollama");
         }
     }
 
     @Test
     void ndjsonProbesAreLeadingSpacesThatEveryLineStillParsesWith() throws Exception {
         try (FakeUpstream ollama = FakeUpstream.start()
-                        .on("POST", "/api/chat", FakeUpstream.ndjson().lines(HEL).pause(Duration.ofMillis(1800))
-                                .lines(HEL).pause(Duration.ofMillis(1200)).lines(DONE));
-                RunningChatd chatd = RunningChatd.start(Map.of("chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
+                        .on(
+                                "POST",
+                                "/api/chat",
+                                FakeUpstream.ndjson()
+                                        .lines(HEL)
+                                        .pause(Duration.ofMillis(1800))
+                                        .lines(HEL)
+                                        .pause(Duration.ofMillis(1200))
+                                        .lines(DONE));
+                RunningChatd chatd = RunningChatd.start(Map.of(
+                        "chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
                 Socket client = new Socket(InetAddress.getLoopbackAddress(), chatd.port())) {
             post(client, "/api/chat", RunningChatd.streamRequest("ollama/llama3.2"));
             String body = dechunk(readAll(client.getInputStream()));
@@ -79,8 +91,15 @@ class ClientDisconnectTest {
     @Test
     void sseProbesAreCommentLines() throws Exception {
         try (FakeUpstream ollama = FakeUpstream.start()
-                        .on("POST", "/api/chat", FakeUpstream.ndjson().lines(HEL).pause(Duration.ofMillis(1800)).lines(DONE));
-                RunningChatd chatd = RunningChatd.start(Map.of("chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
+                        .on(
+                                "POST",
+                                "/api/chat",
+                                FakeUpstream.ndjson()
+                                        .lines(HEL)
+                                        .pause(Duration.ofMillis(1800))
+                                        .lines(DONE));
+                RunningChatd chatd = RunningChatd.start(Map.of(
+                        "chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
                 SseReader reply = chatd.stream(RunningChatd.streamRequest("ollama/llama3.2"))) {
             assertThat(reply.next().delta()).containsEntry("content", "Hel");
             assertThat(reply.rest()).last().satisfies(e -> assertThat(e.json()).containsEntry("finish_reason", "stop"));
@@ -93,7 +112,8 @@ class ClientDisconnectTest {
         byte[] body = json.getBytes(StandardCharsets.UTF_8);
         OutputStream out = client.getOutputStream();
         out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         out.write(body);
         out.flush();
     }

@@ -36,7 +36,9 @@ class ClientErrorsTest {
     static String errorType(String path, int status, String body) {
         Map<String, Object> json = (Map<String, Object>) JsonCodec.parse(body);
         if (path.startsWith("/api/")) {
-            assertThat(json.get("error")).as("Ollama's envelope: {\"error\":\"<message>\"}").isInstanceOf(String.class);
+            assertThat(json.get("error"))
+                    .as("Ollama's envelope: {\"error\":\"<message>\"}")
+                    .isInstanceOf(String.class);
             return null;
         }
         Map<String, Object> error = (Map<String, Object>) json.get("error");
@@ -49,7 +51,8 @@ class ClientErrorsTest {
         return (String) error.get("type");
     }
 
-    private static void assertJsonError(String path, int status, String type, int gotStatus, String contentType, String body) {
+    private static void assertJsonError(
+            String path, int status, String type, int gotStatus, String contentType, String body) {
         String what = path + " -> " + gotStatus + " " + contentType + " " + body;
         assertThat(gotStatus).as(what).isEqualTo(status);
         assertThat(contentType).as(what).startsWith("application/json");
@@ -62,10 +65,13 @@ class ClientErrorsTest {
 
     /** No stack trace, no SEVERE line, and at most one WARNING among the log records. */
     private static void assertQuietLog(List<LogRecord> records) {
-        assertThat(records).as("no stack trace in the log").allSatisfy(r -> assertThat(r.getThrown())
-                .as(LogCapture.text(r)).isNull());
+        assertThat(records)
+                .as("no stack trace in the log")
+                .allSatisfy(
+                        r -> assertThat(r.getThrown()).as(LogCapture.text(r)).isNull());
         assertThat(records).noneMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue());
-        assertThat(records.stream().filter(r -> r.getLevel() == Level.WARNING).count()).isLessThanOrEqualTo(1);
+        assertThat(records.stream().filter(r -> r.getLevel() == Level.WARNING).count())
+                .isLessThanOrEqualTo(1);
     }
 
     static Stream<Arguments> pathsAndAccepts() {
@@ -78,7 +84,8 @@ class ClientErrorsTest {
         try (TestServer server = TestServer.start()) {
             TestServer.Reply reply = server.post(path, chat("ollama_cloud/gpt-oss:120b", true, ""), "Accept", accept);
 
-            assertJsonError(path, 404, "provider_not_found", reply.status(), reply.header("Content-Type"), reply.body());
+            assertJsonError(
+                    path, 404, "provider_not_found", reply.status(), reply.header("Content-Type"), reply.body());
             assertThat(reply.body()).contains("OLLAMA_API_KEY").doesNotContain("&#");
         }
     }
@@ -87,7 +94,8 @@ class ClientErrorsTest {
     @MethodSource("pathsAndAccepts")
     void jsonNestedDeeperThanTheLimitIs400WithoutAStackTrace(String path, String accept) {
         String deep = ",\"x\":" + "[".repeat(2000) + "]".repeat(2000);
-        try (LogCapture log = LogCapture.start(); TestServer server = TestServer.start()) {
+        try (LogCapture log = LogCapture.start();
+                TestServer server = TestServer.start()) {
             TestServer.Reply reply = server.post(path, chat("ollama/llama3.2", false, deep), "Accept", accept);
 
             assertJsonError(path, 400, "invalid_request", reply.status(), reply.header("Content-Type"), reply.body());
@@ -104,7 +112,9 @@ class ClientErrorsTest {
         try (TestServer server = TestServer.start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
-            assertThat(server.post("/chat", chat("ollama/llama3.2", false, deepest)).status()).isEqualTo(200);
+            assertThat(server.post("/chat", chat("ollama/llama3.2", false, deepest))
+                            .status())
+                    .isEqualTo(200);
         }
     }
 
@@ -134,7 +144,8 @@ class ClientErrorsTest {
 
             TestServer.Reply reply = server.post("/chat", TestServer.HELLO, "X-Request-Id", "r-1");
 
-            assertThat(reply.body()).startsWith("{\"finish_reason\":\"stop\",\"id\":\"chatd-r-1\",\"latency_ms\":")
+            assertThat(reply.body())
+                    .startsWith("{\"finish_reason\":\"stop\",\"id\":\"chatd-r-1\",\"latency_ms\":")
                     .endsWith(",\"message\":{\"content\":\"Hello! How can I help?\",\"role\":\"assistant\"},"
                             + "\"model\":\"ollama/llama3.2\",\"provider\":\"ollama\","
                             + "\"usage\":{\"completion_tokens\":298,\"prompt_tokens\":26,\"total_tokens\":324}}");
@@ -148,7 +159,8 @@ class ClientErrorsTest {
     @ParameterizedTest
     @MethodSource("everyApi")
     void headersLargerThanTheLimitAre431JsonInTheEnvelopeOfTheApi(String path) {
-        try (LogCapture log = LogCapture.start(); TestServer server = TestServer.start();
+        try (LogCapture log = LogCapture.start();
+                TestServer server = TestServer.start();
                 RawClient client = RawClient.connect(server.chatd.port())) {
             // Just over Helidon's 16 KiB, so that little is left unread when the connection closes.
             client.send(RawClient.head("GET", path, "X-Padding: " + "a".repeat(17_000)));
@@ -158,7 +170,9 @@ class ClientErrorsTest {
             assertJsonError(path, 431, "headers_too_large", reply.status(), reply.header("Content-Type"), reply.body());
             assertThat(reply.header("X-Request-Id")).isNotBlank();
             assertThat(reply.body()).contains("max-headers-size");
-            assertThat(client.awaitClose(Duration.ofSeconds(5))).as("the connection is closed after it").isTrue();
+            assertThat(client.awaitClose(Duration.ofSeconds(5)))
+                    .as("the connection is closed after it")
+                    .isTrue();
             assertQuietLog(log.records());
             assertThat(server.get("/health").status()).isEqualTo(200);
         }
@@ -166,19 +180,23 @@ class ClientErrorsTest {
 
     @Test
     void helidonsOwnLimitsConfiguredUnderServerStillApply() {
-        try (TestServer server = TestServer.builder().config("server.protocols.http_1_1.max-headers-size", "2048").start();
+        try (TestServer server = TestServer.builder()
+                        .config("server.protocols.http_1_1.max-headers-size", "2048")
+                        .start();
                 RawClient client = RawClient.connect(server.chatd.port())) {
             client.send(RawClient.head("GET", "/health", "X-Padding: " + "a".repeat(3000)));
 
             RawClient.Response reply = client.read(Duration.ofSeconds(10));
 
-            assertJsonError("/health", 431, "headers_too_large", reply.status(), reply.header("Content-Type"), reply.body());
+            assertJsonError(
+                    "/health", 431, "headers_too_large", reply.status(), reply.header("Content-Type"), reply.body());
         }
     }
 
     @Test
     void aRequestThatIsNotHttpIs400Json() {
-        try (LogCapture log = LogCapture.start(); TestServer server = TestServer.start();
+        try (LogCapture log = LogCapture.start();
+                TestServer server = TestServer.start();
                 RawClient client = RawClient.connect(server.chatd.port())) {
             client.send("HELLO THERE\r\n\r\n");
 
@@ -191,7 +209,8 @@ class ClientErrorsTest {
 
     @Test
     void aRequestLineLongerThanTheLimitIs414Json() {
-        try (TestServer server = TestServer.start(); RawClient client = RawClient.connect(server.chatd.port())) {
+        try (TestServer server = TestServer.start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
             client.send(RawClient.head("GET", "/v1/models?q=" + "a".repeat(8000)));
 
             RawClient.Response reply = client.read(Duration.ofSeconds(10));
@@ -203,12 +222,14 @@ class ClientErrorsTest {
     @Test
     void headHealthIs200() {
         try (TestServer server = TestServer.start()) {
-            TestServer.Reply reply = server.send(server.request("/health")
-                    .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()));
+            TestServer.Reply reply = server.send(
+                    server.request("/health").method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()));
 
             assertThat(reply.status()).isEqualTo(200);
             assertThat(reply.body()).isEmpty();
-            assertThat(server.get("/health").status()).as("the connection is still in step").isEqualTo(200);
+            assertThat(server.get("/health").status())
+                    .as("the connection is still in step")
+                    .isEqualTo(200);
         }
     }
 }

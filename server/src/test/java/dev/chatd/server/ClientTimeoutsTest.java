@@ -16,12 +16,13 @@ class ClientTimeoutsTest {
 
     @Test
     void acceptedSocketsGetTheIdleTimeoutAndClosedOnesAreSweptOut() throws Exception {
-        ClientTimeouts timeouts = new ClientTimeouts(SocketOptions.builder().readTimeout(Duration.ofSeconds(3)).build(),
-                Duration.ofSeconds(7));
+        ClientTimeouts timeouts = new ClientTimeouts(
+                SocketOptions.builder().readTimeout(Duration.ofSeconds(3)).build(), Duration.ofSeconds(7));
         List<Socket> open = new ArrayList<>();
         try (ServerSocket server = new ServerSocket(0, 2000, InetAddress.getLoopbackAddress())) {
             for (int i = 0; i < 1500; i++) {
                 try (Socket client = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
+                    assertThat(client.isConnected()).isTrue();
                     Socket accepted = server.accept();
                     timeouts.socketOptions().configureSocket(accepted);
                     assertThat(accepted.getSoTimeout()).isEqualTo(7000);
@@ -32,7 +33,9 @@ class ClientTimeoutsTest {
                     }
                 }
             }
-            assertThat(timeouts.tracked()).as("closed sockets do not pile up").isLessThanOrEqualTo(2 * 256 + open.size());
+            assertThat(timeouts.tracked())
+                    .as("closed sockets do not pile up")
+                    .isLessThanOrEqualTo(2 * 256 + open.size());
         } finally {
             for (Socket socket : open) {
                 socket.close();

@@ -40,7 +40,8 @@ class ConcurrentStreamsLoadTest {
     void aThousandConcurrentStreamsAllComplete() throws Exception {
         CountDownLatch allOpen = new CountDownLatch(STREAMS);
         CountDownLatch measured = new CountDownLatch(1);
-        String content = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"done\":false}";
+        String content =
+                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"%s\"},\"done\":false}";
         FakeUpstream.StreamScript answer = FakeUpstream.ndjson()
                 .lines(content.formatted("one "))
                 .then((out, up) -> {
@@ -55,9 +56,12 @@ class ConcurrentStreamsLoadTest {
                         + "\"done_reason\":\"stop\",\"prompt_eval_count\":5,\"eval_count\":3}");
 
         try (FakeUpstream ollama = FakeUpstream.start().on("POST", "/api/chat", answer);
-                RunningChatd chatd = RunningChatd.start(Map.of("chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+                RunningChatd chatd = RunningChatd.start(Map.of(
+                        "chatd.providers.ollama.base-url", ollama.baseUrl().toString()));
+                HttpClient client = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .executor(Executors.newVirtualThreadPerTaskExecutor())
+                        .build();
                 ExecutorService streams = Executors.newVirtualThreadPerTaskExecutor()) {
             long start = System.nanoTime();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -66,7 +70,8 @@ class ConcurrentStreamsLoadTest {
             for (int i = 0; i < STREAMS; i++) {
                 done.add(streams.submit(() -> {
                     try {
-                        HttpResponse<Stream<String>> reply = client.send(chatd.chatRequest(RunningChatd.streamRequest("llama3.2")),
+                        HttpResponse<Stream<String>> reply = client.send(
+                                chatd.chatRequest(RunningChatd.streamRequest("llama3.2")),
                                 HttpResponse.BodyHandlers.ofLines());
                         try (SseReader events = new SseReader(reply)) {
                             check(events, failures, ok);
@@ -88,11 +93,13 @@ class ConcurrentStreamsLoadTest {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
 
-            System.out.printf("STREAMS-%d: ok=%d heap_used_mb=%d rss_mb=%d seconds=%.1f"
+            System.out.printf(
+                    "STREAMS-%d: ok=%d heap_used_mb=%d rss_mb=%d seconds=%.1f"
                             + " (in-process: chatd + fake Ollama + client; heap after GC and RSS with all %d streams open)%n",
                     STREAMS, ok.get(), heapUsedMb, rssMb, seconds, STREAMS);
-            assertThat(allOpenAtOnce).as("all %d streams were open at once (%d never reached the upstream)",
-                    STREAMS, allOpen.getCount()).isTrue();
+            assertThat(allOpenAtOnce)
+                    .as("all %d streams were open at once (%d never reached the upstream)", STREAMS, allOpen.getCount())
+                    .isTrue();
             assertThat(failures).as("failed streams").isEmpty();
             assertThat(ok.get()).isEqualTo(STREAMS);
         }
@@ -115,8 +122,11 @@ class ConcurrentStreamsLoadTest {
             }
             last = e;
         }
-        if (!"one two three".contentEquals(text) || last == null || !"stop".equals(last.json().get("finish_reason"))) {
-            failures.add("incomplete stream: text '" + text + "', last " + (last == null ? null : JsonCodec.writeString(last.json())));
+        if (!"one two three".contentEquals(text)
+                || last == null
+                || !"stop".equals(last.json().get("finish_reason"))) {
+            failures.add("incomplete stream: text '" + text + "', last "
+                    + (last == null ? null : JsonCodec.writeString(last.json())));
             return;
         }
         ok.incrementAndGet();

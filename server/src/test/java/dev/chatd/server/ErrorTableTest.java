@@ -55,26 +55,46 @@ class ErrorTableTest {
                 row("a JSON array", "[]", "must be a JSON object"),
                 row("no model", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "model"),
                 row("blank model", "{\"model\":\" \",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "model"),
-                row("model as a number", "{\"model\":7,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}", "model must be a string"),
+                row(
+                        "model as a number",
+                        "{\"model\":7,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                        "model must be a string"),
                 row("no messages", "{\"model\":\"llama3.2\"}", "messages"),
                 row("empty messages", "{\"model\":\"llama3.2\",\"messages\":[]}", "messages"),
-                row("messages as an object", "{\"model\":\"llama3.2\",\"messages\":{\"role\":\"user\",\"content\":\"Hi\"}}",
+                row(
+                        "messages as an object",
+                        "{\"model\":\"llama3.2\",\"messages\":{\"role\":\"user\",\"content\":\"Hi\"}}",
                         "messages must be an array"),
                 row("a message that is a string", "{\"model\":\"llama3.2\",\"messages\":[\"Hi\"]}", "messages[0]"),
-                row("unknown role", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"wizard\",\"content\":\"Hi\"}]}",
-                        "messages[0].role", "wizard"),
+                row(
+                        "unknown role",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"wizard\",\"content\":\"Hi\"}]}",
+                        "messages[0].role",
+                        "wizard"),
                 row("no role", "{\"model\":\"llama3.2\",\"messages\":[{\"content\":\"Hi\"}]}", "messages[0].role"),
-                row("content as a number", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":5}]}",
+                row(
+                        "content as a number",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":5}]}",
                         "messages[0].content"),
-                row("temperature as a string", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":\"hot\"}",
+                row(
+                        "temperature as a string",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":\"hot\"}",
                         "temperature must be a number"),
-                row("temperature too large for a number", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":1e999}",
+                row(
+                        "temperature too large for a number",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"temperature\":1e999}",
                         "temperature"),
-                row("max_tokens as a fraction", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":1.5}",
+                row(
+                        "max_tokens as a fraction",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":1.5}",
                         "max_tokens"),
-                row("stop as a number", "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stop\":3}",
+                row(
+                        "stop as a number",
+                        "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"stop\":3}",
                         "stop"),
-                row("a provider prefix without a model", "{\"model\":\"ollama/\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                row(
+                        "a provider prefix without a model",
+                        "{\"model\":\"ollama/\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
                         "ollama/"));
     }
 
@@ -85,30 +105,42 @@ class ErrorTableTest {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
             assertError(server, server.post("/chat", body), 400, "invalid_request", inMessage);
-            assertThat(server.fake.requests()).as("nothing reached the upstream").isEmpty();
+            assertThat(server.fake.requests())
+                    .as("nothing reached the upstream")
+                    .isEmpty();
         }
     }
 
     @Test
     void bodyOverTheLimitWithContentLengthIs413() {
-        try (TestServer server = TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
-            assertError(server, server.post("/chat", bigRequest(4096)), 413, "request_too_large",
-                    "1024", "max-request-bytes");
+            assertError(
+                    server,
+                    server.post("/chat", bigRequest(4096)),
+                    413,
+                    "request_too_large",
+                    "1024",
+                    "max-request-bytes");
             assertThat(server.fake.requests()).isEmpty();
-            assertThat(server.post("/chat", TestServer.HELLO).status()).as("a small body still passes").isEqualTo(200);
+            assertThat(server.post("/chat", TestServer.HELLO).status())
+                    .as("a small body still passes")
+                    .isEqualTo(200);
         }
     }
 
     @Test
     void chunkedBodyOverTheLimitIs413() {
-        try (TestServer server = TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
             byte[] big = bigRequest(4096).getBytes(StandardCharsets.UTF_8);
 
             // A stream of unknown length goes out chunked, without Content-Length.
-            TestServer.Reply reply = server.send(server.request("/chat").header("Content-Type", "application/json")
+            TestServer.Reply reply = server.send(server.request("/chat")
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(big))));
 
             assertError(server, reply, 413, "request_too_large", "1024");
@@ -118,11 +150,13 @@ class ErrorTableTest {
 
     @Test
     void chunkedBodyUnderTheLimitIsRead() {
-        try (TestServer server = TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.max-request-bytes", "1024").start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
             byte[] small = TestServer.HELLO.getBytes(StandardCharsets.UTF_8);
 
-            TestServer.Reply reply = server.send(server.request("/chat").header("Content-Type", "application/json")
+            TestServer.Reply reply = server.send(server.request("/chat")
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(small))));
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
@@ -139,8 +173,8 @@ class ErrorTableTest {
     @ValueSource(strings = {"ollama_cloud/deepseek-v3.2", "deepseek-v3.2:cloud", "gpt-oss:120b-cloud"})
     void cloudModelWithoutAKeyIs404NamingTheVariable(String model) {
         try (TestServer server = TestServer.start()) {
-            TestServer.Reply reply = server.post("/chat",
-                    "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+            TestServer.Reply reply = server.post(
+                    "/chat", "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 
             assertError(server, reply, 404, "provider_not_found", "ollama_cloud", "OLLAMA_API_KEY");
             assertThat(server.fake.requests()).isEmpty();
@@ -149,7 +183,8 @@ class ErrorTableTest {
 
     @Test
     void unknownProviderWithoutADefaultIs404() {
-        try (TestServer server = TestServer.builder().config("chatd.default-provider", "nowhere").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.default-provider", "nowhere").start()) {
             TestServer.Reply reply = server.post("/chat", """
                     {"model":"mystery-model","messages":[{"role":"user","content":"Hi"}]}""");
 
@@ -159,11 +194,12 @@ class ErrorTableTest {
 
     @Test
     void disabledProviderIs503() {
-        try (TestServer server = TestServer.builder().config("chatd.providers.ollama.enabled", "false").start()) {
+        try (TestServer server = TestServer.builder()
+                .config("chatd.providers.ollama.enabled", "false")
+                .start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
 
-            assertError(server, server.post("/chat", TestServer.HELLO), 503, "provider_disabled",
-                    "ollama", "enabled");
+            assertError(server, server.post("/chat", TestServer.HELLO), 503, "provider_disabled", "ollama", "enabled");
             assertError(server, server.post("/chat", """
                     {"model":"llama3.2","messages":[{"role":"user","content":"Hi"}]}"""), 503, "provider_disabled");
             assertThat(server.fake.requests()).isEmpty();
@@ -178,18 +214,23 @@ class ErrorTableTest {
             server.fake.on("POST", "/api/chat", json(404, "{\"error\":\"model 'nosuch' not found\"}"));
 
             assertError(server, server.post("/chat", """
-                    {"model":"ollama/nosuch","messages":[{"role":"user","content":"Hi"}]}"""),
-                    404, "model_not_found", "model 'nosuch' not found");
+                    {"model":"ollama/nosuch","messages":[{"role":"user","content":"Hi"}]}"""), 404, "model_not_found", "model 'nosuch' not found");
         }
     }
 
     @Test
     void upstream400IsTheCallersFaultAndKeepsTheUpstreamMessage() {
         try (TestServer server = TestServer.start()) {
-            server.fake.on("POST", "/api/chat",
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
                     json(400, "{\"error\":\"prompt is too long: 9000 tokens exceed the context of 8192\"}"));
 
-            assertError(server, server.post("/chat", TestServer.HELLO), 400, "upstream_bad_request",
+            assertError(
+                    server,
+                    server.post("/chat", TestServer.HELLO),
+                    400,
+                    "upstream_bad_request",
                     "prompt is too long: 9000 tokens exceed the context of 8192");
         }
     }
@@ -197,8 +238,14 @@ class ErrorTableTest {
     @Test
     void upstream429IsRateLimitedAndKeepsRetryAfter() {
         try (TestServer server = TestServer.start()) {
-            server.fake.on("POST", "/api/chat", json(429,
-                    "{\"error\":\"you (someone) have reached your session usage limit\"}", "Retry-After", "7"));
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
+                    json(
+                            429,
+                            "{\"error\":\"you (someone) have reached your session usage limit\"}",
+                            "Retry-After",
+                            "7"));
 
             TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
 
@@ -212,9 +259,11 @@ class ErrorTableTest {
     void upstream429WithAJunkRetryAfterIsRateLimitedWithoutIt(String junk) {
         String body = "{\"error\":\"slow down\"}";
         try (RawUpstream raw = RawUpstream.start(RawUpstream.answering("HTTP/1.1 429 Too Many Requests\r\n"
-                + "Content-Type: application/json\r\nRetry-After: " + junk + "\r\nContent-Length: " + body.length()
-                + "\r\n\r\n" + body));
-                TestServer server = TestServer.builder().config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
+                        + "Content-Type: application/json\r\nRetry-After: " + junk + "\r\nContent-Length: "
+                        + body.length()
+                        + "\r\n\r\n" + body));
+                TestServer server = TestServer.builder()
+                        .config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
                         .start()) {
             TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
 
@@ -227,9 +276,10 @@ class ErrorTableTest {
     void upstreamHeaderWithAControlCharacterIsAMalformedReplyNeverRelayed() {
         String body = "{\"error\":\"slow down\"}";
         try (RawUpstream raw = RawUpstream.start(RawUpstream.answering("HTTP/1.1 429 Too Many Requests\r\n"
-                + "Content-Type: application/json\r\nRetry-After: 7\u0001\r\nContent-Length: " + body.length()
-                + "\r\n\r\n" + body));
-                TestServer server = TestServer.builder().config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
+                        + "Content-Type: application/json\r\nRetry-After: 7\u0001\r\nContent-Length: " + body.length()
+                        + "\r\n\r\n" + body));
+                TestServer server = TestServer.builder()
+                        .config("chatd.providers.ollama.base-url", raw.baseUrl().toString())
                         .start()) {
             TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
 
@@ -241,8 +291,10 @@ class ErrorTableTest {
     @Test
     void upstream429KeepsAnHttpDateRetryAfter() {
         try (TestServer server = TestServer.start()) {
-            server.fake.on("POST", "/api/chat", json(429, "{\"error\":\"slow down\"}",
-                    "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"));
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
+                    json(429, "{\"error\":\"slow down\"}", "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"));
 
             TestServer.Reply reply = server.post("/chat", TestServer.HELLO);
 
@@ -262,14 +314,17 @@ class ErrorTableTest {
     @ParameterizedTest
     @ValueSource(ints = {401, 403})
     void upstreamAuthFailureIs502NeverA401(int status) {
-        try (TestServer server = TestServer.builder().env("OLLAMA_API_KEY", "some-key").start()) {
+        try (TestServer server =
+                TestServer.builder().env("OLLAMA_API_KEY", "some-key").start()) {
             server.fake.on("POST", "/api/chat", json(status, "{\"error\":\"unauthorized\"}"));
 
             TestServer.Reply reply = server.post("/chat", """
                     {"model":"ollama_cloud/gpt-oss:120b","messages":[{"role":"user","content":"Hi"}]}""");
 
             assertError(server, reply, 502, "upstream_auth", "ollama_cloud", "key");
-            assertThat(reply.header("WWW-Authenticate")).as("the caller's credentials are not at fault").isNull();
+            assertThat(reply.header("WWW-Authenticate"))
+                    .as("the caller's credentials are not at fault")
+                    .isNull();
         }
     }
 
@@ -278,8 +333,14 @@ class ErrorTableTest {
         try (TestServer server = TestServer.start()) {
             server.fake.on("POST", "/api/chat", json(500, "{\"error\":\"llama runner process has terminated\"}"));
 
-            assertError(server, server.post("/chat", TestServer.HELLO), 502, "upstream_error",
-                    "ollama", "500", "llama runner process has terminated");
+            assertError(
+                    server,
+                    server.post("/chat", TestServer.HELLO),
+                    502,
+                    "upstream_error",
+                    "ollama",
+                    "500",
+                    "llama runner process has terminated");
         }
     }
 
@@ -290,9 +351,15 @@ class ErrorTableTest {
             closedPort = socket.getLocalPort();
         }
         try (TestServer server = TestServer.builder()
-                .config("chatd.providers.ollama.base-url", "http://127.0.0.1:" + closedPort).start()) {
-            assertError(server, server.post("/chat", TestServer.HELLO), 502, "upstream_error",
-                    "ollama", "127.0.0.1:" + closedPort);
+                .config("chatd.providers.ollama.base-url", "http://127.0.0.1:" + closedPort)
+                .start()) {
+            assertError(
+                    server,
+                    server.post("/chat", TestServer.HELLO),
+                    502,
+                    "upstream_error",
+                    "ollama",
+                    "127.0.0.1:" + closedPort);
         }
     }
 
@@ -317,11 +384,12 @@ class ErrorTableTest {
     @Test
     void htmlInsteadOfJsonIs502() {
         try (TestServer server = TestServer.start()) {
-            server.fake.on("POST", "/api/chat", body(200, "text/html",
-                    "<html><body><h1>Welcome to nginx!</h1></body></html>"));
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
+                    body(200, "text/html", "<html><body><h1>Welcome to nginx!</h1></body></html>"));
 
-            assertError(server, server.post("/chat", TestServer.HELLO), 502, "upstream_error",
-                    "not JSON", "text/html");
+            assertError(server, server.post("/chat", TestServer.HELLO), 502, "upstream_error", "not JSON", "text/html");
         }
     }
 
@@ -336,7 +404,8 @@ class ErrorTableTest {
 
     @Test
     void hangingUpstreamIs504AfterTheTimeout() {
-        try (TestServer server = TestServer.builder().config("chatd.timeout-secs", "1").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.timeout-secs", "1").start()) {
             server.fake.on("POST", "/api/chat", hanging());
 
             long started = System.nanoTime();
@@ -352,7 +421,8 @@ class ErrorTableTest {
     void providerTimeoutOverridesTheGlobalOne() {
         try (TestServer server = TestServer.builder()
                 .config("chatd.timeout-secs", "60")
-                .config("chatd.providers.ollama.timeout-secs", "1").start()) {
+                .config("chatd.providers.ollama.timeout-secs", "1")
+                .start()) {
             server.fake.on("POST", "/api/chat", hanging());
 
             long started = System.nanoTime();

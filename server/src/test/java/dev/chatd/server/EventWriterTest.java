@@ -82,12 +82,16 @@ class EventWriterTest {
         try {
             blocked.data(Map.of("content", "a flood the client never reads"));
             reading.data(Map.of("content", "hello"));
-            assertThat(stuck.blocked.await(5, TimeUnit.SECONDS)).as("the first writer's heartbeat blocked").isTrue();
+            assertThat(stuck.blocked.await(5, TimeUnit.SECONDS))
+                    .as("the first writer's heartbeat blocked")
+                    .isTrue();
             long from = System.nanoTime();
             Thread.sleep(2000);
 
             List<Long> flushes = live.flushes.stream().filter(t -> t > from).toList();
-            assertThat(flushes).as("heartbeats to the reading client while the other is blocked").hasSizeGreaterThan(8);
+            assertThat(flushes)
+                    .as("heartbeats to the reading client while the other is blocked")
+                    .hasSizeGreaterThan(8);
             long longestGap = 0;
             for (int i = 1; i < flushes.size(); i++) {
                 longestGap = Math.max(longestGap, flushes.get(i) - flushes.get(i - 1));
@@ -130,7 +134,9 @@ class EventWriterTest {
             gone.countDown();
         });
 
-        assertThat(gone.await(2, TimeUnit.SECONDS)).as("the silent stream's probe noticed").isTrue();
+        assertThat(gone.await(2, TimeUnit.SECONDS))
+                .as("the silent stream's probe noticed")
+                .isTrue();
         assertThat(writer.isBroken()).isTrue();
         Thread.sleep(300);
         assertThat(cancelled).hasValue(1);

@@ -31,8 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class GracefulShutdownIT {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private static final List<String> PATHS = List.of("/chat", "/v1/chat/completions", "/api/chat");
     private static final String DONE = "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
             + "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":5,\"eval_count\":3}";
@@ -52,7 +54,8 @@ class GracefulShutdownIT {
     }
 
     private static String tick(int n) {
-        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"tick" + n + " \"},\"done\":false}";
+        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"tick" + n
+                + " \"},\"done\":false}";
     }
 
     @Test
@@ -69,7 +72,9 @@ class GracefulShutdownIT {
             streams.add(open(PATHS.get(i % PATHS.size())));
         }
         for (Stream s : streams) {
-            assertThat(s.started.await(10, TimeUnit.SECONDS)).as(s.path + " started").isTrue();
+            assertThat(s.started.await(10, TimeUnit.SECONDS))
+                    .as(s.path + " started")
+                    .isTrue();
         }
 
         chatd.process().destroy();
@@ -82,24 +87,32 @@ class GracefulShutdownIT {
             String body = String.join("\n", lines);
             assertThat(body).as(s.path).contains("tick9");
             switch (s.path) {
-                case "/chat" -> assertThat(body).contains("\"finish_reason\":\"stop\"").doesNotContain("event: error");
+                case "/chat" ->
+                    assertThat(body).contains("\"finish_reason\":\"stop\"").doesNotContain("event: error");
                 case "/v1/chat/completions" -> assertThat(lastData(lines)).isEqualTo("data: [DONE]");
                 default -> assertThat(lines).last().asString().contains("\"done\":true");
             }
         }
-        assertThat(chatd.process().waitFor(15, TimeUnit.SECONDS)).as("chatd exited").isTrue();
+        assertThat(chatd.process().waitFor(15, TimeUnit.SECONDS))
+                .as("chatd exited")
+                .isTrue();
         assertThat(chatd.process().exitValue()).isZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - signalled)).as("no waiting for the whole grace")
+        assertThat(Duration.ofNanos(System.nanoTime() - signalled))
+                .as("no waiting for the whole grace")
                 .isLessThan(Duration.ofSeconds(12));
         assertThat(chatd.output()).anyMatch(l -> l.contains("chatd stopped"));
-        assertThat(chatd.output().stream().filter(l -> l.contains("access ") && l.contains("outcome=stop")).count())
+        assertThat(chatd.output().stream()
+                        .filter(l -> l.contains("access ") && l.contains("outcome=stop"))
+                        .count())
                 .isEqualTo(10);
     }
 
     @Test
     void streamsThatOutlastTheGraceEndWithTheirErrorEventAndChatdExitsZero() throws Exception {
-        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .repeat(tick(1) + "\n", Duration.ofMillis(200), Duration.ofSeconds(60)));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().repeat(tick(1) + "\n", Duration.ofMillis(200), Duration.ofSeconds(60)));
         start(2);
 
         List<Stream> streams = new ArrayList<>();
@@ -107,7 +120,9 @@ class GracefulShutdownIT {
             streams.add(open(path));
         }
         for (Stream s : streams) {
-            assertThat(s.started.await(10, TimeUnit.SECONDS)).as(s.path + " started").isTrue();
+            assertThat(s.started.await(10, TimeUnit.SECONDS))
+                    .as(s.path + " started")
+                    .isTrue();
         }
 
         chatd.process().destroy();
@@ -123,12 +138,18 @@ class GracefulShutdownIT {
                 default -> assertThat(lines).last().asString().startsWith("{\"error\":\"chatd is shutting down");
             }
         }
-        assertThat(chatd.process().waitFor(15, TimeUnit.SECONDS)).as("chatd exited").isTrue();
+        assertThat(chatd.process().waitFor(15, TimeUnit.SECONDS))
+                .as("chatd exited")
+                .isTrue();
         long took = System.nanoTime() - signalled;
         assertThat(chatd.process().exitValue()).isZero();
-        assertThat(Duration.ofNanos(took)).as("the grace, then a prompt exit")
+        assertThat(Duration.ofNanos(took))
+                .as("the grace, then a prompt exit")
                 .isBetween(Duration.ofMillis(1900), Duration.ofSeconds(10));
-        assertThat(chatd.output().stream().filter(l -> l.contains("outcome=\"ended by shutdown\"")).count()).isEqualTo(3);
+        assertThat(chatd.output().stream()
+                        .filter(l -> l.contains("outcome=\"ended by shutdown\""))
+                        .count())
+                .isEqualTo(3);
     }
 
     private void start(int graceSecs) throws Exception {
@@ -158,13 +179,16 @@ class GracefulShutdownIT {
         CompletableFuture<List<String>> lines = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
             try {
-                HttpResponse<java.util.stream.Stream<String>> reply = HTTP.send(request(path,
-                        RunningChatd.streamRequest("ollama/llama3.2")), HttpResponse.BodyHandlers.ofLines());
-                lines.complete(reply.body().peek(l -> {
-                    if (l.contains("tick")) {
-                        started.countDown();
-                    }
-                }).collect(Collectors.toList()));
+                HttpResponse<java.util.stream.Stream<String>> reply = HTTP.send(
+                        request(path, RunningChatd.streamRequest("ollama/llama3.2")),
+                        HttpResponse.BodyHandlers.ofLines());
+                lines.complete(reply.body()
+                        .peek(l -> {
+                            if (l.contains("tick")) {
+                                started.countDown();
+                            }
+                        })
+                        .collect(Collectors.toList()));
             } catch (IOException | RuntimeException e) {
                 lines.completeExceptionally(e);
             } catch (InterruptedException e) {
@@ -179,7 +203,8 @@ class GracefulShutdownIT {
         return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + chatd.port() + path))
                 .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build();
     }
 
     /** The reply to a new request, or null when the connection was refused or closed. */
@@ -197,11 +222,15 @@ class GracefulShutdownIT {
             return; // the listener had closed: refused, as it should be
         }
         assertThat(reply.statusCode()).as(reply.body()).isEqualTo(503);
-        Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) JsonCodec.parse(reply.body())).get("error");
+        Map<String, Object> error =
+                (Map<String, Object>) ((Map<String, Object>) JsonCodec.parse(reply.body())).get("error");
         assertThat(error).containsEntry("type", "shutting_down");
     }
 
     private static String lastData(List<String> lines) {
-        return lines.stream().filter(l -> l.startsWith("data: ")).reduce((a, b) -> b).orElseThrow();
+        return lines.stream()
+                .filter(l -> l.startsWith("data: "))
+                .reduce((a, b) -> b)
+                .orElseThrow();
     }
 }

@@ -36,11 +36,14 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileUpstreamIT {
     /** The README's bound for bin/chatd under hostile upstreams: a 192 MiB heap plus the JVM's own. */
     static final long RSS_BOUND_MB = 400;
+
     private static final long MAX_REPLY = 8L * 1024 * 1024;
     private static final long MAX_LINE = 1024 * 1024;
 
     /** What the fake does, chosen by the model name the request carries. */
-    private static final List<String> NON_STREAMING = List.of("announce-2gib", "giant-chunk", "endless-chunks", "endless-close");
+    private static final List<String> NON_STREAMING =
+            List.of("announce-2gib", "giant-chunk", "endless-chunks", "endless-close");
+
     private static final List<String> STREAMING = List.of("endless-line", "giant-chunk");
 
     @TempDir
@@ -48,8 +51,10 @@ class HostileUpstreamIT {
 
     private RawUpstream hostile;
     private ChatdProcess chatd;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newVirtualThreadPerTaskExecutor())
+            .build();
     private final AtomicLong peakRssKb = new AtomicLong();
     private volatile boolean sampling;
 
@@ -74,12 +79,15 @@ class HostileUpstreamIT {
                                 + body.length() + "\r\n\r\n" + body);
                         continue;
                     }
-                    case "announce-2gib" -> connection.write("HTTP/1.1 200 OK\r\nContent-Type: " + type
-                            + "\r\nContent-Length: 2147483648\r\n\r\n");
-                    case "giant-chunk" -> connection.write("HTTP/1.1 200 OK\r\nContent-Type: " + type
-                            + "\r\nTransfer-Encoding: chunked\r\n\r\n7fffffff\r\n");
+                    case "announce-2gib" ->
+                        connection.write(
+                                "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nContent-Length: 2147483648\r\n\r\n");
+                    case "giant-chunk" ->
+                        connection.write("HTTP/1.1 200 OK\r\nContent-Type: " + type
+                                + "\r\nTransfer-Encoding: chunked\r\n\r\n7fffffff\r\n");
                     case "endless-chunks", "endless-line" -> {
-                        connection.write("HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+                        connection.write(
+                                "HTTP/1.1 200 OK\r\nContent-Type: " + type + "\r\nTransfer-Encoding: chunked\r\n\r\n");
                         while (true) {
                             connection.write(chunk);
                         }
@@ -92,7 +100,8 @@ class HostileUpstreamIT {
                 }
             }
         });
-        chatd = ChatdProcess.start(ChatdProcess.jar(), dir, """
+        chatd = ChatdProcess.start(
+                ChatdProcess.jar(), dir, """
                 server:
                   host: 127.0.0.1
                   port: 0
@@ -138,9 +147,13 @@ class HostileUpstreamIT {
     private CompletableFuture<HttpResponse<String>> chat(String scenario, boolean stream) {
         String body = "{\"model\":\"ollama/" + scenario + "\",\"stream\":" + stream
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-        return http.sendAsync(HttpRequest.newBuilder(uri("/chat")).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.sendAsync(
+                HttpRequest.newBuilder(uri("/chat"))
+                        .timeout(Duration.ofSeconds(120))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private URI uri(String path) {
@@ -150,9 +163,12 @@ class HostileUpstreamIT {
     private static void assertReplyCapNamed(String scenario, HttpResponse<String> reply) {
         assertThat(reply.statusCode()).as(scenario + ": " + reply.body()).isEqualTo(502);
         @SuppressWarnings("unchecked")
-        Map<String, Object> error = (Map<String, Object>) ((Map<String, Object>) JsonCodec.parse(reply.body())).get("error");
+        Map<String, Object> error =
+                (Map<String, Object>) ((Map<String, Object>) JsonCodec.parse(reply.body())).get("error");
         assertThat(error.get("type")).as(scenario).isEqualTo("upstream_error");
-        assertThat((String) error.get("message")).as(scenario).contains("chatd.max-reply-bytes", String.valueOf(MAX_REPLY));
+        assertThat((String) error.get("message"))
+                .as(scenario)
+                .contains("chatd.max-reply-bytes", String.valueOf(MAX_REPLY));
     }
 
     private static void assertLineCapNamed(String scenario, HttpResponse<String> reply) {
@@ -161,21 +177,28 @@ class HostileUpstreamIT {
         if (reply.statusCode() == 200) {
             assertThat(reply.body()).as(scenario).contains("event: error");
         }
-        assertThat(reply.body()).as(scenario).contains("upstream_error", "chatd.max-stream-line-bytes",
-                String.valueOf(MAX_LINE));
+        assertThat(reply.body())
+                .as(scenario)
+                .contains("upstream_error", "chatd.max-stream-line-bytes", String.valueOf(MAX_LINE));
     }
 
     private void assertStillWell() throws Exception {
-        assertThat(chatd.isAlive()).as("chatd is alive; its output: %s", chatd.output()).isTrue();
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/health")).timeout(Duration.ofSeconds(10))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chatd.isAlive())
+                .as("chatd is alive; its output: %s", chatd.output())
+                .isTrue();
+        HttpResponse<String> health = http.send(
+                HttpRequest.newBuilder(uri("/health"))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).isEqualTo(200);
         HttpResponse<String> ok = chat("ok", false).get(30, TimeUnit.SECONDS);
         assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
         assertThat(ok.body()).contains("Hello! How can I help?");
         long peakMb = peakRssKb.get() / 1024;
-        System.out.printf("HOSTILE-UPSTREAMS: peak_rss_mb=%d (bound %d, flags %s)%n", peakMb, RSS_BOUND_MB,
-                ChatdProcess.launchFlags());
+        System.out.printf(
+                "HOSTILE-UPSTREAMS: peak_rss_mb=%d (bound %d, flags %s)%n",
+                peakMb, RSS_BOUND_MB, ChatdProcess.launchFlags());
         assertThat(peakMb).as("peak RSS in MB").isLessThan(RSS_BOUND_MB);
     }
 

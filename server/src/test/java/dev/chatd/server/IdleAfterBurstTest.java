@@ -38,6 +38,7 @@ class IdleAfterBurstTest {
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(5);
     /** The window starts a few seconds after the burst, once the JIT has caught up. */
     private static final Duration SETTLE = Duration.ofSeconds(3);
+
     private static final Duration WINDOW = Duration.ofSeconds(5);
 
     @Test
@@ -76,27 +77,41 @@ class IdleAfterBurstTest {
             sleepUntil(burstEnd + IDLE_TIMEOUT.plusSeconds(4).toNanos());
             int keptLater = establishedTo(upstreamPort);
 
-            System.out.printf(Locale.ROOT, "IDLE-AFTER-BURST: streams=%d upstream_connections_kept=%d cpu_cores=%.3f"
-                    + " (from %d s to %d s after the burst, whole test JVM) upstream_connections_after_idle_timeout=%d%n",
-                    STREAMS, keptAfterBurst, cores, SETTLE.toSeconds(), SETTLE.plus(WINDOW).toSeconds(), keptLater);
-            assertThat(keptAfterBurst).as("idle upstream connections kept after the burst").isLessThanOrEqualTo(MAX_PER_HOST);
+            System.out.printf(
+                    Locale.ROOT,
+                    "IDLE-AFTER-BURST: streams=%d upstream_connections_kept=%d cpu_cores=%.3f"
+                            + " (from %d s to %d s after the burst, whole test JVM) upstream_connections_after_idle_timeout=%d%n",
+                    STREAMS,
+                    keptAfterBurst,
+                    cores,
+                    SETTLE.toSeconds(),
+                    SETTLE.plus(WINDOW).toSeconds(),
+                    keptLater);
+            assertThat(keptAfterBurst)
+                    .as("idle upstream connections kept after the burst")
+                    .isLessThanOrEqualTo(MAX_PER_HOST);
             assertThat(cores).as("CPU used while idle, in cores").isLessThan(0.10);
-            assertThat(keptLater).as("upstream connections left after the idle timeout").isZero();
+            assertThat(keptLater)
+                    .as("upstream connections left after the idle timeout")
+                    .isZero();
         }
     }
 
     /** A thousand streams at once, each read to its end; the failures, if any. */
     private static List<String> burst(RunningChatd chatd) throws Exception {
         List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+        try (HttpClient client = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .executor(Executors.newVirtualThreadPerTaskExecutor())
+                        .build();
                 ExecutorService streams = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> done = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
                 done.add(streams.submit(() -> {
                     try {
                         HttpResponse<Stream<String>> reply = client.send(
-                                chatd.chatRequest(RunningChatd.streamRequest("llama3.2")), HttpResponse.BodyHandlers.ofLines());
+                                chatd.chatRequest(RunningChatd.streamRequest("llama3.2")),
+                                HttpResponse.BodyHandlers.ofLines());
                         try (SseReader events = new SseReader(reply)) {
                             if (events.status() != 200 || events.rest().stream().anyMatch(SseReader.Event::isError)) {
                                 failures.add("HTTP " + events.status());
@@ -122,7 +137,8 @@ class IdleAfterBurstTest {
     }
 
     private static long processCpuNanos() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /** Established TCP connections from this process to {@code port} on loopback, from /proc/net/tcp and tcp6. */

@@ -28,6 +28,7 @@ class InboundConnectionsTest {
      * connection closes between about 5 and 7 s.
      */
     private static final String READ_SECS = "1";
+
     private static final String IDLE_SECS = "6";
 
     private static TestServer start() {
@@ -41,11 +42,14 @@ class InboundConnectionsTest {
 
     @Test
     void headersThatStopArrivingAreDroppedAfterTheReadTimeout() {
-        try (TestServer server = start(); RawClient client = RawClient.connect(server.chatd.port())) {
+        try (TestServer server = start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
             long sent = System.nanoTime();
             client.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: app");
 
-            assertThat(client.awaitClose(Duration.ofSeconds(4))).as("closed well before the idle timeout").isTrue();
+            assertThat(client.awaitClose(Duration.ofSeconds(4)))
+                    .as("closed well before the idle timeout")
+                    .isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - sent)).isGreaterThanOrEqualTo(Duration.ofMillis(900));
         }
     }
@@ -53,7 +57,8 @@ class InboundConnectionsTest {
     @ParameterizedTest
     @ValueSource(strings = {"/chat", "/v1/chat/completions", "/api/chat"})
     void aBodyShorterThanItsLengthIs408JsonAfterTheReadTimeoutAndTheConnectionCloses(String path) {
-        try (LogCapture log = LogCapture.start(); TestServer server = start();
+        try (LogCapture log = LogCapture.start();
+                TestServer server = start();
                 RawClient client = RawClient.connect(server.chatd.port())) {
             long sent = System.nanoTime();
             client.send(RawClient.head("POST", path, "Content-Type: application/json", "Content-Length: 500")
@@ -67,17 +72,24 @@ class InboundConnectionsTest {
             assertThat(ClientErrorsTest.errorType(path, 408, reply.body())).isIn("request_timeout", null);
             assertThat(reply.body()).contains("client-read-timeout-secs");
             assertThat(reply.header("Connection")).isEqualTo("close");
-            assertThat(client.awaitClose(Duration.ofSeconds(2))).as("the rest of the body is not read as a request").isTrue();
+            assertThat(client.awaitClose(Duration.ofSeconds(2)))
+                    .as("the rest of the body is not read as a request")
+                    .isTrue();
             assertThat(server.fake.requests()).isEmpty();
-            assertThat(log.records()).allSatisfy(r -> assertThat(r.getThrown()).as(LogCapture.text(r)).isNull());
-            assertThat(log.records()).filteredOn(r -> LogCapture.text(r).contains("status=408")
-                    && LogCapture.text(r).contains("outcome=request_timeout")).hasSize(1);
+            assertThat(log.records())
+                    .allSatisfy(r ->
+                            assertThat(r.getThrown()).as(LogCapture.text(r)).isNull());
+            assertThat(log.records())
+                    .filteredOn(r -> LogCapture.text(r).contains("status=408")
+                            && LogCapture.text(r).contains("outcome=request_timeout"))
+                    .hasSize(1);
         }
     }
 
     @Test
     void aClientThatLeavesMidBodyIsOneLogLineWithoutAStackTrace() throws Exception {
-        try (LogCapture log = LogCapture.start(); TestServer server = start()) {
+        try (LogCapture log = LogCapture.start();
+                TestServer server = start()) {
             try (RawClient client = RawClient.connect(server.chatd.port())) {
                 client.send(RawClient.head("POST", "/chat", "Content-Type: application/json", "Content-Length: 500")
                         + "{\"model\":");
@@ -86,40 +98,57 @@ class InboundConnectionsTest {
             Thread.sleep(500);
 
             assertThat(server.get("/health").status()).isEqualTo(200);
-            assertThat(log.records()).allSatisfy(r -> assertThat(r.getThrown()).as(LogCapture.text(r)).isNull());
-            assertThat(log.records()).filteredOn(r -> LogCapture.text(r).startsWith("access")
-                    && LogCapture.text(r).contains("path=/chat") && LogCapture.text(r).contains("client went away")).hasSize(1);
+            assertThat(log.records())
+                    .allSatisfy(r ->
+                            assertThat(r.getThrown()).as(LogCapture.text(r)).isNull());
+            assertThat(log.records())
+                    .filteredOn(r -> LogCapture.text(r).startsWith("access")
+                            && LogCapture.text(r).contains("path=/chat")
+                            && LogCapture.text(r).contains("client went away"))
+                    .hasSize(1);
         }
     }
 
     @Test
     void anIdleKeptAliveConnectionClosesAfterTheIdleTimeoutNotTheReadTimeout() {
-        try (TestServer server = start(); RawClient client = RawClient.connect(server.chatd.port())) {
+        try (TestServer server = start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
             client.send(RawClient.head("GET", "/health"));
             assertThat(client.read(Duration.ofSeconds(5)).status()).isEqualTo(200);
             long answered = System.nanoTime();
 
-            assertThat(client.awaitClose(Duration.ofMillis(2500))).as("still open past the read timeout").isFalse();
-            assertThat(client.awaitClose(Duration.ofSeconds(9))).as("closed after the idle timeout").isTrue();
+            assertThat(client.awaitClose(Duration.ofMillis(2500)))
+                    .as("still open past the read timeout")
+                    .isFalse();
+            assertThat(client.awaitClose(Duration.ofSeconds(9)))
+                    .as("closed after the idle timeout")
+                    .isTrue();
             assertThat(Duration.ofNanos(System.nanoTime() - answered)).isGreaterThanOrEqualTo(Duration.ofMillis(4500));
         }
     }
 
     @Test
     void aNewConnectionWaitingForItsFirstRequestIsIdleNotStalled() {
-        try (TestServer server = start(); RawClient client = RawClient.connect(server.chatd.port())) {
-            assertThat(client.awaitClose(Duration.ofMillis(2500))).as("still open past the read timeout").isFalse();
-            assertThat(client.awaitClose(Duration.ofSeconds(9))).as("closed after the idle timeout").isTrue();
+        try (TestServer server = start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
+            assertThat(client.awaitClose(Duration.ofMillis(2500)))
+                    .as("still open past the read timeout")
+                    .isFalse();
+            assertThat(client.awaitClose(Duration.ofSeconds(9)))
+                    .as("closed after the idle timeout")
+                    .isTrue();
         }
     }
 
     @Test
     void aKeptAliveConnectionServesRequestsAfterAPauseLongerThanTheReadTimeout() throws Exception {
-        try (TestServer server = start(); RawClient client = RawClient.connect(server.chatd.port())) {
+        try (TestServer server = start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
             byte[] hello = TestServer.HELLO.getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < 2; i++) {
-                client.send(RawClient.head("POST", "/chat", "Content-Type: application/json",
-                        "Content-Length: " + hello.length) + TestServer.HELLO);
+                client.send(RawClient.head(
+                                "POST", "/chat", "Content-Type: application/json", "Content-Length: " + hello.length)
+                        + TestServer.HELLO);
                 assertThat(client.read(Duration.ofSeconds(5)).status()).isEqualTo(200);
                 Thread.sleep(1500);
             }
@@ -129,16 +158,26 @@ class InboundConnectionsTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void connectionCloseFromTheClientClosesTheConnectionAfterTheReply(boolean stream) {
-        try (TestServer server = start(); RawClient client = RawClient.connect(server.chatd.port())) {
-            server.fake.on("POST", "/api/chat", stream
-                    ? FakeUpstream.ndjson().lines(
-                            "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"done\":false}",
-                            "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"lo\"},\"done\":true,"
-                                    + "\"done_reason\":\"stop\",\"prompt_eval_count\":3,\"eval_count\":2}")
-                    : json(200, TestServer.OLLAMA_REPLY));
+        try (TestServer server = start();
+                RawClient client = RawClient.connect(server.chatd.port())) {
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
+                    stream
+                            ? FakeUpstream.ndjson()
+                                    .lines(
+                                            "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"Hel\"},\"done\":false}",
+                                            "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"lo\"},\"done\":true,"
+                                                    + "\"done_reason\":\"stop\",\"prompt_eval_count\":3,\"eval_count\":2}")
+                            : json(200, TestServer.OLLAMA_REPLY));
             byte[] body = ("{\"model\":\"ollama/llama3.2\",\"stream\":" + stream
-                    + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}").getBytes(StandardCharsets.UTF_8);
-            client.send(RawClient.head("POST", "/chat", "Content-Type: application/json", "Connection: close",
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            client.send(RawClient.head(
+                    "POST",
+                    "/chat",
+                    "Content-Type: application/json",
+                    "Connection: close",
                     "Content-Length: " + body.length));
             client.send(body);
 
@@ -146,18 +185,23 @@ class InboundConnectionsTest {
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
             assertThat(reply.body()).contains(stream ? "lo" : "Hello!");
-            assertThat(client.awaitClose(Duration.ofSeconds(3))).as("chatd closed it, well before the idle timeout").isTrue();
+            assertThat(client.awaitClose(Duration.ofSeconds(3)))
+                    .as("chatd closed it, well before the idle timeout")
+                    .isTrue();
         }
     }
 
     @Test
     void aFloodOfStalledConnectionsLeavesHealthAndChatFastAndIsDropped() throws Exception {
-        try (TestServer server = TestServer.builder().config("chatd.client-read-timeout-secs", "2").start()) {
+        try (TestServer server = TestServer.builder()
+                .config("chatd.client-read-timeout-secs", "2")
+                .start()) {
             server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
             List<RawClient> flood = new ArrayList<>();
             try {
                 for (int i = 0; i < 300; i++) {
-                    flood.add(RawClient.connect(server.chatd.port()).send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Ag"));
+                    flood.add(RawClient.connect(server.chatd.port())
+                            .send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Ag"));
                 }
                 // The first request on a client warms chatd and the fake; then time one of each.
                 assertThat(server.post("/chat", TestServer.HELLO).status()).isEqualTo(200);
@@ -170,7 +214,9 @@ class InboundConnectionsTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
 
                 for (RawClient stalled : flood) {
-                    assertThat(stalled.awaitClose(Duration.ofSeconds(10))).as("every stalled connection is dropped").isTrue();
+                    assertThat(stalled.awaitClose(Duration.ofSeconds(10)))
+                            .as("every stalled connection is dropped")
+                            .isTrue();
                 }
             } finally {
                 flood.forEach(RawClient::close);

@@ -7,7 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /** Which API's error envelope a path gets: the mount that claims it most precisely, else native. */
 class IngressesTest {
-    private final Ingresses ingresses = new Ingresses(Ingresses.standard(null, null), null, 1024, Duration.ofSeconds(1));
+    private final Ingresses ingresses =
+            new Ingresses(Ingresses.standard(null, null), null, 1024, Duration.ofSeconds(1));
 
     @Test
     void eachPathGetsTheCodecMountedAtIt() {
@@ -30,7 +31,14 @@ class IngressesTest {
 
     @Test
     void anUnknownRouteListsTheEndpointsOfEveryMount() {
-        assertThat(ingresses.served()).containsExactly("POST /chat", "GET /chat/providers", "POST /v1/chat/completions",
-                "GET /v1/models", "POST /api/chat", "GET /api/tags", "GET /api/version");
+        assertThat(ingresses.served())
+                .containsExactly(
+                        "POST /chat",
+                        "GET /chat/providers",
+                        "POST /v1/chat/completions",
+                        "GET /v1/models",
+                        "POST /api/chat",
+                        "GET /api/tags",
+                        "GET /api/version");
     }
 }

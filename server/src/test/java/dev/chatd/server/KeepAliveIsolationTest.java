@@ -33,8 +33,8 @@ class KeepAliveIsolationTest {
     private static final Duration QUIET = Duration.ofSeconds(6);
 
     private static String line(String content) {
-        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":" + JsonCodec.writeString(content)
-                + "},\"done\":false}";
+        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":"
+                + JsonCodec.writeString(content) + "},\"done\":false}";
     }
 
     @Test
@@ -49,12 +49,16 @@ class KeepAliveIsolationTest {
         try (FakeUpstream ollama = FakeUpstream.start().on("POST", "/api/chat", (request, exchange, up) -> {
                     String content = request.bodyText().replaceAll("(?s).*\"content\":\"([^\"]*)\".*", "$1");
                     if (content.startsWith("flood ")) {
-                        FakeUpstream.ndjson().lines(line("x".repeat(Integer.parseInt(content.substring(6)))))
+                        FakeUpstream.ndjson()
+                                .lines(line("x".repeat(Integer.parseInt(content.substring(6)))))
                                 .then((out, u) -> flooded.countDown())
                                 .hang(Duration.ofSeconds(60))
                                 .respond(request, exchange, up);
                     } else {
-                        FakeUpstream.ndjson().pause(QUIET).lines(line("finally"), DONE).respond(request, exchange, up);
+                        FakeUpstream.ndjson()
+                                .pause(QUIET)
+                                .lines(line("finally"), DONE)
+                                .respond(request, exchange, up);
                     }
                 });
                 RunningChatd chatd = RunningChatd.start(Map.of(
@@ -71,13 +75,16 @@ class KeepAliveIsolationTest {
                     stalled.add(client);
                     ClientDisconnectTest.post(client, "/chat", request("flood " + size));
                 }
-                assertThat(flooded.await(20, TimeUnit.SECONDS)).as("every flood was sent").isTrue();
+                assertThat(flooded.await(20, TimeUnit.SECONDS))
+                        .as("every flood was sent")
+                        .isTrue();
 
                 List<Long> keepAlives = new ArrayList<>();
                 long finishedAt;
                 try (Socket reader = new Socket(InetAddress.getLoopbackAddress(), chatd.port())) {
                     ClientDisconnectTest.post(reader, "/chat", request("quiet"));
-                    BufferedReader in = new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
+                    BufferedReader in =
+                            new BufferedReader(new InputStreamReader(reader.getInputStream(), StandardCharsets.UTF_8));
                     String l;
                     while ((l = in.readLine()) != null && !l.contains("finish_reason")) {
                         if (l.equals(": keep-alive")) {
@@ -88,13 +95,16 @@ class KeepAliveIsolationTest {
                     assertThat(l).as("the quiet stream finished").isNotNull();
                 }
 
-                assertThat(keepAlives).as("keep-alives while the upstream was quiet").hasSizeGreaterThan(2);
+                assertThat(keepAlives)
+                        .as("keep-alives while the upstream was quiet")
+                        .hasSizeGreaterThan(2);
                 keepAlives.add(finishedAt);
                 long longestGap = 0;
                 for (int i = 1; i < keepAlives.size(); i++) {
                     longestGap = Math.max(longestGap, keepAlives.get(i) - keepAlives.get(i - 1));
                 }
-                assertThat(Duration.ofNanos(longestGap)).as("longest silence on the reading client (keep-alive every 1 s)")
+                assertThat(Duration.ofNanos(longestGap))
+                        .as("longest silence on the reading client (keep-alive every 1 s)")
                         .isLessThan(Duration.ofMillis(3500));
             } finally {
                 for (Socket s : stalled) {
@@ -105,7 +115,7 @@ class KeepAliveIsolationTest {
     }
 
     private static String request(String content) {
-        return "{\"model\":\"ollama/llama3.2\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"" + content
-                + "\"}]}";
+        return "{\"model\":\"ollama/llama3.2\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + content + "\"}]}";
     }
 }

@@ -19,13 +19,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherIT {
     /** What bin/chatd needs besides bash's built-ins; a PATH of only these has no java on it. */
-    private static final List<String> TOOLS = List.of("bash", "dirname", "readlink", "sed", "head", "cksum", "cut", "rm");
+    private static final List<String> TOOLS =
+            List.of("bash", "dirname", "readlink", "sed", "head", "cksum", "cut", "rm");
 
     @TempDir
     Path dir;
 
     private static Path script() {
-        return Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../bin/chatd").normalize();
+        return Path.of(System.getProperty("basedir", "."))
+                .toAbsolutePath()
+                .resolve("../bin/chatd")
+                .normalize();
     }
 
     private static ChatdProcess chatd(Path dir, Map<String, String> env, String... args) {
@@ -62,8 +66,10 @@ class LauncherIT {
     @Test
     void findsTheNewestJdkInAStandardPlaceWithoutJavaHome() throws Exception {
         Path javaHome = Path.of(System.getProperty("java.home")).toRealPath();
-        assumeTrue(List.of("/usr/lib/jvm", "/opt/java", "/usr/java", "/usr/jdk", "/usr/local", "/opt").stream()
-                .anyMatch(place -> javaHome.startsWith(place)), "the JDK running this test is not in a standard place");
+        assumeTrue(
+                List.of("/usr/lib/jvm", "/opt/java", "/usr/java", "/usr/jdk", "/usr/local", "/opt").stream()
+                        .anyMatch(place -> javaHome.startsWith(place)),
+                "the JDK running this test is not in a standard place");
 
         try (ChatdProcess chatd = chatd(dir, Map.of("PATH", "/usr/bin:/bin"), "--version")) {
             assertThat(chatd.exitCode()).as(chatd.text()).isZero();
@@ -79,10 +85,20 @@ class LauncherIT {
         Files.createSymbolicLink(jdks.resolve("jdk-under-test"), Path.of(System.getProperty("java.home")));
         Path old = oldJdk();
 
-        try (ChatdProcess chatd = chatd(dir, Map.of("PATH", toolsOnly().toString(), "JAVA_HOME", old.toString(),
-                "CHATD_JDK_DIRS", "/nonexistent " + jdks), "--version")) {
+        try (ChatdProcess chatd = chatd(
+                dir,
+                Map.of(
+                        "PATH",
+                        toolsOnly().toString(),
+                        "JAVA_HOME",
+                        old.toString(),
+                        "CHATD_JDK_DIRS",
+                        "/nonexistent " + jdks),
+                "--version")) {
             assertThat(chatd.exitCode()).as(chatd.text()).isZero();
-            assertThat(chatd.lines()).contains("chatd: JAVA_HOME (" + old + ") is not Java 21+; using " + jdks.resolve("jdk-under-test"));
+            assertThat(chatd.lines())
+                    .contains(
+                            "chatd: JAVA_HOME (" + old + ") is not Java 21+; using " + jdks.resolve("jdk-under-test"));
             assertThat(chatd.lines()).anyMatch(line -> line.startsWith(version()));
             assertThat(chatd.text()).doesNotContain("the old java ran");
         }
@@ -90,8 +106,16 @@ class LauncherIT {
 
     @Test
     void javaHomeWins() throws Exception {
-        try (ChatdProcess chatd = chatd(dir, Map.of("PATH", toolsOnly().toString(), "JAVA_HOME",
-                System.getProperty("java.home"), "CHATD_JDK_DIRS", "/nonexistent"), "--version")) {
+        try (ChatdProcess chatd = chatd(
+                dir,
+                Map.of(
+                        "PATH",
+                        toolsOnly().toString(),
+                        "JAVA_HOME",
+                        System.getProperty("java.home"),
+                        "CHATD_JDK_DIRS",
+                        "/nonexistent"),
+                "--version")) {
             assertThat(chatd.exitCode()).as(chatd.text()).isZero();
             assertThat(chatd.lines()).singleElement().asString().startsWith(version());
         }
@@ -101,10 +125,20 @@ class LauncherIT {
     void noJava21AnywhereIsOneLineSayingWhatToInstall() throws Exception {
         Path nothing = Files.createDirectories(dir.resolve("no-jdks"));
 
-        try (ChatdProcess chatd = chatd(dir, Map.of("PATH", toolsOnly().toString(), "JAVA_HOME", oldJdk().toString(),
-                "CHATD_JDK_DIRS", nothing.toString()), "--version")) {
+        try (ChatdProcess chatd = chatd(
+                dir,
+                Map.of(
+                        "PATH",
+                        toolsOnly().toString(),
+                        "JAVA_HOME",
+                        oldJdk().toString(),
+                        "CHATD_JDK_DIRS",
+                        nothing.toString()),
+                "--version")) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.lines()).singleElement().asString()
+            assertThat(chatd.lines())
+                    .singleElement()
+                    .asString()
                     .startsWith("chatd: needs Java 21 or newer and found none")
                     .contains("install a JDK or JRE 21+", nothing.toString());
         }

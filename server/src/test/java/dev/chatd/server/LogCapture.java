@@ -41,7 +41,10 @@ final class LogCapture extends Handler implements AutoCloseable {
     /** Everything a log line can show: the formatted message, the raw one, its parameters and any stack trace. */
     static String text(LogRecord record) {
         StringBuilder text = new StringBuilder();
-        text.append(FORMATTER.formatMessage(record)).append('\n').append(record.getMessage()).append('\n');
+        text.append(FORMATTER.formatMessage(record))
+                .append('\n')
+                .append(record.getMessage())
+                .append('\n');
         if (record.getParameters() != null) {
             text.append(Arrays.toString(record.getParameters())).append('\n');
         }

@@ -25,15 +25,23 @@ class ModuleBoundariesTest {
 
     @Test
     void serverAndCoreNeverUseAProviderClass() {
-        noClasses().that().resideInAnyPackage("dev.chatd.server..", "dev.chatd.core..", "dev.chatd.kit..", "dev.chatd.api..")
-                .should().dependOnClassesThat().resideInAPackage("dev.chatd.provider..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.chatd.server..", "dev.chatd.core..", "dev.chatd.kit..", "dev.chatd.api..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.chatd.provider..")
                 .check(MAIN);
     }
 
     @Test
     void apiDependsOnTheJdkOnly() {
-        classes().that().resideInAPackage("dev.chatd.api..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.chatd.api..", "java..")
+        classes()
+                .that()
+                .resideInAPackage("dev.chatd.api..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage("dev.chatd.api..", "java..")
                 .check(MAIN);
     }
 
@@ -41,8 +49,12 @@ class ModuleBoundariesTest {
     void providersDoNotDependOnEachOther() {
         for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi"}) {
             String own = "dev.chatd.provider." + provider + "..";
-            noClasses().that().resideInAPackage(own)
-                    .should().dependOnClassesThat(resideInAPackage("dev.chatd.provider..").and(not(resideInAPackage(own))))
+            noClasses()
+                    .that()
+                    .resideInAPackage(own)
+                    .should()
+                    .dependOnClassesThat(
+                            resideInAPackage("dev.chatd.provider..").and(not(resideInAPackage(own))))
                     .check(MAIN);
         }
     }
@@ -50,32 +62,52 @@ class ModuleBoundariesTest {
     @Test
     void providersUseOnlyTheApiTheKitTheirOwnPackageAndTheJdk() {
         for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi"}) {
-            classes().that().resideInAPackage("dev.chatd.provider." + provider + "..")
-                    .should().onlyDependOnClassesThat().resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..",
-                            "dev.chatd.provider." + provider + "..", "java..", "jakarta.json..")
+            classes()
+                    .that()
+                    .resideInAPackage("dev.chatd.provider." + provider + "..")
+                    .should()
+                    .onlyDependOnClassesThat()
+                    .resideInAnyPackage(
+                            "dev.chatd.api..",
+                            "dev.chatd.kit..",
+                            "dev.chatd.provider." + provider + "..",
+                            "java..",
+                            "jakarta.json..")
                     .check(MAIN);
         }
     }
 
     @Test
     void theKitDependsOnTheApiAndJsonPOnly() {
-        classes().that().resideInAPackage("dev.chatd.kit..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..", "java..",
-                        "jakarta.json..", "org.eclipse.parsson..")
+        classes()
+                .that()
+                .resideInAPackage("dev.chatd.kit..")
+                .should()
+                .onlyDependOnClassesThat()
+                .resideInAnyPackage(
+                        "dev.chatd.api..", "dev.chatd.kit..", "java..", "jakarta.json..", "org.eclipse.parsson..")
                 .check(MAIN);
     }
 
     @Test
     void neitherTheApiNorTheKitNorTheHostKnowTheServer() {
-        noClasses().that().resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..", "dev.chatd.core..")
-                .should().dependOnClassesThat().resideInAnyPackage("dev.chatd.server..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..", "dev.chatd.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("dev.chatd.server..")
                 .check(MAIN);
     }
 
     @Test
     void onlyTheHostKnowsHelidon() {
-        noClasses().that().resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..", "dev.chatd.provider..")
-                .should().dependOnClassesThat().resideInAnyPackage("io.helidon..")
+        noClasses()
+                .that()
+                .resideInAnyPackage("dev.chatd.api..", "dev.chatd.kit..", "dev.chatd.provider..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.helidon..")
                 .check(MAIN);
     }
 }

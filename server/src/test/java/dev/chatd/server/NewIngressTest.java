@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
-import dev.chatd.tck.FakeUpstream;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.EventSink;
 import dev.chatd.server.ingress.Exchange;
@@ -15,6 +14,7 @@ import dev.chatd.server.ingress.IngressCall;
 import dev.chatd.server.ingress.IngressCodec;
 import dev.chatd.server.ingress.OpenAiChatCodec;
 import dev.chatd.server.ingress.StreamEncoder;
+import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,8 +39,8 @@ class NewIngressTest {
     @BeforeAll
     static void start() {
         server = TestServer.builder()
-                .ingress(new Ingress(new MessagesCodec(), List.of(PATH), List.of(PATH + "*"), rules -> {},
-                        List.of("POST " + PATH)))
+                .ingress(new Ingress(
+                        new MessagesCodec(), List.of(PATH), List.of(PATH + "*"), rules -> {}, List.of("POST " + PATH)))
                 .start();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     }
@@ -59,7 +59,9 @@ class NewIngressTest {
         TestServer.Reply reply = server.post(PATH, TestServer.HELLO);
 
         assertThat(reply.status()).isEqualTo(200);
-        assertThat(reply.json()).containsEntry("type", "message").containsEntry("model", "ollama/llama3.2")
+        assertThat(reply.json())
+                .containsEntry("type", "message")
+                .containsEntry("model", "ollama/llama3.2")
                 .containsEntry("stop_reason", "stop");
         assertThat((List<Object>) reply.json().get("content"))
                 .containsExactly(Map.of("type", "text", "text", "Hello! How can I help?"));
@@ -67,25 +69,44 @@ class NewIngressTest {
 
     @Test
     void aStreamIsNamedEventsSeveralPerChunkInSequence() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(line("\"content\":\"Hel\""),
-                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"lo\"},\"done\":true,"
-                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":1,\"eval_count\":2}"));
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                line("\"content\":\"Hel\""),
+                                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"lo\"},\"done\":true,"
+                                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":1,\"eval_count\":2}"));
 
         try (SseReader reply = stream()) {
             assertThat(reply.status()).isEqualTo(200);
             List<SseReader.Event> events = reply.rest();
-            assertThat(events).extracting(SseReader.Event::name).containsExactly("message_start",
-                    "content_block_delta", "content_block_delta", "message_delta", "message_stop");
-            assertThat(events).extracting(e -> e.json().get("sequence_number")).containsExactly(
-                    BigDecimal.valueOf(0), BigDecimal.valueOf(1), BigDecimal.valueOf(2), BigDecimal.valueOf(3),
-                    BigDecimal.valueOf(4));
+            assertThat(events)
+                    .extracting(SseReader.Event::name)
+                    .containsExactly(
+                            "message_start",
+                            "content_block_delta",
+                            "content_block_delta",
+                            "message_delta",
+                            "message_stop");
+            assertThat(events)
+                    .extracting(e -> e.json().get("sequence_number"))
+                    .containsExactly(
+                            BigDecimal.valueOf(0),
+                            BigDecimal.valueOf(1),
+                            BigDecimal.valueOf(2),
+                            BigDecimal.valueOf(3),
+                            BigDecimal.valueOf(4));
             assertThat(events.get(2).json()).containsEntry("delta", Map.of("text", "lo"));
         }
     }
 
     @Test
     void aFailureMidStreamIsTheCodecsErrorEvent() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
 
         try (SseReader reply = stream()) {
             SseReader.Event last = reply.rest().getLast();
@@ -114,7 +135,8 @@ class NewIngressTest {
     }
 
     private static SseReader stream() throws Exception {
-        HttpRequest request = server.request(PATH).header("Content-Type", "application/json")
+        HttpRequest request = server.request(PATH)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("""
                         {"model":"ollama/llama3.2","stream":true,"messages":[{"role":"user","content":"Hi"}]}"""))
                 .build();
@@ -149,9 +171,16 @@ class NewIngressTest {
 
                 @Override
                 public Object reply(ChatResponse response, Exchange exchange) {
-                    return Map.of("type", "message", "model", exchange.model(),
-                            "content", List.of(Map.of("type", "text", "text", response.message().text())),
-                            "stop_reason", response.finishReason().wire());
+                    return Map.of(
+                            "type",
+                            "message",
+                            "model",
+                            exchange.model(),
+                            "content",
+                            List.of(Map.of(
+                                    "type", "text", "text", response.message().text())),
+                            "stop_reason",
+                            response.finishReason().wire());
                 }
 
                 @Override
@@ -170,7 +199,12 @@ class NewIngressTest {
                                 send(out, "content_block_delta", Map.of("delta", Map.of("text", chunk.content())));
                             }
                             if (chunk.isFinal()) {
-                                send(out, "message_delta", Map.of("stop_reason", chunk.finishReason().wire()));
+                                send(
+                                        out,
+                                        "message_delta",
+                                        Map.of(
+                                                "stop_reason",
+                                                chunk.finishReason().wire()));
                                 send(out, "message_stop", Map.of());
                             }
                         }

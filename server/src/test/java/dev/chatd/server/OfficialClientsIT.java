@@ -48,7 +48,8 @@ class OfficialClientsIT {
                         {"models":[{"name":"llama3.2:latest","model":"llama3.2:latest","modified_at":"2026-11-01T00:00:00Z",
                         "size":2019393189,"digest":"a80c4f17acd5","details":{"format":"gguf","family":"llama"}}]}"""));
         openrouter = openAiFake("{\"data\":[{\"id\":\"openai/gpt-4o\",\"object\":\"model\"}]}");
-        opencode = openAiFake("{\"object\":\"list\",\"data\":[{\"id\":\"glm-5\",\"object\":\"model\",\"owned_by\":\"opencode\"}]}");
+        opencode = openAiFake(
+                "{\"object\":\"list\",\"data\":[{\"id\":\"glm-5\",\"object\":\"model\",\"owned_by\":\"opencode\"}]}");
         kimi = openAiFake("{\"object\":\"list\",\"data\":[{\"id\":\"kimi-for-coding\",\"object\":\"model\"}]}");
 
         Map<String, String> settings = new HashMap<>(Map.of(
@@ -59,14 +60,20 @@ class OfficialClientsIT {
                 "chatd.providers.opencode.base-url", opencode.baseUrl().toString(),
                 "chatd.providers.kimi.base-url", kimi.baseUrl().toString(),
                 "chatd.providers.ollama_cloud.key-file", ""));
-        Config config = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(settings)).build();
+        Config config = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(settings))
+                .build();
         KeyResolver keys = new KeyResolver(Map.of(
                 "CHATD_AUTH_TOKEN", TOKEN,
                 "OPENROUTER_API_KEY", "sk-or-test",
                 "OPENCODE_API_KEY", "oc-test",
                 "KIMI_API_KEY", "sk-kimi-test")::get);
-        chatd = ChatdServer.start(ChatdConfig.from(config, keys), ProviderDiscovery.discover(OfficialClientsIT.class.getClassLoader()), keys);
+        chatd = ChatdServer.start(
+                ChatdConfig.from(config, keys),
+                ProviderDiscovery.discover(OfficialClientsIT.class.getClassLoader()),
+                keys);
     }
 
     @AfterAll
@@ -83,8 +90,12 @@ class OfficialClientsIT {
 
     @Test
     void officialOpenAiAndOllamaClientsWorkAgainstChatd() throws Exception {
-        Path clients = Path.of(System.getProperty("basedir", ".")).toAbsolutePath().resolve("../clients").normalize();
-        if (!Files.isDirectory(clients.resolve("node_modules/openai")) || !Files.isDirectory(clients.resolve("node_modules/ollama"))) {
+        Path clients = Path.of(System.getProperty("basedir", "."))
+                .toAbsolutePath()
+                .resolve("../clients")
+                .normalize();
+        if (!Files.isDirectory(clients.resolve("node_modules/openai"))
+                || !Files.isDirectory(clients.resolve("node_modules/ollama"))) {
             run(clients, List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
         }
         String output = run(clients, List.of("node", "--test", "--test-reporter=spec", "test/"), 180);
@@ -92,7 +103,8 @@ class OfficialClientsIT {
     }
 
     private static String run(Path dir, List<String> command, int seconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().put("CHATD_URL", "http://127.0.0.1:" + chatd.port());
         builder.environment().put("CHATD_TOKEN", TOKEN);
         builder.environment().put("NO_COLOR", "1");
@@ -103,33 +115,46 @@ class OfficialClientsIT {
             throw new AssertionError(String.join(" ", command) + " did not finish in " + seconds + " s:\n" + output);
         }
         System.out.println(output);
-        assertThat(process.exitValue()).as(String.join(" ", command) + " failed:\n" + output).isZero();
+        assertThat(process.exitValue())
+                .as(String.join(" ", command) + " failed:\n" + output)
+                .isZero();
         return output;
     }
 
     // ---- fake upstreams ----
 
-    private static void ollamaChat(FakeUpstream.Recorded request, HttpExchange exchange, FakeUpstream self) throws IOException {
+    private static void ollamaChat(FakeUpstream.Recorded request, HttpExchange exchange, FakeUpstream self)
+            throws IOException {
         Map<String, Object> body = request.json();
         boolean tools = body.containsKey("tools");
         if (Boolean.FALSE.equals(body.get("stream"))) {
             String message = tools
                     ? "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]}"
                     : "{\"role\":\"assistant\",\"content\":\"" + TEXT + "\"}";
-            FakeUpstream.send(exchange, 200, "application/json", "{\"model\":\"" + body.get("model")
-                    + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":" + message
-                    + ",\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":7,\"eval_count\":6}");
+            FakeUpstream.send(
+                    exchange,
+                    200,
+                    "application/json",
+                    "{\"model\":\"" + body.get("model")
+                            + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":" + message
+                            + ",\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":7,\"eval_count\":6}");
             return;
         }
         exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
             for (String piece : PIECES) {
-                line(out, "{\"model\":\"" + body.get("model") + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":"
-                        + JsonCodec.writeString(piece) + "},\"done\":false}\n");
+                line(
+                        out,
+                        "{\"model\":\"" + body.get("model")
+                                + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":"
+                                + JsonCodec.writeString(piece) + "},\"done\":false}\n");
             }
-            line(out, "{\"model\":\"" + body.get("model") + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
-                    + "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000,\"prompt_eval_count\":7,\"eval_count\":6}\n");
+            line(
+                    out,
+                    "{\"model\":\"" + body.get("model")
+                            + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+                            + "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000,\"prompt_eval_count\":7,\"eval_count\":6}\n");
         }
     }
 
@@ -142,12 +167,18 @@ class OfficialClientsIT {
                     String model = String.valueOf(body.get("model"));
                     if (model.equals("rate-limited")) {
                         exchange.getResponseHeaders().set("Retry-After", "3");
-                        FakeUpstream.send(exchange, 429, "application/json",
+                        FakeUpstream.send(
+                                exchange,
+                                429,
+                                "application/json",
                                 "{\"error\":{\"message\":\"Rate limit reached, slow down\",\"type\":\"rate_limit_exceeded\"}}");
                         return;
                     }
                     if (model.equals("too-long")) {
-                        FakeUpstream.send(exchange, 400, "application/json",
+                        FakeUpstream.send(
+                                exchange,
+                                400,
+                                "application/json",
                                 "{\"error\":{\"message\":\"This model's maximum context length is 8192 tokens\",\"type\":\"invalid_request_error\"}}");
                         return;
                     }
@@ -156,29 +187,52 @@ class OfficialClientsIT {
                         String message = tools
                                 ? "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Tokyo\\\"}\"}}]}"
                                 : "{\"role\":\"assistant\",\"content\":\"" + TEXT + "\"}";
-                        FakeUpstream.send(exchange, 200, "application/json", "{\"id\":\"gen-1\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\""
-                                + model + "\",\"choices\":[{\"index\":0,\"message\":" + message + ",\"finish_reason\":\""
-                                + (tools ? "tool_calls" : "stop") + "\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}");
+                        FakeUpstream.send(
+                                exchange,
+                                200,
+                                "application/json",
+                                "{\"id\":\"gen-1\",\"object\":\"chat.completion\",\"created\":1700000000,\"model\":\""
+                                        + model + "\",\"choices\":[{\"index\":0,\"message\":" + message
+                                        + ",\"finish_reason\":\""
+                                        + (tools ? "tool_calls" : "stop")
+                                        + "\"}],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}");
                         return;
                     }
                     exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
                     exchange.sendResponseHeaders(200, 0);
                     try (OutputStream out = exchange.getResponseBody()) {
                         line(out, ": OPENROUTER PROCESSING\n\n");
-                        String head = "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"" + model + "\",\"choices\":[{\"index\":0,\"delta\":";
+                        String head =
+                                "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\""
+                                        + model + "\",\"choices\":[{\"index\":0,\"delta\":";
                         if (tools) {
-                            line(out, "data: " + head + "{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n");
-                            line(out, "data: " + head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n");
-                            line(out, "data: " + head + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Tokyo\\\"}\"}}]},\"finish_reason\":null}]}\n\n");
+                            line(
+                                    out,
+                                    "data: " + head
+                                            + "{\"role\":\"assistant\",\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]},\"finish_reason\":null}]}\n\n");
+                            line(
+                                    out,
+                                    "data: " + head
+                                            + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"city\\\":\"}}]},\"finish_reason\":null}]}\n\n");
+                            line(
+                                    out,
+                                    "data: " + head
+                                            + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Tokyo\\\"}\"}}]},\"finish_reason\":null}]}\n\n");
                             line(out, "data: " + head + "{},\"finish_reason\":\"tool_calls\"}]}\n\n");
                         } else {
                             for (String piece : PIECES) {
-                                line(out, "data: " + head + "{\"content\":" + JsonCodec.writeString(piece) + "},\"finish_reason\":null}]}\n\n");
+                                line(
+                                        out,
+                                        "data: " + head + "{\"content\":" + JsonCodec.writeString(piece)
+                                                + "},\"finish_reason\":null}]}\n\n");
                             }
                             line(out, "data: " + head + "{},\"finish_reason\":\"stop\"}]}\n\n");
                         }
-                        line(out, "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"" + model
-                                + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}\n\n");
+                        line(
+                                out,
+                                "data: {\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\""
+                                        + model
+                                        + "\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6,\"total_tokens\":15}}\n\n");
                         line(out, "data: [DONE]\n\n");
                     }
                 });

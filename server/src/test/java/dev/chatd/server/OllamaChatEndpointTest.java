@@ -49,13 +49,17 @@ class OllamaChatEndpointTest {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.header("content-type")).startsWith("application/json");
         Map<String, Object> body = reply.json();
-        assertThat(body).containsEntry("model", "ollama/llama3.2").containsEntry("done", true)
-                .containsEntry("done_reason", "stop").containsEntry("prompt_eval_count", n(26))
-                .containsEntry("eval_count", n(298)).containsKeys("created_at", "total_duration", "load_duration",
-                        "prompt_eval_duration", "eval_duration");
+        assertThat(body)
+                .containsEntry("model", "ollama/llama3.2")
+                .containsEntry("done", true)
+                .containsEntry("done_reason", "stop")
+                .containsEntry("prompt_eval_count", n(26))
+                .containsEntry("eval_count", n(298))
+                .containsKeys("created_at", "total_duration", "load_duration", "prompt_eval_duration", "eval_duration");
         assertThat(((BigDecimal) body.get("total_duration")).signum()).isPositive();
         assertThat((Map<String, Object>) body.get("message"))
-                .containsEntry("role", "assistant").containsEntry("content", "Hello! How can I help?");
+                .containsEntry("role", "assistant")
+                .containsEntry("content", "Hello! How can I help?");
         assertThat(server.fake.lastRequest().json()).containsEntry("model", "llama3.2");
     }
 
@@ -63,12 +67,18 @@ class OllamaChatEndpointTest {
     @SuppressWarnings("unchecked")
     void aStreamIsNdjsonLinesEndingInADoneLineWithWholeToolCalls() throws Exception {
         // An OpenAI-format upstream would send the call in pieces; Ollama's clients get it whole either way.
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(
-                line("\"content\":\"Let me \""), line("\"content\":\"check.\""),
-                line("\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"name\":\"get_weather\","
-                        + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
-                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
-                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}"));
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                line("\"content\":\"Let me \""),
+                                line("\"content\":\"check.\""),
+                                line(
+                                        "\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"name\":\"get_weather\","
+                                                + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
+                                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}"));
 
         HttpResponse<String> reply = send("""
                 {"model":"ollama/llama3.2","messages":[{"role":"user","content":"Weather?"}]}""");
@@ -76,30 +86,46 @@ class OllamaChatEndpointTest {
         assertThat(reply.statusCode()).isEqualTo(200);
         assertThat(reply.headers().firstValue("content-type")).hasValue("application/x-ndjson");
         assertThat(reply.body()).endsWith("\n");
-        List<Map<String, Object>> lines = reply.body().strip().lines().map(String::strip)
-                .map(l -> (Map<String, Object>) JsonCodec.parse(l)).toList();
+        List<Map<String, Object>> lines = reply.body()
+                .strip()
+                .lines()
+                .map(String::strip)
+                .map(l -> (Map<String, Object>) JsonCodec.parse(l))
+                .toList();
         assertThat(lines).hasSize(3);
         for (Map<String, Object> l : lines.subList(0, 2)) {
-            assertThat(l).containsEntry("model", "ollama/llama3.2").containsEntry("done", false).containsKey("created_at");
+            assertThat(l)
+                    .containsEntry("model", "ollama/llama3.2")
+                    .containsEntry("done", false)
+                    .containsKey("created_at");
             assertThat((Map<String, Object>) l.get("message")).doesNotContainKey("tool_calls");
         }
-        assertThat(lines).extracting(l -> ((Map<String, Object>) l.get("message")).get("content"))
+        assertThat(lines)
+                .extracting(l -> ((Map<String, Object>) l.get("message")).get("content"))
                 .containsExactly("Let me ", "check.", "");
         Map<String, Object> last = lines.getLast();
-        assertThat(last).containsEntry("done", true).containsEntry("done_reason", "stop")
-                .containsEntry("prompt_eval_count", n(30)).containsEntry("eval_count", n(12))
+        assertThat(last)
+                .containsEntry("done", true)
+                .containsEntry("done_reason", "stop")
+                .containsEntry("prompt_eval_count", n(30))
+                .containsEntry("eval_count", n(12))
                 .containsKey("total_duration");
         List<Object> calls = (List<Object>) ((Map<String, Object>) last.get("message")).get("tool_calls");
         assertThat(calls).hasSize(1);
         Map<String, Object> call = (Map<String, Object>) calls.getFirst();
         assertThat(call).containsEntry("id", "call_k3x");
-        assertThat((Map<String, Object>) call.get("function")).containsEntry("index", n(0))
-                .containsEntry("name", "get_weather").containsEntry("arguments", Map.of("city", "Tokyo"));
+        assertThat((Map<String, Object>) call.get("function"))
+                .containsEntry("index", n(0))
+                .containsEntry("name", "get_weather")
+                .containsEntry("arguments", Map.of("city", "Tokyo"));
     }
 
     @Test
     void aFailureMidStreamIsALastErrorLine() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
 
         HttpResponse<String> reply = send("""
                 {"model":"ollama/llama3.2","messages":[{"role":"user","content":"Hi"}]}""");
@@ -125,7 +151,8 @@ class OllamaChatEndpointTest {
         assertThat((String) malformed.json().get("error")).startsWith("the request body is not valid JSON");
 
         // A streaming call that fails before the first line is an HTTP error, not a line.
-        server.fake.on("POST", "/api/chat", FakeUpstream.json(500, "{\"error\":\"llama runner process has terminated\"}"));
+        server.fake.on(
+                "POST", "/api/chat", FakeUpstream.json(500, "{\"error\":\"llama runner process has terminated\"}"));
         TestServer.Reply failed = server.post(PATH, TestServer.HELLO);
         assertThat(failed.status()).isEqualTo(502);
         assertThat(failed.header("content-type")).startsWith("application/json");
@@ -133,8 +160,10 @@ class OllamaChatEndpointTest {
     }
 
     private static HttpResponse<String> send(String json) throws Exception {
-        HttpRequest request = server.request(PATH).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        HttpRequest request = server.request(PATH)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build();
         return client.send(request, HttpResponse.BodyHandlers.ofString());
     }
 }

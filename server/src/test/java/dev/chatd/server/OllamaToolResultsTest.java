@@ -37,11 +37,16 @@ class OllamaToolResultsTest {
                 HttpResponse<String> reply = chatd.post("/api/chat", TWO_PARALLEL_CALLS);
 
                 assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
-                List<Map<String, Object>> messages = messages(openrouter.lastRequest().json());
+                List<Map<String, Object>> messages =
+                        messages(openrouter.lastRequest().json());
                 assertThat(messages).hasSize(4);
-                assertThat(messages.get(2)).containsEntry("role", "tool").containsEntry("tool_call_id", "call_tokyo")
+                assertThat(messages.get(2))
+                        .containsEntry("role", "tool")
+                        .containsEntry("tool_call_id", "call_tokyo")
                         .containsEntry("content", "sunny");
-                assertThat(messages.get(3)).containsEntry("role", "tool").containsEntry("tool_call_id", "call_paris")
+                assertThat(messages.get(3))
+                        .containsEntry("role", "tool")
+                        .containsEntry("tool_call_id", "call_paris")
                         .containsEntry("content", "rainy");
             }
         }
@@ -49,7 +54,8 @@ class OllamaToolResultsTest {
 
     @Test
     void callsWithoutIdsGetDistinctIdsThatTheResultsAnswer() throws Exception {
-        String withoutIds = TWO_PARALLEL_CALLS.replace("\"id\":\"call_tokyo\",", "").replace("\"id\":\"call_paris\",", "");
+        String withoutIds =
+                TWO_PARALLEL_CALLS.replace("\"id\":\"call_tokyo\",", "").replace("\"id\":\"call_paris\",", "");
         try (FakeUpstream openrouter = FakeUpstream.start()) {
             openrouter.on("POST", "/chat/completions", FakeUpstream.json(200, OPENAI_REPLY));
             try (RunningChatd chatd = RunningChatd.start(Map.of(
@@ -57,8 +63,11 @@ class OllamaToolResultsTest {
                 HttpResponse<String> reply = chatd.post("/api/chat", withoutIds);
 
                 assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
-                List<Map<String, Object>> messages = messages(openrouter.lastRequest().json());
-                List<String> callIds = calls(messages.get(1)).stream().map(c -> (String) c.get("id")).toList();
+                List<Map<String, Object>> messages =
+                        messages(openrouter.lastRequest().json());
+                List<String> callIds = calls(messages.get(1)).stream()
+                        .map(c -> (String) c.get("id"))
+                        .toList();
                 assertThat(callIds).hasSize(2).doesNotHaveDuplicates().doesNotContainNull();
                 assertThat(messages.get(2)).containsEntry("tool_call_id", callIds.get(0));
                 assertThat(messages.get(3)).containsEntry("tool_call_id", callIds.get(1));
@@ -82,7 +91,8 @@ class OllamaToolResultsTest {
                     "chatd.providers.openrouter.base-url", openrouter.baseUrl().toString()))) {
                 assertThat(chatd.post("/api/chat", mixed).statusCode()).isEqualTo(200);
 
-                List<Map<String, Object>> messages = messages(openrouter.lastRequest().json());
+                List<Map<String, Object>> messages =
+                        messages(openrouter.lastRequest().json());
                 assertThat(messages.get(2)).containsEntry("tool_call_id", "call_t");
                 assertThat(messages.get(3)).containsEntry("tool_call_id", "call_w");
             }

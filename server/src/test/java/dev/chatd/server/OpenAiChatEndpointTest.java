@@ -53,11 +53,18 @@ class OpenAiChatEndpointTest {
         List<Object> choices = (List<Object>) body.get("choices");
         assertThat(choices).hasSize(1);
         Map<String, Object> choice = (Map<String, Object>) choices.get(0);
-        assertThat(choice).containsEntry("index", n(0)).containsEntry("finish_reason", "stop").containsKey("logprobs");
+        assertThat(choice)
+                .containsEntry("index", n(0))
+                .containsEntry("finish_reason", "stop")
+                .containsKey("logprobs");
         assertThat((Map<String, Object>) choice.get("message"))
-                .containsEntry("role", "assistant").containsEntry("content", "Hello! How can I help?");
-        assertThat(usage(body)).containsExactly(Map.entry("prompt_tokens", n(26)), Map.entry("completion_tokens", n(298)),
-                Map.entry("total_tokens", n(324)));
+                .containsEntry("role", "assistant")
+                .containsEntry("content", "Hello! How can I help?");
+        assertThat(usage(body))
+                .containsExactly(
+                        Map.entry("prompt_tokens", n(26)),
+                        Map.entry("completion_tokens", n(298)),
+                        Map.entry("total_tokens", n(324)));
         assertThat(server.fake.lastRequest().json()).containsEntry("model", "llama3.2");
     }
 
@@ -78,16 +85,22 @@ class OpenAiChatEndpointTest {
         Map<String, Object> call = (Map<String, Object>) ((List<Object>) message.get("tool_calls")).get(0);
         assertThat(call).containsEntry("id", "call_k3x").containsEntry("type", "function");
         assertThat((Map<String, Object>) call.get("function"))
-                .containsEntry("name", "get_weather").containsEntry("arguments", "{\"city\":\"Tokyo\"}");
+                .containsEntry("name", "get_weather")
+                .containsEntry("arguments", "{\"city\":\"Tokyo\"}");
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void aStreamOpensWithTheRoleSendsDeltasThenFinishUsageAndDone() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(
-                line("\"content\":\"Hel\""), line("\"content\":\"lo\""),
-                "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\","
-                        + "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":11,\"eval_count\":4}"));
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                line("\"content\":\"Hel\""),
+                                line("\"content\":\"lo\""),
+                                "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\","
+                                        + "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":11,\"eval_count\":4}"));
 
         try (SseReader reply = stream("""
                 {"model":"ollama/llama3.2","stream":true,"stream_options":{"include_usage":true},\
@@ -100,11 +113,14 @@ class OpenAiChatEndpointTest {
             assertThat(events).extracting(SseReader.Event::name).containsOnlyNulls();
             assertThat(events.getLast().data()).isEqualTo("[DONE]");
             List<Map<String, Object>> chunks = events.subList(0, events.size() - 1).stream()
-                    .map(SseReader.Event::json).toList();
+                    .map(SseReader.Event::json)
+                    .toList();
             Object created = chunks.getFirst().get("created");
             for (Map<String, Object> chunk : chunks) {
-                assertThat(chunk).containsEntry("id", "chatcmpl-" + requestId)
-                        .containsEntry("object", "chat.completion.chunk").containsEntry("created", created)
+                assertThat(chunk)
+                        .containsEntry("id", "chatcmpl-" + requestId)
+                        .containsEntry("object", "chat.completion.chunk")
+                        .containsEntry("created", created)
                         .containsEntry("model", "ollama/llama3.2");
             }
             assertThat(delta(chunks.get(0))).containsOnly(Map.entry("role", "assistant"), Map.entry("content", ""));
@@ -115,7 +131,9 @@ class OpenAiChatEndpointTest {
             assertThat(choice(chunks.get(1))).containsEntry("finish_reason", null);
             Map<String, Object> usageChunk = chunks.get(4);
             assertThat((List<Object>) usageChunk.get("choices")).isEmpty();
-            assertThat(usage(usageChunk)).containsEntry("prompt_tokens", n(11)).containsEntry("completion_tokens", n(4))
+            assertThat(usage(usageChunk))
+                    .containsEntry("prompt_tokens", n(11))
+                    .containsEntry("completion_tokens", n(4))
                     .containsEntry("total_tokens", n(15));
             assertThat(chunks).hasSize(5);
         }
@@ -123,9 +141,14 @@ class OpenAiChatEndpointTest {
 
     @Test
     void withoutIncludeUsageNoUsageChunkComes() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(line("\"content\":\"Hi\""),
-                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
-                        + "\"done_reason\":\"length\",\"prompt_eval_count\":1,\"eval_count\":1}"));
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                line("\"content\":\"Hi\""),
+                                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                                        + "\"done_reason\":\"length\",\"prompt_eval_count\":1,\"eval_count\":1}"));
 
         try (SseReader reply = stream("""
                 {"model":"ollama/llama3.2","stream":true,"messages":[{"role":"user","content":"Hi"}]}""")) {
@@ -140,23 +163,35 @@ class OpenAiChatEndpointTest {
     @Test
     @SuppressWarnings("unchecked")
     void aStreamedToolCallIsADeltaWithIndexIdTypeAndFunction() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(
-                line("\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"name\":\"get_weather\","
-                        + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
-                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
-                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}"));
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                line(
+                                        "\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"name\":\"get_weather\","
+                                                + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
+                                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}"));
 
         try (SseReader reply = stream("""
                 {"model":"ollama/llama3.2","stream":true,"messages":[{"role":"user","content":"Weather?"}],\
                 "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]}""")) {
             List<SseReader.Event> events = reply.rest();
-            Map<String, Object> toolDelta = events.stream().map(SseReader.Event::data).filter(d -> d.contains("tool_calls"))
-                    .findFirst().map(d -> delta((Map<String, Object>) dev.chatd.kit.json.JsonCodec.parse(d)))
+            Map<String, Object> toolDelta = events.stream()
+                    .map(SseReader.Event::data)
+                    .filter(d -> d.contains("tool_calls"))
+                    .findFirst()
+                    .map(d -> delta((Map<String, Object>) dev.chatd.kit.json.JsonCodec.parse(d)))
                     .orElseThrow();
             Map<String, Object> call = (Map<String, Object>) ((List<Object>) toolDelta.get("tool_calls")).getFirst();
-            assertThat(call).containsEntry("index", n(0)).containsEntry("id", "call_k3x").containsEntry("type", "function");
+            assertThat(call)
+                    .containsEntry("index", n(0))
+                    .containsEntry("id", "call_k3x")
+                    .containsEntry("type", "function");
             assertThat((Map<String, Object>) call.get("function"))
-                    .containsEntry("name", "get_weather").containsEntry("arguments", "{\"city\":\"Tokyo\"}");
+                    .containsEntry("name", "get_weather")
+                    .containsEntry("arguments", "{\"city\":\"Tokyo\"}");
             assertThat(choice(events.get(events.size() - 2).json())).containsEntry("finish_reason", "tool_calls");
             assertThat(events.getLast().data()).isEqualTo("[DONE]");
         }
@@ -164,15 +199,21 @@ class OpenAiChatEndpointTest {
 
     @Test
     void aFailureMidStreamIsOpenAisErrorObjectAndNoDone() throws Exception {
-        server.fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
+        server.fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().lines(line("\"content\":\"Hel\"")).cut());
 
         try (SseReader reply = stream("""
                 {"model":"ollama/llama3.2","stream":true,"messages":[{"role":"user","content":"Hi"}]}""")) {
             List<SseReader.Event> events = reply.rest();
             SseReader.Event last = events.getLast();
             assertThat(last.name()).isNull();
-            assertThat(last.error()).containsOnlyKeys("message", "type", "param", "code")
-                    .containsEntry("type", "api_error").containsEntry("code", "upstream_error").containsEntry("param", null);
+            assertThat(last.error())
+                    .containsOnlyKeys("message", "type", "param", "code")
+                    .containsEntry("type", "api_error")
+                    .containsEntry("code", "upstream_error")
+                    .containsEntry("param", null);
             assertThat(events).extracting(SseReader.Event::data).doesNotContain("[DONE]");
         }
     }
@@ -182,12 +223,16 @@ class OpenAiChatEndpointTest {
         TestServer.Reply unknown = server.post(PATH, """
                 {"model":"ollama_cloud/m","stream":true,"messages":[{"role":"user","content":"Hi"}]}""");
         assertThat(unknown.status()).isEqualTo(404);
-        assertThat(unknown.error()).containsOnlyKeys("message", "type", "param", "code")
-                .containsEntry("type", "not_found_error").containsEntry("code", "provider_not_found");
+        assertThat(unknown.error())
+                .containsOnlyKeys("message", "type", "param", "code")
+                .containsEntry("type", "not_found_error")
+                .containsEntry("code", "provider_not_found");
 
         TestServer.Reply malformed = server.post(PATH, "{\"model\":");
         assertThat(malformed.status()).isEqualTo(400);
-        assertThat(malformed.error()).containsEntry("type", "invalid_request_error").containsEntry("code", "invalid_request");
+        assertThat(malformed.error())
+                .containsEntry("type", "invalid_request_error")
+                .containsEntry("code", "invalid_request");
 
         server.fake.on("POST", "/api/chat", FakeUpstream.json(429, "{\"error\":\"slow down\"}", "Retry-After", "7"));
         TestServer.Reply limited = server.post(PATH, TestServer.HELLO);
@@ -197,8 +242,10 @@ class OpenAiChatEndpointTest {
     }
 
     private static SseReader stream(String json) throws Exception {
-        HttpRequest request = server.request(PATH).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
+        HttpRequest request = server.request(PATH)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build();
         return new SseReader(client.send(request, HttpResponse.BodyHandlers.ofLines()));
     }
 

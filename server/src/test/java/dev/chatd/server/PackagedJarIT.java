@@ -40,8 +40,7 @@ class PackagedJarIT {
                          "message":{"role":"assistant","content":"Hello from the fake!"},
                          "done":true,"done_reason":"stop","total_duration":1200000,
                          "prompt_eval_count":26,"eval_count":5}"""));
-        cloud = FakeUpstream.start()
-                .on("POST", "/api/chat", FakeUpstream.json(200, """
+        cloud = FakeUpstream.start().on("POST", "/api/chat", FakeUpstream.json(200, """
                         {"model":"gpt-oss:120b","message":{"role":"assistant","content":"cloud says hi"},
                          "done":true,"prompt_eval_count":3,"eval_count":2}"""));
     }
@@ -59,20 +58,30 @@ class PackagedJarIT {
     void discoversProvidersFromLibsAndRoundTripsAChat() throws Exception {
         int port = start(Map.of());
 
-        assertThat(Files.list(jar().getParent().resolve("libs")).map(p -> p.getFileName().toString()))
+        assertThat(Files.list(jar().getParent().resolve("libs"))
+                        .map(p -> p.getFileName().toString()))
                 .anyMatch(name -> name.startsWith("chatd-providers-ollama"));
         HttpResponse<String> providers = get(port, "/chat/providers");
         assertThat(providers.statusCode()).isEqualTo(200);
         assertThat(providers.body()).isEqualTo("{\"providers\":{\"ollama\":true}}");
 
-        HttpResponse<String> chat = post(port, "/chat",
-                "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        HttpResponse<String> chat = post(
+                port, "/chat", "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(chat.statusCode()).isEqualTo(200);
-        assertThat(chat.body()).contains("\"content\":\"Hello from the fake!\"", "\"provider\":\"ollama\"",
-                "\"model\":\"ollama/llama3.2\"", "\"finish_reason\":\"stop\"", "\"total_tokens\":31");
-        assertThat(ollama.lastRequest().json()).containsEntry("model", "llama3.2").containsEntry("stream", false);
+        assertThat(chat.body())
+                .contains(
+                        "\"content\":\"Hello from the fake!\"",
+                        "\"provider\":\"ollama\"",
+                        "\"model\":\"ollama/llama3.2\"",
+                        "\"finish_reason\":\"stop\"",
+                        "\"total_tokens\":31");
+        assertThat(ollama.lastRequest().json())
+                .containsEntry("model", "llama3.2")
+                .containsEntry("stream", false);
 
-        HttpResponse<String> cloudChat = post(port, "/chat",
+        HttpResponse<String> cloudChat = post(
+                port,
+                "/chat",
                 "{\"model\":\"gpt-oss:120b-cloud\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(cloudChat.statusCode()).isEqualTo(404);
         assertThat(cloudChat.body()).contains("provider_not_found", "OLLAMA_API_KEY");
@@ -84,7 +93,9 @@ class PackagedJarIT {
 
         assertThat(get(port, "/chat/providers").body())
                 .isEqualTo("{\"providers\":{\"ollama\":true,\"ollama_cloud\":true}}");
-        HttpResponse<String> chat = post(port, "/chat",
+        HttpResponse<String> chat = post(
+                port,
+                "/chat",
                 "{\"model\":\"gpt-oss:120b-cloud\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("\"content\":\"cloud says hi\"", "\"provider\":\"ollama_cloud\"");
@@ -95,16 +106,18 @@ class PackagedJarIT {
 
     @Test
     void discoversAllFiveProvidersFromTheirOwnJars() throws Exception {
-        int port = start(Map.of("OLLAMA_API_KEY", "k1", "OPENROUTER_API_KEY", "k2", "OPENCODE_API_KEY", "k3",
-                "KIMI_API_KEY", "k4"));
+        int port = start(Map.of(
+                "OLLAMA_API_KEY", "k1", "OPENROUTER_API_KEY", "k2", "OPENCODE_API_KEY", "k3", "KIMI_API_KEY", "k4"));
 
-        assertThat(Files.list(jar().getParent().resolve("libs")).map(p -> p.getFileName().toString()))
+        assertThat(Files.list(jar().getParent().resolve("libs"))
+                        .map(p -> p.getFileName().toString()))
                 .anyMatch(name -> name.startsWith("chatd-providers-ollama"))
                 .anyMatch(name -> name.startsWith("chatd-providers-openrouter"))
                 .anyMatch(name -> name.startsWith("chatd-providers-opencode"))
                 .anyMatch(name -> name.startsWith("chatd-providers-kimi"));
-        assertThat(get(port, "/chat/providers").body()).isEqualTo(
-                "{\"providers\":{\"kimi\":true,\"ollama\":true,\"ollama_cloud\":true,\"opencode\":true,\"openrouter\":true}}");
+        assertThat(get(port, "/chat/providers").body())
+                .isEqualTo(
+                        "{\"providers\":{\"kimi\":true,\"ollama\":true,\"ollama_cloud\":true,\"opencode\":true,\"openrouter\":true}}");
     }
 
     @Test
@@ -123,7 +136,9 @@ class PackagedJarIT {
 
         assertThat(get(port, "/chat/providers").body())
                 .isEqualTo("{\"providers\":{\"ollama\":true,\"openrouter\":true}}");
-        HttpResponse<String> chat = post(port, "/chat",
+        HttpResponse<String> chat = post(
+                port,
+                "/chat",
                 "{\"model\":\"kimi/kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         // Without its JAR "kimi/" is no prefix: the whole name goes to the default provider.
         assertThat(chat.statusCode()).isEqualTo(200);
@@ -136,7 +151,8 @@ class PackagedJarIT {
     }
 
     private int start(Path jar, Map<String, String> env) throws Exception {
-        chatd = ChatdProcess.start(jar, dir, """
+        chatd = ChatdProcess.start(
+                jar, dir, """
                 server:
                   host: 127.0.0.1
                   port: 0
@@ -160,14 +176,20 @@ class PackagedJarIT {
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(int port, String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

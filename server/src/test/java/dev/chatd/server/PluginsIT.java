@@ -42,12 +42,20 @@ class PluginsIT {
     @BeforeEach
     void fakes() {
         groq = FakeUpstream.start()
-                .on("POST", "/openai/v1/chat/completions", FakeUpstream.json(200, completion("llama-3.3-70b", "groq says hi")));
+                .on(
+                        "POST",
+                        "/openai/v1/chat/completions",
+                        FakeUpstream.json(200, completion("llama-3.3-70b", "groq says hi")));
         vllm = FakeUpstream.start()
-                .on("POST", "/v1/chat/completions", FakeUpstream.sse()
-                        .events(chunk("qwen", "{\"content\":\"vllm \"}", null), chunk("qwen", "{\"content\":\"streams\"}", null),
-                                chunk("qwen", "{}", "\"stop\""))
-                        .done());
+                .on(
+                        "POST",
+                        "/v1/chat/completions",
+                        FakeUpstream.sse()
+                                .events(
+                                        chunk("qwen", "{\"content\":\"vllm \"}", null),
+                                        chunk("qwen", "{\"content\":\"streams\"}", null),
+                                        chunk("qwen", "{}", "\"stop\""))
+                                .done());
     }
 
     @AfterEach
@@ -62,16 +70,23 @@ class PluginsIT {
     @Test
     void theShippedPluginServesProvidersDeclaredInYaml() throws Exception {
         Path shipped = ChatdProcess.jar().getParent().resolve("plugins").resolve("openai-compatible.jar");
-        assertThat(shipped).as("the build copies the example plugin beside chatd.jar").exists();
-        assertThat(Files.list(ChatdProcess.jar().getParent().resolve("libs")).map(p -> p.getFileName().toString()))
-                .as("the plugin is not on the class path").noneMatch(name -> name.contains("openai-compatible"));
+        assertThat(shipped)
+                .as("the build copies the example plugin beside chatd.jar")
+                .exists();
+        assertThat(Files.list(ChatdProcess.jar().getParent().resolve("libs"))
+                        .map(p -> p.getFileName().toString()))
+                .as("the plugin is not on the class path")
+                .noneMatch(name -> name.contains("openai-compatible"));
 
         int port = start(null);
 
-        assertThat(get(port, "/chat/providers").body()).contains("\"groq\":true", "\"vllm\":true")
+        assertThat(get(port, "/chat/providers").body())
+                .contains("\"groq\":true", "\"vllm\":true")
                 .doesNotContain("openai-compatible");
 
-        HttpResponse<String> chat = post(port, "/v1/chat/completions",
+        HttpResponse<String> chat = post(
+                port,
+                "/v1/chat/completions",
                 "{\"model\":\"groq/llama-3.3-70b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("groq says hi");
@@ -80,28 +95,36 @@ class PluginsIT {
         assertThat(sent.json()).containsEntry("model", "llama-3.3-70b").containsEntry("stream", false);
         assertThat(sent.header("Authorization")).isEqualTo("Bearer " + GROQ_KEY);
 
-        HttpResponse<String> streamed = post(port, "/v1/chat/completions",
+        HttpResponse<String> streamed = post(
+                port,
+                "/v1/chat/completions",
                 "{\"model\":\"vllm/qwen\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(streamed.statusCode()).isEqualTo(200);
         assertThat(streamed.body()).contains("vllm ", "streams", "[DONE]");
         sent = vllm.lastRequest();
         assertThat(sent.path()).isEqualTo("/v1/chat/completions");
         assertThat(sent.json()).containsEntry("model", "qwen").containsEntry("stream", true);
-        assertThat(sent.header("Authorization")).as("vllm is declared without a key").isNull();
+        assertThat(sent.header("Authorization"))
+                .as("vllm is declared without a key")
+                .isNull();
         assertThat(String.join("\n", chatd.output())).doesNotContain(GROQ_KEY);
     }
 
     @Test
     void aBrokenPluginIsSkippedWithALogLineNamingItAndChatdStillStarts() throws Exception {
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        Files.copy(ChatdProcess.jar().getParent().resolve("plugins").resolve("openai-compatible.jar"),
+        Files.copy(
+                ChatdProcess.jar().getParent().resolve("plugins").resolve("openai-compatible.jar"),
                 plugins.resolve("openai-compatible.jar"));
         brokenJar(plugins.resolve("broken.jar"));
 
         int port = start(plugins);
 
-        assertThat(chatd.output()).anyMatch(line -> line.contains("plugin broken.jar") && line.contains("failed to load"));
-        HttpResponse<String> chat = post(port, "/v1/chat/completions",
+        assertThat(chatd.output())
+                .anyMatch(line -> line.contains("plugin broken.jar") && line.contains("failed to load"));
+        HttpResponse<String> chat = post(
+                port,
+                "/v1/chat/completions",
                 "{\"model\":\"groq/llama-3.3-70b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("groq says hi");
@@ -119,15 +142,19 @@ class PluginsIT {
         ChatdProcess failing = ChatdProcess.jar(dir, List.of(), Map.of(), "--config", config.toString());
         try {
             assertThat(failing.exitCode()).isEqualTo(1);
-            assertThat(failing.output()).anyMatch(line -> line.contains("chatd.providers.groq.type is 'openai-compatibel'")
-                    && line.contains("openai-compatible"));
+            assertThat(failing.output())
+                    .anyMatch(line -> line.contains("chatd.providers.groq.type is 'openai-compatibel'")
+                            && line.contains("openai-compatible"));
         } finally {
             failing.close();
         }
     }
 
     private int start(Path pluginsDir) throws Exception {
-        chatd = ChatdProcess.start(ChatdProcess.jar(), dir, """
+        chatd = ChatdProcess.start(
+                ChatdProcess.jar(),
+                dir,
+                """
                 server:
                   host: 127.0.0.1
                   port: 0
@@ -143,7 +170,8 @@ class PluginsIT {
 
     /** A plugin whose service file names a class it does not hold. */
     private static void brokenJar(Path jar) throws IOException {
-        try (OutputStream file = Files.newOutputStream(jar); JarOutputStream out = new JarOutputStream(file)) {
+        try (OutputStream file = Files.newOutputStream(jar);
+                JarOutputStream out = new JarOutputStream(file)) {
             out.putNextEntry(new JarEntry("META-INF/services/dev.chatd.api.spi.ChatProviderFactory"));
             out.write("com.example.missing.GoneFactory\n".getBytes(StandardCharsets.UTF_8));
             out.closeEntry();
@@ -164,14 +192,20 @@ class PluginsIT {
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(int port, String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -35,37 +35,43 @@ class ProviderStreamingTest {
             FakeUpstream.StreamScript answer() {
                 FakeUpstream.StreamScript s = FakeUpstream.ndjson();
                 PIECES.forEach(p -> s.lines(ollamaLine("\"content\":" + json(p))));
-                return s.lines("{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\","
-                        + "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"total_duration\":5000000,"
-                        + "\"prompt_eval_count\":11,\"eval_count\":4}");
+                return s.lines(
+                        "{\"model\":\"llama3.2\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\","
+                                + "\"content\":\"\"},\"done\":true,\"done_reason\":\"stop\",\"total_duration\":5000000,"
+                                + "\"prompt_eval_count\":11,\"eval_count\":4}");
             }
 
             @Override
             FakeUpstream.StreamScript toolCall() {
                 // Ollama sends a call whole, arguments as a JSON object, and says "stop" after it.
-                return FakeUpstream.ndjson().lines(
-                        ollamaLine("\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\","
-                                + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
-                        "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
-                                + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}");
+                return FakeUpstream.ndjson()
+                        .lines(
+                                ollamaLine("\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\","
+                                        + "\"arguments\":{\"city\":\"Tokyo\"}}}]"),
+                                "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}");
             }
 
             @Override
             FakeUpstream.StreamScript midStreamError() {
-                return FakeUpstream.ndjson().lines(ollamaLine("\"content\":\"Hel\""),
-                        "{\"error\":\"" + UPSTREAM_ERROR + "\"}");
+                return FakeUpstream.ndjson()
+                        .lines(ollamaLine("\"content\":\"Hel\""), "{\"error\":\"" + UPSTREAM_ERROR + "\"}");
             }
 
             @Override
             FakeUpstream.StreamScript dies() {
-                return FakeUpstream.ndjson().lines(ollamaLine("\"content\":\"Hel\""), ollamaLine("\"content\":\"lo\"")).cut();
+                return FakeUpstream.ndjson()
+                        .lines(ollamaLine("\"content\":\"Hel\""), ollamaLine("\"content\":\"lo\""))
+                        .cut();
             }
         },
         OLLAMA_CLOUD("ollama_cloud", "gpt-oss:120b-cloud", "gpt-oss:120b") {
             @Override
             FakeUpstream.StreamScript answer() {
                 FakeUpstream.StreamScript s = FakeUpstream.ndjson()
-                        .lines(ollamaLine("\"content\":\"\",\"thinking\":\"Greet, \""), ollamaLine("\"content\":\"\",\"thinking\":\"then say how.\""));
+                        .lines(
+                                ollamaLine("\"content\":\"\",\"thinking\":\"Greet, \""),
+                                ollamaLine("\"content\":\"\",\"thinking\":\"then say how.\""));
                 PIECES.forEach(p -> s.lines(ollamaLine("\"content\":" + json(p))));
                 return s.lines("{\"model\":\"gpt-oss:120b\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
                         + "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":11,\"eval_count\":4}");
@@ -79,11 +85,13 @@ class ProviderStreamingTest {
             @Override
             FakeUpstream.StreamScript toolCall() {
                 // Newer servers add an id and function.index.
-                return FakeUpstream.ndjson().lines(
-                        ollamaLine("\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"index\":0,"
-                                + "\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]"),
-                        "{\"model\":\"gpt-oss:120b\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
-                                + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}");
+                return FakeUpstream.ndjson()
+                        .lines(
+                                ollamaLine(
+                                        "\"content\":\"\",\"tool_calls\":[{\"id\":\"call_k3x\",\"function\":{\"index\":0,"
+                                                + "\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]"),
+                                "{\"model\":\"gpt-oss:120b\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,"
+                                        + "\"done_reason\":\"stop\",\"prompt_eval_count\":30,\"eval_count\":12}");
             }
 
             @Override
@@ -111,11 +119,12 @@ class ProviderStreamingTest {
                         .events(openAiChunk("{\"role\":\"assistant\",\"content\":\"\"}", null));
                 PIECES.forEach(p -> s.events(openAiChunk("{\"content\":" + json(p) + "}", null))
                         .write(": OPENROUTER PROCESSING\n\n"));
-                return s.events("{\"id\":\"gen-1\",\"provider\":\"Anthropic\",\"model\":\"anthropic/claude-3.5-sonnet\","
-                                + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"choices\":[{\"index\":0,"
-                                + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":\"stop\","
-                                + "\"native_finish_reason\":\"end_turn\"}],\"usage\":{\"prompt_tokens\":11,"
-                                + "\"completion_tokens\":4,\"total_tokens\":15,\"cost\":0.00042}}")
+                return s.events(
+                                "{\"id\":\"gen-1\",\"provider\":\"Anthropic\",\"model\":\"anthropic/claude-3.5-sonnet\","
+                                        + "\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"choices\":[{\"index\":0,"
+                                        + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":\"stop\","
+                                        + "\"native_finish_reason\":\"end_turn\"}],\"usage\":{\"prompt_tokens\":11,"
+                                        + "\"completion_tokens\":4,\"total_tokens\":15,\"cost\":0.00042}}")
                         .done();
             }
 
@@ -127,11 +136,14 @@ class ProviderStreamingTest {
             @Override
             FakeUpstream.StreamScript midStreamError() {
                 // After generation starts, OpenRouter reports errors as a chunk with a top-level error.
-                return FakeUpstream.sse().events(openAiChunk("{\"content\":\"Hel\"}", null),
-                        "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                                + "\"model\":\"anthropic/claude-3.5-sonnet\",\"provider\":\"Anthropic\",\"error\":{\"code\":502,"
-                                + "\"message\":\"" + UPSTREAM_ERROR + "\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
-                                + "\"finish_reason\":\"error\"}]}");
+                return FakeUpstream.sse()
+                        .events(
+                                openAiChunk("{\"content\":\"Hel\"}", null),
+                                "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                                        + "\"model\":\"anthropic/claude-3.5-sonnet\",\"provider\":\"Anthropic\",\"error\":{\"code\":502,"
+                                        + "\"message\":\"" + UPSTREAM_ERROR
+                                        + "\"},\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
+                                        + "\"finish_reason\":\"error\"}]}");
             }
         },
         OPENCODE("opencode", "opencode/glm-5", "glm-5") {
@@ -140,7 +152,8 @@ class ProviderStreamingTest {
                 // Usage in a choices:[] chunk; after [DONE], Zen appends its cost chunk.
                 FakeUpstream.StreamScript s = FakeUpstream.sse();
                 PIECES.forEach(p -> s.events(openAiChunk("{\"content\":" + json(p) + "}", null)));
-                return s.events(openAiChunk("{}", "stop"),
+                return s.events(
+                                openAiChunk("{}", "stop"),
                                 "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
                                         + "\"model\":\"glm-5\",\"choices\":[],\"usage\":{\"prompt_tokens\":11,"
                                         + "\"completion_tokens\":4,\"total_tokens\":15}}")
@@ -156,8 +169,11 @@ class ProviderStreamingTest {
             @Override
             FakeUpstream.StreamScript midStreamError() {
                 // Zen's Anthropic-style error envelope.
-                return FakeUpstream.sse().events(openAiChunk("{\"content\":\"Hel\"}", null),
-                        "{\"type\":\"error\",\"error\":{\"type\":\"APIError\",\"message\":\"" + UPSTREAM_ERROR + "\"}}");
+                return FakeUpstream.sse()
+                        .events(
+                                openAiChunk("{\"content\":\"Hel\"}", null),
+                                "{\"type\":\"error\",\"error\":{\"type\":\"APIError\",\"message\":\"" + UPSTREAM_ERROR
+                                        + "\"}}");
             }
         },
         KIMI("kimi", "kimi/kimi-for-coding", "kimi-for-coding") {
@@ -165,7 +181,8 @@ class ProviderStreamingTest {
             FakeUpstream.StreamScript answer() {
                 // Reasoning as reasoning_content; usage inside choices[0] of the last chunk.
                 FakeUpstream.StreamScript s = FakeUpstream.sse()
-                        .events(openAiChunk("{\"role\":\"assistant\",\"reasoning_content\":\"Greet, \"}", null),
+                        .events(
+                                openAiChunk("{\"role\":\"assistant\",\"reasoning_content\":\"Greet, \"}", null),
                                 openAiChunk("{\"reasoning_content\":\"then say how.\"}", null));
                 PIECES.forEach(p -> s.events(openAiChunk("{\"content\":" + json(p) + "}", null)));
                 return s.events("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
@@ -186,8 +203,11 @@ class ProviderStreamingTest {
 
             @Override
             FakeUpstream.StreamScript midStreamError() {
-                return FakeUpstream.sse().events(openAiChunk("{\"content\":\"Hel\"}", null),
-                        "{\"error\":{\"message\":\"" + UPSTREAM_ERROR + "\",\"type\":\"engine_overloaded_error\"}}");
+                return FakeUpstream.sse()
+                        .events(
+                                openAiChunk("{\"content\":\"Hel\"}", null),
+                                "{\"error\":{\"message\":\"" + UPSTREAM_ERROR
+                                        + "\",\"type\":\"engine_overloaded_error\"}}");
             }
         };
 
@@ -225,11 +245,19 @@ class ProviderStreamingTest {
         /** One call of get_weather with {"city":"Tokyo"}; OpenAI format: id and name, then argument fragments. */
         FakeUpstream.StreamScript toolCall() {
             return FakeUpstream.sse()
-                    .events(openAiChunk("{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\""
-                                    + toolCallId() + "\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}", null),
-                            openAiChunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"ci\"}}]}", null),
-                            openAiChunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ty\\\": \\\"To\"}}]}", null),
-                            openAiChunk("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"kyo\\\"}\"}}]}", null),
+                    .events(
+                            openAiChunk(
+                                    "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"index\":0,\"id\":\""
+                                            + toolCallId()
+                                            + "\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}",
+                                    null),
+                            openAiChunk(
+                                    "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"ci\"}}]}", null),
+                            openAiChunk(
+                                    "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ty\\\": \\\"To\"}}]}",
+                                    null),
+                            openAiChunk(
+                                    "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"kyo\\\"}\"}}]}", null),
                             openAiChunk("{}", "tool_calls"),
                             "{\"id\":\"chatcmpl-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":12,\"total_tokens\":42}}")
                     .done();
@@ -244,7 +272,9 @@ class ProviderStreamingTest {
 
         /** "Hel", "lo", then the connection drops without a final line. */
         FakeUpstream.StreamScript dies() {
-            return FakeUpstream.sse().events(openAiChunk("{\"content\":\"Hel\"}", null), openAiChunk("{\"content\":\"lo\"}", null)).cut();
+            return FakeUpstream.sse()
+                    .events(openAiChunk("{\"content\":\"Hel\"}", null), openAiChunk("{\"content\":\"lo\"}", null))
+                    .cut();
         }
 
         static String ollamaLine(String messageFields) {
@@ -272,7 +302,9 @@ class ProviderStreamingTest {
         for (Upstream u : Upstream.values()) {
             FakeUpstream fake = FakeUpstream.start();
             FAKES.put(u, fake);
-            config.put("chatd.providers." + u.provider + ".base-url", fake.baseUrl().toString());
+            config.put(
+                    "chatd.providers." + u.provider + ".base-url",
+                    fake.baseUrl().toString());
         }
         chatd = RunningChatd.start(config);
     }
@@ -285,14 +317,17 @@ class ProviderStreamingTest {
         FAKES.values().forEach(FakeUpstream::close);
     }
 
-    private static List<SseReader.Event> streamFrom(Upstream upstream, FakeUpstream.StreamScript script) throws Exception {
+    private static List<SseReader.Event> streamFrom(Upstream upstream, FakeUpstream.StreamScript script)
+            throws Exception {
         FakeUpstream fake = FAKES.get(upstream);
         fake.on("POST", upstream.path(), script);
         try (SseReader reply = chatd.stream(RunningChatd.streamRequest(upstream.model))) {
             assertThat(reply.status()).isEqualTo(200);
             assertThat(reply.header("content-type")).startsWith("text/event-stream");
             List<SseReader.Event> events = reply.rest();
-            assertThat(fake.lastRequest().json()).containsEntry("model", upstream.upstreamModel).containsEntry("stream", true);
+            assertThat(fake.lastRequest().json())
+                    .containsEntry("model", upstream.upstreamModel)
+                    .containsEntry("stream", true);
             return events;
         }
     }
@@ -315,17 +350,26 @@ class ProviderStreamingTest {
         assertThat(events).noneMatch(SseReader.Event::isError);
         assertThat(joined(events, "content")).isEqualTo(TEXT);
         assertThat(joined(events, "reasoning")).isEqualTo(upstream.reasoning());
-        assertThat(events.size()).as("one event per upstream delta, not one buffered answer")
+        assertThat(events.size())
+                .as("one event per upstream delta, not one buffered answer")
                 .isGreaterThanOrEqualTo(PIECES.size() + 1);
         for (SseReader.Event e : events) {
-            assertThat(e.json()).containsEntry("provider", upstream.provider).containsEntry("model", upstream.model)
+            assertThat(e.json())
+                    .containsEntry("provider", upstream.provider)
+                    .containsEntry("model", upstream.model)
                     .containsKey("id");
         }
-        assertThat(events.subList(0, events.size() - 1)).allSatisfy(e -> assertThat(e.json()).doesNotContainKey("finish_reason"));
+        assertThat(events.subList(0, events.size() - 1))
+                .allSatisfy(e -> assertThat(e.json()).doesNotContainKey("finish_reason"));
         Map<String, Object> last = events.get(events.size() - 1).json();
         assertThat(last).containsEntry("finish_reason", "stop");
-        Map<String, Object> usage = new TreeMap<>(Map.of("prompt_tokens", new BigDecimal(11), "completion_tokens",
-                new BigDecimal(4), "total_tokens", new BigDecimal(15)));
+        Map<String, Object> usage = new TreeMap<>(Map.of(
+                "prompt_tokens",
+                new BigDecimal(11),
+                "completion_tokens",
+                new BigDecimal(4),
+                "total_tokens",
+                new BigDecimal(15)));
         if (upstream.cost() != null) {
             usage.put("cost", upstream.cost());
         }
@@ -344,7 +388,8 @@ class ProviderStreamingTest {
         for (SseReader.Event e : events) {
             for (Object o : (List<Object>) e.delta().getOrDefault("tool_calls", List.of())) {
                 Map<String, Object> delta = (Map<String, Object>) o;
-                Map<String, String> call = calls.computeIfAbsent(((BigDecimal) delta.get("index")).intValue(),
+                Map<String, String> call = calls.computeIfAbsent(
+                        ((BigDecimal) delta.get("index")).intValue(),
                         i -> new LinkedHashMap<>(Map.of("arguments", "")));
                 if (delta.get("id") != null) {
                     call.put("id", (String) delta.get("id"));
@@ -365,7 +410,8 @@ class ProviderStreamingTest {
         assertThat(JsonCodec.parse(call.get("arguments"))).isEqualTo(Map.of("city", "Tokyo"));
         Map<String, Object> last = events.get(events.size() - 1).json();
         assertThat(last).containsEntry("finish_reason", "tool_calls");
-        assertThat(((Map<String, Object>) last.get("usage")).get("total_tokens")).isEqualTo(new BigDecimal(42));
+        assertThat(((Map<String, Object>) last.get("usage")).get("total_tokens"))
+                .isEqualTo(new BigDecimal(42));
     }
 
     @ParameterizedTest
@@ -375,10 +421,16 @@ class ProviderStreamingTest {
 
         assertThat(joined(events.subList(0, events.size() - 1), "content")).isEqualTo("Hel");
         SseReader.Event last = events.get(events.size() - 1);
-        assertThat(last.isError()).as("the last event is an error event: %s", events).isTrue();
+        assertThat(last.isError())
+                .as("the last event is an error event: %s", events)
+                .isTrue();
         assertThat(last.error()).containsEntry("type", "upstream_error");
-        assertThat((String) last.error().get("message")).contains(Upstream.UPSTREAM_ERROR).contains(upstream.provider);
-        assertThat(events).filteredOn(e -> e.json().containsKey("finish_reason")).isEmpty();
+        assertThat((String) last.error().get("message"))
+                .contains(Upstream.UPSTREAM_ERROR)
+                .contains(upstream.provider);
+        assertThat(events)
+                .filteredOn(e -> e.json().containsKey("finish_reason"))
+                .isEmpty();
     }
 
     @ParameterizedTest
@@ -389,8 +441,12 @@ class ProviderStreamingTest {
         List<SseReader.Event> before = new ArrayList<>(events.subList(0, events.size() - 1));
         assertThat(joined(before, "content")).isEqualTo("Hello");
         SseReader.Event last = events.get(events.size() - 1);
-        assertThat(last.isError()).as("the last event is an error event: %s", events).isTrue();
+        assertThat(last.isError())
+                .as("the last event is an error event: %s", events)
+                .isTrue();
         assertThat(last.error()).containsEntry("type", "upstream_error").containsKey("message");
-        assertThat(events).filteredOn(e -> e.json().containsKey("finish_reason")).isEmpty();
+        assertThat(events)
+                .filteredOn(e -> e.json().containsKey("finish_reason"))
+                .isEmpty();
     }
 }

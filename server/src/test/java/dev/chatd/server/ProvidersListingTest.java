@@ -36,7 +36,8 @@ class ProvidersListingTest {
             closedPort = socket.getLocalPort();
         }
         try (TestServer server = TestServer.builder()
-                .config("chatd.providers.ollama.base-url", "http://127.0.0.1:" + closedPort).start()) {
+                .config("chatd.providers.ollama.base-url", "http://127.0.0.1:" + closedPort)
+                .start()) {
             TestServer.Reply reply = server.get("/chat/providers");
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
@@ -55,7 +56,8 @@ class ProvidersListingTest {
 
     @Test
     void ollamaCloudIsListedOnceItsKeyIsSet() {
-        try (TestServer server = TestServer.builder().env("OLLAMA_API_KEY", "cloud-key").start()) {
+        try (TestServer server =
+                TestServer.builder().env("OLLAMA_API_KEY", "cloud-key").start()) {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())
@@ -76,19 +78,23 @@ class ProvidersListingTest {
     void disabledProviderIsListedAsDown() {
         try (TestServer server = TestServer.builder()
                 .config("chatd.providers.ollama.enabled", "false")
-                .env("OLLAMA_API_KEY", "cloud-key").start()) {
+                .env("OLLAMA_API_KEY", "cloud-key")
+                .start()) {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())
                     .isEqualTo(Map.of("providers", Map.of("ollama", false, "ollama_cloud", true)));
-            assertThat(server.fake.requests()).as("a disabled provider is not probed").isEmpty();
+            assertThat(server.fake.requests())
+                    .as("a disabled provider is not probed")
+                    .isEmpty();
         }
     }
 
     @Test
     void disabledCloudProviderIsListedAsDown() {
         try (TestServer server = TestServer.builder()
-                .config("chatd.providers.ollama_cloud.enabled", "false").start()) {
+                .config("chatd.providers.ollama_cloud.enabled", "false")
+                .start()) {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())

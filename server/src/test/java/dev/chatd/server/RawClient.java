@@ -55,7 +55,8 @@ final class RawClient implements AutoCloseable {
 
     /** A request head with {@code Host}, the headers given ({@code "Name: value"}) and the blank line. */
     static String head(String method, String path, String... headers) {
-        StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        StringBuilder head =
+                new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\n");
         for (String header : headers) {
             head.append(header).append("\r\n");
         }
@@ -74,7 +75,9 @@ final class RawClient implements AutoCloseable {
             String line;
             while ((line = line()) != null && !line.isEmpty()) {
                 int colon = line.indexOf(':');
-                headers.put(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+                headers.put(
+                        line.substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                        line.substring(colon + 1).strip());
             }
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             if (headers.containsKey("content-length")) {

@@ -65,18 +65,27 @@ class RequestIdTest {
 
             assertThat(reply.status()).isEqualTo(200);
             assertThat(reply.header("X-Request-Id")).isEqualTo("req-42.a:b_c");
-            assertThat(server.get("/health", "X-Request-Id", "probe-1").header("X-Request-Id")).isEqualTo("probe-1");
+            assertThat(server.get("/health", "X-Request-Id", "probe-1").header("X-Request-Id"))
+                    .isEqualTo("probe-1");
         }
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"has spaces in it", "<script>alert(1)</script>", "semi;colon",
-            "0123456789012345678901234567890123456789012345678901234567890123456789"})
+    @ValueSource(
+            strings = {
+                "has spaces in it",
+                "<script>alert(1)</script>",
+                "semi;colon",
+                "0123456789012345678901234567890123456789012345678901234567890123456789"
+            })
     void insaneRequestIdIsReplaced(String given) {
         try (TestServer server = TestServer.start()) {
             TestServer.Reply reply = server.get("/health", "X-Request-Id", given);
 
-            assertThat(reply.header("X-Request-Id")).isNotBlank().isNotEqualTo(given).matches("[A-Za-z0-9._:-]{1,64}");
+            assertThat(reply.header("X-Request-Id"))
+                    .isNotBlank()
+                    .isNotEqualTo(given)
+                    .matches("[A-Za-z0-9._:-]{1,64}");
         }
     }
 
@@ -114,7 +123,9 @@ class RequestIdTest {
     @Test
     void providerBugIs500WithTheRequestIdAndNoStackTrace() {
         try (LogCapture log = LogCapture.start();
-                TestServer server = TestServer.builder().factory(new BrokenProviderFactory()).start()) {
+                TestServer server = TestServer.builder()
+                        .factory(new BrokenProviderFactory())
+                        .start()) {
             TestServer.Reply reply = server.post("/chat", """
                     {"model":"broken/any","messages":[{"role":"user","content":"Hi"}]}""");
 
@@ -125,9 +136,10 @@ class RequestIdTest {
             assertThat(id).isNotBlank();
             assertThat(reply.error().get("request_id")).isEqualTo(id);
             assertThat(reply.errorMessage()).contains(id);
-            assertThat(reply.body()).doesNotContain("IllegalStateException", "out of whack", "BrokenProvider",
-                    "\tat ", ".java");
-            assertThat(log.records()).as("the log has the details under the request id")
+            assertThat(reply.body())
+                    .doesNotContain("IllegalStateException", "out of whack", "BrokenProvider", "\tat ", ".java");
+            assertThat(log.records())
+                    .as("the log has the details under the request id")
                     .anySatisfy(r -> {
                         assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
                         assertThat(LogCapture.text(r)).contains(id, "out of whack");
@@ -138,7 +150,8 @@ class RequestIdTest {
 
     @Test
     void providerBugKeepsTheCallersRequestId() {
-        try (TestServer server = TestServer.builder().factory(new BrokenProviderFactory()).start()) {
+        try (TestServer server =
+                TestServer.builder().factory(new BrokenProviderFactory()).start()) {
             TestServer.Reply reply = server.post("/chat", """
                     {"model":"broken/any","messages":[{"role":"user","content":"Hi"}]}""", "X-Request-Id", "trace-777");
 

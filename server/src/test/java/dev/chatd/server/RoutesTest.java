@@ -22,7 +22,9 @@ class RoutesTest {
 
     @Test
     void healthIsOkEvenWhenNoProviderIsUsable() {
-        try (TestServer server = TestServer.builder().config("chatd.providers.ollama.enabled", "false").start()) {
+        try (TestServer server = TestServer.builder()
+                .config("chatd.providers.ollama.enabled", "false")
+                .start()) {
             assertThat(server.get("/health").status()).isEqualTo(200);
         }
     }
@@ -55,7 +57,8 @@ class RoutesTest {
     @Test
     void postWithABodyToAnUnknownRouteIs404AndTheConnectionStaysUsable() {
         try (TestServer server = TestServer.start()) {
-            TestServer.Reply reply = server.send(server.request("/nope").header("Content-Type", "application/json")
+            TestServer.Reply reply = server.send(server.request("/nope")
+                    .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(TestServer.HELLO)));
             assertThat(reply.status()).isEqualTo(404);
             assertThat(reply.errorType()).isEqualTo("not_found");

@@ -24,8 +24,10 @@ final class RunningChatd implements AutoCloseable {
             "OPENCODE_API_KEY", "opencode-test-key",
             "KIMI_API_KEY", "sk-kimi-test-key");
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private final ChatdServer server;
 
@@ -44,8 +46,8 @@ final class RunningChatd implements AutoCloseable {
                 .addSource(ConfigSources.create(map))
                 .build();
         KeyResolver keys = new KeyResolver(KEYS::get);
-        return new RunningChatd(ChatdServer.start(ChatdConfig.from(config, keys),
-                ProviderDiscovery.discover(RunningChatd.class.getClassLoader()), keys));
+        return new RunningChatd(ChatdServer.start(
+                ChatdConfig.from(config, keys), ProviderDiscovery.discover(RunningChatd.class.getClassLoader()), keys));
     }
 
     int port() {

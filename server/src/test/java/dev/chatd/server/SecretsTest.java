@@ -32,7 +32,8 @@ class SecretsTest {
             Map.entry("403", json(403, "{\"error\":{\"message\":\"key " + KEY + " may not use cloud models\"}}")),
             Map.entry("400", json(400, "{\"error\":\"bad request from Bearer " + KEY + "\"}")),
             Map.entry("404", json(404, "{\"error\":\"model 'x' not found for " + KEY + "\"}")),
-            Map.entry("429", json(429, "{\"error\":\"you (" + KEY + ") have reached your limit\"}", "Retry-After", "3")),
+            Map.entry(
+                    "429", json(429, "{\"error\":\"you (" + KEY + ") have reached your limit\"}", "Retry-After", "3")),
             Map.entry("500", json(500, "{\"error\":\"internal: Authorization: Bearer " + KEY + "\"}")),
             Map.entry("502 text", body(502, "text/plain", "upstream proxy rejected Bearer " + KEY)),
             Map.entry("200 html", body(200, "text/html", "<html><p>Your key " + KEY + " is invalid</p></html>")),
@@ -55,12 +56,16 @@ class SecretsTest {
                 replies.add(reply);
             }
             assertThat(server.fake.lastRequest().header("Authorization"))
-                    .as("the key did go upstream, so the canary was live").isEqualTo("Bearer " + KEY);
+                    .as("the key did go upstream, so the canary was live")
+                    .isEqualTo("Bearer " + KEY);
 
             // The caller's side: bad requests, bad tokens (one that starts with the real one), listings.
             replies.add(server.post("/chat", "{\"model\":", "Authorization", AUTH));
-            replies.add(server.post("/chat", "{\"model\":\"ollama_cloud/\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
-                    "Authorization", AUTH));
+            replies.add(server.post(
+                    "/chat",
+                    "{\"model\":\"ollama_cloud/\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}",
+                    "Authorization",
+                    AUTH));
             replies.add(server.post("/chat", CLOUD_HELLO));
             replies.add(server.post("/chat", CLOUD_HELLO, "Authorization", AUTH + "-and-more"));
             replies.add(server.post("/chat", CLOUD_HELLO, "Authorization", "Bearer " + KEY));
@@ -71,12 +76,16 @@ class SecretsTest {
 
             for (TestServer.Reply reply : replies) {
                 assertThat(reply.body()).as(reply.toString()).doesNotContain(KEY, TOKEN);
-                reply.headers().map().forEach((name, values) -> assertThat(String.join(",", values))
-                        .as("header " + name + " of " + reply).doesNotContain(KEY, TOKEN));
+                reply.headers()
+                        .map()
+                        .forEach((name, values) -> assertThat(String.join(",", values))
+                                .as("header " + name + " of " + reply)
+                                .doesNotContain(KEY, TOKEN));
             }
             assertThat(log.records()).as("something was logged").isNotEmpty();
             for (LogRecord record : log.records()) {
-                assertThat(LogCapture.text(record)).as("log line from " + record.getLoggerName())
+                assertThat(LogCapture.text(record))
+                        .as("log line from " + record.getLoggerName())
                         .doesNotContain(KEY, TOKEN);
             }
         }
@@ -101,7 +110,8 @@ class SecretsTest {
         Files.writeString(file, "OLLAMA_API_KEY=" + KEY + "\n");
         try (LogCapture log = LogCapture.start();
                 TestServer server = TestServer.builder()
-                        .config("chatd.providers.ollama_cloud.key-file", file.toString()).start()) {
+                        .config("chatd.providers.ollama_cloud.key-file", file.toString())
+                        .start()) {
             server.fake.on("POST", "/api/chat", json(401, "{\"error\":\"unauthorized " + KEY + "\"}"));
 
             TestServer.Reply reply = server.post("/chat", CLOUD_HELLO);
@@ -109,7 +119,8 @@ class SecretsTest {
             assertThat(server.fake.lastRequest().header("Authorization")).isEqualTo("Bearer " + KEY);
             assertThat(reply.status()).isEqualTo(502);
             assertThat(reply.body()).doesNotContain(KEY);
-            assertThat(log.records()).allSatisfy(r -> assertThat(LogCapture.text(r)).doesNotContain(KEY));
+            assertThat(log.records())
+                    .allSatisfy(r -> assertThat(LogCapture.text(r)).doesNotContain(KEY));
         }
     }
 }

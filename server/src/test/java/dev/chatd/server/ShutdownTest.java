@@ -19,7 +19,8 @@ class ShutdownTest {
 
     @Test
     void newRequestsAreRefusedWhileOneInFlightGetsItsGraceThenA503() throws Exception {
-        try (TestServer server = TestServer.builder().config("chatd.shutdown-grace-secs", "2").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.shutdown-grace-secs", "2").start()) {
             server.fake.on("POST", "/api/chat", FakeUpstream.hanging());
             CompletableFuture<TestServer.Reply> inFlight = CompletableFuture.supplyAsync(
                     () -> server.post("/chat", TestServer.HELLO, "X-Request-Id", "in-flight-1"));
@@ -51,13 +52,14 @@ class ShutdownTest {
 
     @Test
     void aRequestThatFinishesWithinTheGraceIsAnsweredAndTheShutdownEndsAtOnce() throws Exception {
-        try (TestServer server = TestServer.builder().config("chatd.shutdown-grace-secs", "30").start()) {
+        try (TestServer server =
+                TestServer.builder().config("chatd.shutdown-grace-secs", "30").start()) {
             server.fake.on("POST", "/api/chat", (request, exchange, up) -> {
                 Thread.sleep(1000);
                 FakeUpstream.send(exchange, 200, "application/json", TestServer.OLLAMA_REPLY);
             });
-            CompletableFuture<TestServer.Reply> inFlight = CompletableFuture.supplyAsync(
-                    () -> server.post("/chat", TestServer.HELLO));
+            CompletableFuture<TestServer.Reply> inFlight =
+                    CompletableFuture.supplyAsync(() -> server.post("/chat", TestServer.HELLO));
             awaitRequests(server.fake, 1);
 
             long started = System.nanoTime();
@@ -67,7 +69,9 @@ class ShutdownTest {
             TestServer.Reply reply = inFlight.get(5, TimeUnit.SECONDS);
             assertThat(reply.status()).isEqualTo(200);
             assertThat(reply.json()).containsEntry("finish_reason", "stop");
-            assertThat(Duration.ofNanos(took)).as("no waiting once nothing is in flight").isLessThan(Duration.ofSeconds(5));
+            assertThat(Duration.ofNanos(took))
+                    .as("no waiting once nothing is in flight")
+                    .isLessThan(Duration.ofSeconds(5));
         }
     }
 

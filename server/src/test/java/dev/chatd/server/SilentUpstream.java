@@ -35,7 +35,8 @@ final class SilentUpstream implements AutoCloseable {
     /** Answers every {@code POST /api/chat} with {@code firstLine} and then silence. */
     static SilentUpstream start(String firstLine) {
         try {
-            SilentUpstream upstream = new SilentUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), firstLine);
+            SilentUpstream upstream =
+                    new SilentUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), firstLine);
             Thread.ofVirtual().name("silent-upstream").start(upstream::accept);
             return upstream;
         } catch (IOException e) {
@@ -77,7 +78,8 @@ final class SilentUpstream implements AutoCloseable {
             OutputStream out = socket.getOutputStream();
             byte[] line = (firstLine + "\n").getBytes(StandardCharsets.UTF_8);
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
-                    + Integer.toHexString(line.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + Integer.toHexString(line.length) + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.write(line);
             out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();

@@ -74,7 +74,9 @@ final class SseReader implements AutoCloseable {
                 name = line.substring(6).strip();
             } else if (line.startsWith("data:")) {
                 String value = line.startsWith("data: ") ? line.substring(6) : line.substring(5);
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                data = data == null
+                        ? new StringBuilder(value)
+                        : data.append('\n').append(value);
             }
         }
         return data == null ? null : new Event(name, data.toString(), System.nanoTime());

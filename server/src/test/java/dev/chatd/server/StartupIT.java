@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StartupIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final String HELLO = "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    private static final String HELLO =
+            "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
 
     @TempDir
     Path dir;
@@ -38,7 +39,8 @@ class StartupIT {
     }
 
     private static void assertNoStackTrace(ChatdProcess chatd) {
-        assertThat(chatd.lines()).as(chatd.text())
+        assertThat(chatd.lines())
+                .as(chatd.text())
                 .noneMatch(line -> line.startsWith("\tat ") || line.contains("Exception") || line.contains("SEVERE"));
     }
 
@@ -50,8 +52,10 @@ class StartupIT {
 
             try (ChatdProcess chatd = run(Map.of(), "--config", file.toString())) {
                 assertThat(chatd.exitCode()).isEqualTo(1);
-                assertThat(chatd.lines()).filteredOn(line -> line.contains(address))
-                        .containsExactly("chatd: cannot start: cannot listen on " + address + ": Address already in use");
+                assertThat(chatd.lines())
+                        .filteredOn(line -> line.contains(address))
+                        .containsExactly(
+                                "chatd: cannot start: cannot listen on " + address + ": Address already in use");
                 assertNoStackTrace(chatd);
             }
         }
@@ -73,11 +77,12 @@ class StartupIT {
 
         try (ChatdProcess chatd = run(Map.of(), "--config", file.toString())) {
             chatd.port();
-            assertThat(chatd.text()).contains(
-                    "WARNING dev.chatd.server.Main: unknown key chatd.timeout-sec; did you mean timeout-secs?",
-                    "unknown key chatd.default-provder; did you mean default-provider?",
-                    "unknown key chatd.providers.ollama.base_url; did you mean base-url?",
-                    "unknown key chatd.providers.ollama.enabeld; did you mean enabled?");
+            assertThat(chatd.text())
+                    .contains(
+                            "WARNING dev.chatd.server.Main: unknown key chatd.timeout-sec; did you mean timeout-secs?",
+                            "unknown key chatd.default-provder; did you mean default-provider?",
+                            "unknown key chatd.providers.ollama.base_url; did you mean base-url?",
+                            "unknown key chatd.providers.ollama.enabeld; did you mean enabled?");
         }
     }
 
@@ -87,8 +92,10 @@ class StartupIT {
 
         try (ChatdProcess chatd = run(Map.of(), "--config", file.toString())) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.lines()).filteredOn(line -> line.contains("timeout-secs"))
-                    .containsExactly("chatd: cannot start: chatd.timeout-secs = 'abc': expected a positive whole number");
+            assertThat(chatd.lines())
+                    .filteredOn(line -> line.contains("timeout-secs"))
+                    .containsExactly(
+                            "chatd: cannot start: chatd.timeout-secs = 'abc': expected a positive whole number");
             assertThat(chatd.text()).doesNotContain("Mapping of value", "Lambda", "mapper");
             assertNoStackTrace(chatd);
         }
@@ -100,8 +107,9 @@ class StartupIT {
 
         try (ChatdProcess chatd = run(Map.of(), "--config", file.toString())) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.lines()).anyMatch(line -> line.startsWith(
-                    "chatd: cannot start: cannot read " + file + ": line 5, column "));
+            assertThat(chatd.lines())
+                    .anyMatch(
+                            line -> line.startsWith("chatd: cannot start: cannot read " + file + ": line 5, column "));
             assertNoStackTrace(chatd);
         }
     }
@@ -134,14 +142,20 @@ class StartupIT {
     void environmentVariablesNamedAfterTheKeysWinOverTheFile() throws Exception {
         try (FakeUpstream hanging = FakeUpstream.start().on("POST", "/api/chat", FakeUpstream.hanging())) {
             Path file = config(fileWithUnreachableOllama());
-            Map<String, String> env = Map.of("CHATD_TIMEOUT_SECS", "1",
-                    "CHATD_PROVIDERS_OLLAMA_BASE_URL", hanging.baseUrl().toString());
+            Map<String, String> env = Map.of(
+                    "CHATD_TIMEOUT_SECS",
+                    "1",
+                    "CHATD_PROVIDERS_OLLAMA_BASE_URL",
+                    hanging.baseUrl().toString());
 
             try (ChatdProcess chatd = run(env, "--config", file.toString())) {
                 assertTimesOutQuickly(chatd.port());
-                assertThat(chatd.lines()).anySatisfy(line -> assertThat(line).contains("from the environment: ",
-                        "chatd.timeout-secs (CHATD_TIMEOUT_SECS)",
-                        "chatd.providers.ollama.base-url (CHATD_PROVIDERS_OLLAMA_BASE_URL)"));
+                assertThat(chatd.lines())
+                        .anySatisfy(line -> assertThat(line)
+                                .contains(
+                                        "from the environment: ",
+                                        "chatd.timeout-secs (CHATD_TIMEOUT_SECS)",
+                                        "chatd.providers.ollama.base-url (CHATD_PROVIDERS_OLLAMA_BASE_URL)"));
             }
         }
     }
@@ -152,8 +166,12 @@ class StartupIT {
             Path file = config(fileWithUnreachableOllama());
             Map<String, String> env = Map.of("CHATD_TIMEOUT_SECS", "300");
 
-            try (ChatdProcess chatd = ChatdProcess.jar(dir, List.of("-Dchatd.timeout-secs=1",
-                    "-Dchatd.providers.ollama.base-url=" + hanging.baseUrl()), env, "--config", file.toString())) {
+            try (ChatdProcess chatd = ChatdProcess.jar(
+                    dir,
+                    List.of("-Dchatd.timeout-secs=1", "-Dchatd.providers.ollama.base-url=" + hanging.baseUrl()),
+                    env,
+                    "--config",
+                    file.toString())) {
                 assertTimesOutQuickly(chatd.port());
             }
         }
@@ -173,8 +191,11 @@ class StartupIT {
 
     private static void assertTimesOutQuickly(int port) throws Exception {
         long start = System.nanoTime();
-        HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/chat"))
-                .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString(HELLO)).build(),
+        HttpResponse<String> reply = HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/chat"))
+                        .timeout(Duration.ofSeconds(60))
+                        .POST(HttpRequest.BodyPublishers.ofString(HELLO))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(reply.statusCode()).as(reply.body()).isEqualTo(504);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
@@ -185,10 +206,14 @@ class StartupIT {
     void withoutAConfigFileChatdListensOnLoopbackOnly() throws Exception {
         try (ChatdProcess chatd = run(Map.of("SERVER_PORT", "0"))) {
             int port = chatd.port();
-            assertThat(chatd.text()).contains("chatd listening on port " + port + " at 127.0.0.1 (built-in defaults)")
+            assertThat(chatd.text())
+                    .contains("chatd listening on port " + port + " at 127.0.0.1 (built-in defaults)")
                     .doesNotContain("beyond this machine");
-            HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                            .timeout(Duration.ofSeconds(10))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
         }
     }
@@ -197,8 +222,9 @@ class StartupIT {
     void listeningOnEveryInterfaceWithoutATokenIsAWarning() throws Exception {
         try (ChatdProcess chatd = run(Map.of("SERVER_PORT", "0", "SERVER_HOST", "0.0.0.0"))) {
             int port = chatd.port();
-            assertThat(chatd.text()).contains("WARNING dev.chatd.server.ChatdServer: listening on 0.0.0.0:" + port
-                    + ", beyond this machine, with no inbound token");
+            assertThat(chatd.text())
+                    .contains("WARNING dev.chatd.server.ChatdServer: listening on 0.0.0.0:" + port
+                            + ", beyond this machine, with no inbound token");
         }
     }
 
@@ -206,21 +232,27 @@ class StartupIT {
     @Test
     void aKeyOrTokenWithAControlCharacterStopsStartUpNamingItsSource() throws Exception {
         Path file = config("server:\n  port: 0\n");
-        try (ChatdProcess chatd = run(Map.of("OLLAMA_API_KEY", "sk-canary-c7\r\nX-Injected: yes"), "--config", file.toString())) {
+        try (ChatdProcess chatd =
+                run(Map.of("OLLAMA_API_KEY", "sk-canary-c7\r\nX-Injected: yes"), "--config", file.toString())) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.text()).contains("chatd: cannot start: environment variable OLLAMA_API_KEY holds a key"
-                    + " with a control character").doesNotContain("canary", "X-Injected");
+            assertThat(chatd.text())
+                    .contains("chatd: cannot start: environment variable OLLAMA_API_KEY holds a key"
+                            + " with a control character")
+                    .doesNotContain("canary", "X-Injected");
         }
         try (ChatdProcess chatd = run(Map.of("CHATD_AUTH_TOKEN", "tok-canary-c8\nmore"), "--config", file.toString())) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.text()).contains("environment variable CHATD_AUTH_TOKEN holds a key with a control character")
+            assertThat(chatd.text())
+                    .contains("environment variable CHATD_AUTH_TOKEN holds a key with a control character")
                     .doesNotContain("canary");
         }
         Path keyFile = Files.writeString(dir.resolve("openrouter.env"), "OPENROUTER_API_KEY=sk-canary-c9\u001b[2J\n");
-        Path withKeyFile = config("server:\n  port: 0\nchatd:\n  providers:\n    openrouter:\n      key-file: " + keyFile + "\n");
+        Path withKeyFile =
+                config("server:\n  port: 0\nchatd:\n  providers:\n    openrouter:\n      key-file: " + keyFile + "\n");
         try (ChatdProcess chatd = run(Map.of(), "--config", withKeyFile.toString())) {
             assertThat(chatd.exitCode()).isEqualTo(1);
-            assertThat(chatd.text()).contains("key file " + keyFile + " holds a key with a control character")
+            assertThat(chatd.text())
+                    .contains("key file " + keyFile + " holds a key with a control character")
                     .doesNotContain("canary");
         }
     }

@@ -18,17 +18,22 @@ class StartupTest {
                 LogCapture log = LogCapture.start()) {
             int port = taken.getLocalPort();
 
-            assertThatThrownBy(() -> TestServer.builder().config("server.port", String.valueOf(port)).start())
+            assertThatThrownBy(() -> TestServer.builder()
+                            .config("server.port", String.valueOf(port))
+                            .start())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("cannot listen on 127.0.0.1:" + port + ": Address already in use");
-            assertThat(log.records()).as("Helidon's failure with its stack trace is held back")
+            assertThat(log.records())
+                    .as("Helidon's failure with its stack trace is held back")
                     .noneMatch(r -> r.getLevel().intValue() >= Level.SEVERE.intValue() || r.getThrown() != null);
         }
     }
 
     @Test
     void aHostThatDoesNotResolveFailsNamingTheAddress() {
-        assertThatThrownBy(() -> TestServer.builder().config("server.host", "no-such-host.invalid").start())
+        assertThatThrownBy(() -> TestServer.builder()
+                        .config("server.host", "no-such-host.invalid")
+                        .start())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("cannot listen on no-such-host.invalid:0: ");
     }
@@ -36,7 +41,8 @@ class StartupTest {
     @Test
     void listeningBeyondLoopbackWithoutATokenIsAWarning() {
         try (LogCapture log = LogCapture.start();
-                TestServer server = TestServer.builder().config("server.host", "0.0.0.0").start()) {
+                TestServer server =
+                        TestServer.builder().config("server.host", "0.0.0.0").start()) {
             assertThat(log.records()).anySatisfy(r -> {
                 assertThat(r.getLevel()).isEqualTo(Level.WARNING);
                 assertThat(LogCapture.text(r)).contains("0.0.0.0:" + server.chatd.port(), OPEN, "CHATD_AUTH_TOKEN");
@@ -48,8 +54,10 @@ class StartupTest {
     void noWarningOnLoopbackOrWithAToken() {
         try (LogCapture log = LogCapture.start();
                 TestServer loopback = TestServer.builder().start();
-                TestServer withToken = TestServer.builder().config("server.host", "0.0.0.0")
-                        .env("CHATD_AUTH_TOKEN", "some-long-token").start()) {
+                TestServer withToken = TestServer.builder()
+                        .config("server.host", "0.0.0.0")
+                        .env("CHATD_AUTH_TOKEN", "some-long-token")
+                        .start()) {
             assertThat(loopback.get("/health").status()).isEqualTo(200);
             assertThat(withToken.get("/health").status()).isEqualTo(200);
             assertThat(log.records()).extracting(LogCapture::text).noneMatch(text -> text.contains(OPEN));

@@ -55,8 +55,8 @@ class StreamBehaviourTest {
     }
 
     private static String line(String content) {
-        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":" + JsonCodec.writeString(content)
-                + "},\"done\":false}";
+        return "{\"model\":\"llama3.2\",\"message\":{\"role\":\"assistant\",\"content\":"
+                + JsonCodec.writeString(content) + "},\"done\":false}";
     }
 
     private static final String DONE =
@@ -68,14 +68,17 @@ class StreamBehaviourTest {
         CountDownLatch clientHasFirst = new CountDownLatch(1);
         // The fake holds the rest of the answer until the client has the first chunk (at most 5 s),
         // then pauses a second between chunks: a buffering relay would fail both checks below.
-        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .lines(line("first "))
-                .await(clientHasFirst, Duration.ofSeconds(5))
-                .pause(Duration.ofSeconds(1))
-                .lines(line("second "))
-                .pause(Duration.ofSeconds(1))
-                .mark("last")
-                .lines(line("third"), DONE));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(line("first "))
+                        .await(clientHasFirst, Duration.ofSeconds(5))
+                        .pause(Duration.ofSeconds(1))
+                        .lines(line("second "))
+                        .pause(Duration.ofSeconds(1))
+                        .mark("last")
+                        .lines(line("third"), DONE));
         RunningChatd chatd = chatd();
 
         try (SseReader reply = chatd.stream(RunningChatd.streamRequest(MODEL))) {
@@ -84,20 +87,24 @@ class StreamBehaviourTest {
             assertThat(first.delta()).containsEntry("content", "first ");
             List<SseReader.Event> rest = reply.rest();
 
-            assertThat(first.arrivedAt()).as("first event arrived before the upstream sent its last chunk")
+            assertThat(first.arrivedAt())
+                    .as("first event arrived before the upstream sent its last chunk")
                     .isLessThan(ollama.markedAt("last"));
             SseReader.Event second = rest.get(0);
             assertThat(second.delta()).containsEntry("content", "second ");
             assertThat(Duration.ofNanos(second.arrivedAt() - first.arrivedAt())).isGreaterThan(Duration.ofMillis(900));
-            assertThat(Duration.ofNanos(rest.get(1).arrivedAt() - second.arrivedAt())).isGreaterThan(Duration.ofMillis(900));
+            assertThat(Duration.ofNanos(rest.get(1).arrivedAt() - second.arrivedAt()))
+                    .isGreaterThan(Duration.ofMillis(900));
             assertThat(rest.get(rest.size() - 1).json()).containsEntry("finish_reason", "stop");
         }
     }
 
     @Test
     void aClientThatGoesAwayMidStreamClosesTheUpstreamConnectionWithinASecond() throws Exception {
-        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .repeat(line("tick ") + "\n", Duration.ofMillis(100), Duration.ofSeconds(20)));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().repeat(line("tick ") + "\n", Duration.ofMillis(100), Duration.ofSeconds(20)));
         RunningChatd chatd = chatd();
 
         byte[] body = RunningChatd.streamRequest(MODEL).getBytes(StandardCharsets.UTF_8);
@@ -105,10 +112,12 @@ class StreamBehaviourTest {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), chatd.port())) {
             OutputStream out = socket.getOutputStream();
             out.write(("POST /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
-                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + body.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader in =
+                    new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             int events = 0;
             String l;
             while (events < 3 && (l = in.readLine()) != null) {
@@ -121,7 +130,9 @@ class StreamBehaviourTest {
         }
 
         long goneAt = ollama.awaitClientGone(Duration.ofSeconds(5));
-        assertThat(goneAt).as("the fake upstream saw chatd close its connection").isPositive();
+        assertThat(goneAt)
+                .as("the fake upstream saw chatd close its connection")
+                .isPositive();
         assertThat(Duration.ofNanos(goneAt - closedAt)).isLessThan(Duration.ofSeconds(1));
     }
 
@@ -147,9 +158,10 @@ class StreamBehaviourTest {
 
     @Test
     void keepAliveCommentsFlowWhileTheUpstreamIsSlowToStart() throws Exception {
-        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .pause(Duration.ofMillis(2500))
-                .lines(line("finally"), DONE));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().pause(Duration.ofMillis(2500)).lines(line("finally"), DONE));
         RunningChatd chatd = chatd("chatd.stream-keepalive-secs", "1");
 
         try (SseReader reply = chatd.stream(RunningChatd.streamRequest(MODEL))) {
@@ -165,9 +177,10 @@ class StreamBehaviourTest {
     @Test
     void keepAliveCommentsFlowEvenBeforeASlowUpstreamSendsItsHeaders() throws Exception {
         // Real Ollama sends its headers with the first chunk, so a loading model is silent until then.
-        ollama.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .headersAfter(Duration.ofMillis(2500))
-                .lines(line("loaded"), DONE));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson().headersAfter(Duration.ofMillis(2500)).lines(line("loaded"), DONE));
         RunningChatd chatd = chatd("chatd.stream-keepalive-secs", "1");
 
         try (SseReader reply = chatd.stream(RunningChatd.streamRequest(MODEL))) {
@@ -184,7 +197,8 @@ class StreamBehaviourTest {
     void aSlowUpstreamThatThenFailsEndsTheCommittedStreamWithAnErrorEvent() throws Exception {
         ollama.on("POST", "/api/chat", (request, exchange, self) -> {
             Thread.sleep(2000);
-            FakeUpstream.send(exchange, 429, "application/json", "{\"error\":\"you have reached your session usage limit\"}");
+            FakeUpstream.send(
+                    exchange, 429, "application/json", "{\"error\":\"you have reached your session usage limit\"}");
         });
         RunningChatd chatd = chatd("chatd.stream-keepalive-secs", "1");
 
@@ -201,15 +215,21 @@ class StreamBehaviourTest {
 
     @Test
     void anUpstream429BeforeTheFirstByteIsA429WithRetryAfter() throws Exception {
-        ollama.on("POST", "/api/chat", FakeUpstream.json(429,
-                "{\"error\":\"you (fake) have reached your session usage limit, please wait or upgrade to continue\"}",
-                "Retry-After", "17"));
+        ollama.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.json(
+                        429,
+                        "{\"error\":\"you (fake) have reached your session usage limit, please wait or upgrade to continue\"}",
+                        "Retry-After",
+                        "17"));
         RunningChatd chatd = chatd();
 
         HttpResponse<String> reply = chatd.post(RunningChatd.streamRequest(MODEL));
 
         assertThat(reply.statusCode()).isEqualTo(429);
-        assertThat(reply.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        assertThat(reply.headers().firstValue("content-type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(reply.headers().firstValue("retry-after")).hasValue("17");
         Map<String, Object> error = errorOf(reply);
         assertThat(error).containsEntry("type", "rate_limited");
@@ -227,7 +247,8 @@ class StreamBehaviourTest {
         HttpResponse<String> reply = chatd.post(RunningChatd.streamRequest(MODEL));
 
         assertThat(reply.statusCode()).isEqualTo(502);
-        assertThat(reply.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        assertThat(reply.headers().firstValue("content-type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(errorOf(reply)).containsEntry("type", "upstream_error");
     }
 
@@ -238,7 +259,8 @@ class StreamBehaviourTest {
         HttpResponse<String> reply = chatd.post(RunningChatd.streamRequest("nosuch/some-model"));
 
         assertThat(reply.statusCode()).isEqualTo(404);
-        assertThat(reply.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+        assertThat(reply.headers().firstValue("content-type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
         assertThat(errorOf(reply)).containsEntry("type", "provider_not_found");
         assertThat(ollama.requests()).isEmpty();
     }

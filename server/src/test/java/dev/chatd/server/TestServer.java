@@ -98,14 +98,15 @@ final class TestServer implements AutoCloseable {
             try {
                 Map<String, String> values = new LinkedHashMap<>();
                 values.put("chatd.providers.ollama.base-url", fake.baseUrl().toString());
-                values.put("chatd.providers.ollama_cloud.base-url", fake.baseUrl().toString());
+                values.put(
+                        "chatd.providers.ollama_cloud.base-url", fake.baseUrl().toString());
                 values.putAll(config);
                 KeyResolver keys = new KeyResolver(env::get);
                 List<ChatProviderFactory> factories =
                         new ArrayList<>(ProviderDiscovery.discover(TestServer.class.getClassLoader()));
                 factories.addAll(extraFactories);
-                ChatdServer chatd = ChatdServer.start(ChatdConfig.from(TestServer.config(values), keys), factories, keys,
-                        extraIngresses);
+                ChatdServer chatd = ChatdServer.start(
+                        ChatdConfig.from(TestServer.config(values), keys), factories, keys, extraIngresses);
                 return new TestServer(fake, chatd);
             } catch (RuntimeException | Error e) {
                 fake.close();
@@ -129,7 +130,8 @@ final class TestServer implements AutoCloseable {
 
     /** POSTs a JSON body (with its Content-Length); {@code headers} are name, value pairs. */
     Reply post(String path, String json, String... headers) {
-        return send(request(path, headers).header("Content-Type", "application/json")
+        return send(request(path, headers)
+                .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
@@ -147,8 +149,8 @@ final class TestServer implements AutoCloseable {
 
     Reply send(HttpRequest.Builder request) {
         try {
-            HttpResponse<String> response = client.send(request.build(),
-                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> response =
+                    client.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             return new Reply(response.statusCode(), response.headers(), response.body());
         } catch (IOException e) {
             throw new AssertionError("chatd did not answer: " + e, e);

@@ -13,18 +13,29 @@ import java.util.List;
  * One row of an upstream's error table: what the upstream answers, and the exception a chatd
  * caller must get for it, with the words its message must keep.
  */
-public record ErrorRow(String name, int status, String contentType, String body, List<String> headers,
-        Class<? extends ChatException> expected, List<String> mustSay) {
+public record ErrorRow(
+        String name,
+        int status,
+        String contentType,
+        String body,
+        List<String> headers,
+        Class<? extends ChatException> expected,
+        List<String> mustSay) {
 
     /** The upstream answers {@code status} with a JSON body. */
-    public static ErrorRow json(String name, int status, String body, Class<? extends ChatException> expected,
-            String... mustSay) {
+    public static ErrorRow json(
+            String name, int status, String body, Class<? extends ChatException> expected, String... mustSay) {
         return new ErrorRow(name, status, "application/json", body, List.of(), expected, List.of(mustSay));
     }
 
     /** The upstream answers {@code status} with a body of another type (a proxy's HTML page). */
-    public static ErrorRow other(String name, int status, String contentType, String body,
-            Class<? extends ChatException> expected, String... mustSay) {
+    public static ErrorRow other(
+            String name,
+            int status,
+            String contentType,
+            String body,
+            Class<? extends ChatException> expected,
+            String... mustSay) {
         return new ErrorRow(name, status, contentType, body, List.of(), expected, List.of(mustSay));
     }
 
@@ -40,8 +51,8 @@ public record ErrorRow(String name, int status, String contentType, String body,
      * Scripts this answer on {@code path}, sends {@code request} and checks the exception: its
      * kind, the words it must keep, and that {@code key} is nowhere in it.
      */
-    public ChatException check(FakeUpstream upstream, String path, ChatProvider provider, ChatRequest request,
-            String key) {
+    public ChatException check(
+            FakeUpstream upstream, String path, ChatProvider provider, ChatRequest request, String key) {
         upstream.on("POST", path, (req, exchange, up) -> {
             for (int i = 0; i + 1 < headers.size(); i += 2) {
                 exchange.getResponseHeaders().add(headers.get(i), headers.get(i + 1));

@@ -104,8 +104,8 @@ public final class FakeUpstream implements AutoCloseable {
         try {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String path = exchange.getRequestURI().getPath();
-            Recorded recorded = new Recorded(exchange.getRequestMethod(), path,
-                    Map.copyOf(exchange.getRequestHeaders()), body);
+            Recorded recorded =
+                    new Recorded(exchange.getRequestMethod(), path, Map.copyOf(exchange.getRequestHeaders()), body);
             requests.add(recorded);
             Responder responder = routes.get(exchange.getRequestMethod() + " " + path);
             if (responder == null) {
@@ -227,6 +227,8 @@ public final class FakeUpstream implements AutoCloseable {
 
     /** Thrown by a responder to drop the connection without ending the body. */
     public static final class ConnectionCut extends IOException {
+        private static final long serialVersionUID = 1L;
+
         public ConnectionCut() {
             super("fake upstream cuts the connection mid-body");
         }

@@ -93,8 +93,14 @@ public abstract class ProviderContract {
      * #basePath()}, {@code key} (null for none) and the deadlines given. Override to add settings.
      */
     protected ProviderContext context(String key, Duration timeout, Duration streamIdleTimeout) {
-        return new TestProviderContext(providerName(), baseUrl(), Optional.ofNullable(key).map(Secret::of), timeout,
-                streamIdleTimeout, Map.of(), Map.of());
+        return new TestProviderContext(
+                providerName(),
+                baseUrl(),
+                Optional.ofNullable(key).map(Secret::of),
+                timeout,
+                streamIdleTimeout,
+                Map.of(),
+                Map.of());
     }
 
     /** Whether the provider needs a key; by default, whether its factory names a key variable. */
@@ -129,7 +135,8 @@ public abstract class ProviderContract {
 
     /** A provider made by the factory with {@link #KEY} and the deadlines given. */
     protected ChatProvider provider(Duration timeout, Duration streamIdleTimeout) {
-        return factory().create(context(KEY, timeout, streamIdleTimeout))
+        return factory()
+                .create(context(KEY, timeout, streamIdleTimeout))
                 .orElseThrow(() -> new AssertionError(factory().name() + " made no provider from a full context"));
     }
 
@@ -163,10 +170,14 @@ public abstract class ProviderContract {
 
     @Test
     void chatReachesTheUpstreamAndComesBackNormalised() {
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "stop", 9, 2)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200, reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "stop", 9, 2)));
 
-        ChatResponse response = provider().chat(request(Message.of(Role.USER, "Hi")).build());
+        ChatResponse response =
+                provider().chat(request(Message.of(Role.USER, "Hi")).build());
 
         FakeUpstream.Recorded sent = upstream.lastRequest();
         assertThat(sent.method()).isEqualTo("POST");
@@ -189,7 +200,8 @@ public abstract class ProviderContract {
 
         StringBuilder text = new StringBuilder();
         List<ChatChunk> finals = new ArrayList<>();
-        try (ChatStream stream = provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+        try (ChatStream stream =
+                provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
             while (stream.hasNext()) {
                 ChatChunk chunk = stream.next();
                 if (chunk.content() != null) {
@@ -224,13 +236,24 @@ public abstract class ProviderContract {
         Tool weather = new Tool("get_weather", "Current weather in a city", json("""
                 {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
                 """));
-        upstream.on("POST", chatPath(), FakeUpstream.json(200, reply("""
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200,
+                        reply(
+                                """
                 {"role":"assistant","content":"","tool_calls":[{"id":"call_abc","type":"function",
                  "function":{"name":"get_weather","arguments":%s}}]}
-                """.formatted(argumentsJson), format() == UpstreamFormat.OPENAI_CHAT ? "tool_calls" : "stop", 40, 12)));
+                """.formatted(argumentsJson),
+                                format() == UpstreamFormat.OPENAI_CHAT ? "tool_calls" : "stop",
+                                40,
+                                12)));
 
-        ChatResponse response = provider().chat(request(Message.of(Role.USER, "Weather in Tokyo?"))
-                .tools(List.of(weather)).build());
+        ChatResponse response = provider()
+                .chat(request(Message.of(Role.USER, "Weather in Tokyo?"))
+                        .tools(List.of(weather))
+                        .build());
 
         assertThat((List<?>) upstream.lastRequest().json().get("tools")).hasSize(1);
         assertThat(response.message().toolCalls()).hasSize(1);
@@ -250,41 +273,87 @@ public abstract class ProviderContract {
     protected List<ErrorRow> errorRows() {
         UpstreamFormat f = format();
         return List.of(
-                ErrorRow.json("400 invalid request", 400, f.error("messages must not be empty"),
-                        ChatException.UpstreamBadRequest.class, "messages must not be empty"),
-                ErrorRow.json("401 wrong key, echoed back", 401, f.error("Invalid API key: " + KEY),
+                ErrorRow.json(
+                        "400 invalid request",
+                        400,
+                        f.error("messages must not be empty"),
+                        ChatException.UpstreamBadRequest.class,
+                        "messages must not be empty"),
+                ErrorRow.json(
+                        "401 wrong key, echoed back",
+                        401,
+                        f.error("Invalid API key: " + KEY),
                         ChatException.UpstreamAuth.class),
                 ErrorRow.json("403 forbidden", 403, f.error("forbidden"), ChatException.UpstreamAuth.class),
-                ErrorRow.json("404 unknown model", 404, f.error("model 'nope' not found"),
-                        ChatException.ModelNotFound.class, "model 'nope' not found"),
-                ErrorRow.other("404 without a body: a wrong base URL", 404, "text/plain", "",
-                        ChatException.UpstreamFailure.class, "base-url"),
-                ErrorRow.json("408 request timeout", 408, f.error("request timed out"),
-                        ChatException.UpstreamTimeout.class),
-                ErrorRow.json("413 too large", 413, f.error("prompt is too long"),
-                        ChatException.UpstreamBadRequest.class, "prompt is too long"),
-                ErrorRow.json("429 rate limited", 429, f.error("slow down"), ChatException.RateLimited.class,
-                        "slow down").withHeader("Retry-After", "7"),
-                ErrorRow.json("500", 500, f.error("internal error"), ChatException.UpstreamFailure.class,
-                        "internal error"),
+                ErrorRow.json(
+                        "404 unknown model",
+                        404,
+                        f.error("model 'nope' not found"),
+                        ChatException.ModelNotFound.class,
+                        "model 'nope' not found"),
+                ErrorRow.other(
+                        "404 without a body: a wrong base URL",
+                        404,
+                        "text/plain",
+                        "",
+                        ChatException.UpstreamFailure.class,
+                        "base-url"),
+                ErrorRow.json(
+                        "408 request timeout", 408, f.error("request timed out"), ChatException.UpstreamTimeout.class),
+                ErrorRow.json(
+                        "413 too large",
+                        413,
+                        f.error("prompt is too long"),
+                        ChatException.UpstreamBadRequest.class,
+                        "prompt is too long"),
+                ErrorRow.json(
+                                "429 rate limited",
+                                429,
+                                f.error("slow down"),
+                                ChatException.RateLimited.class,
+                                "slow down")
+                        .withHeader("Retry-After", "7"),
+                ErrorRow.json(
+                        "500", 500, f.error("internal error"), ChatException.UpstreamFailure.class, "internal error"),
                 ErrorRow.json("502", 502, f.error("bad gateway"), ChatException.UpstreamFailure.class),
                 ErrorRow.json("503", 503, f.error("overloaded"), ChatException.UpstreamFailure.class),
-                ErrorRow.other("502 from a proxy, as HTML", 502, "text/html",
-                        "<html><body>Bad Gateway " + KEY + "</body></html>", ChatException.UpstreamFailure.class),
-                ErrorRow.other("200 with an HTML body", 200, "text/html",
-                        "<html><body>login " + KEY + "</body></html>", ChatException.UpstreamFailure.class),
-                ErrorRow.json("200 with broken JSON", 200, "{\"id\":\"x\",\"choices\":[", ChatException.UpstreamFailure.class),
+                ErrorRow.other(
+                        "502 from a proxy, as HTML",
+                        502,
+                        "text/html",
+                        "<html><body>Bad Gateway " + KEY + "</body></html>",
+                        ChatException.UpstreamFailure.class),
+                ErrorRow.other(
+                        "200 with an HTML body",
+                        200,
+                        "text/html",
+                        "<html><body>login " + KEY + "</body></html>",
+                        ChatException.UpstreamFailure.class),
+                ErrorRow.json(
+                        "200 with broken JSON",
+                        200,
+                        "{\"id\":\"x\",\"choices\":[",
+                        ChatException.UpstreamFailure.class),
                 ErrorRow.json("200 with JSON of the wrong shape", 200, "[1,2,3]", ChatException.UpstreamFailure.class));
     }
 
     @TestFactory
     Stream<DynamicTest> everyRowOfTheErrorTableBecomesTheRightChatException() {
-        return errorRows().stream().map(row -> DynamicTest.dynamicTest(row.name(), () -> {
-            ChatException e = row.check(upstream, chatPath(), provider(), request(Message.of(Role.USER, "Hi")).build(), KEY);
-            if (e instanceof ChatException.RateLimited limited && row.headers().contains("Retry-After")) {
-                assertThat(limited.retryAfter()).as("Retry-After is relayed").isNotEmpty();
-            }
-        }));
+        return errorRows().stream()
+                .map(row -> DynamicTest.dynamicTest(row.name(), () -> {
+                    ChatException e = row.check(
+                            upstream,
+                            chatPath(),
+                            provider(),
+                            request(Message.of(Role.USER, "Hi")).build(),
+                            KEY);
+                    if (e instanceof ChatException.RateLimited limited
+                            && row.headers().contains("Retry-After")) {
+                        assertThat(limited.retryAfter())
+                                .as("Retry-After is relayed")
+                                .isNotEmpty();
+                    }
+                }));
     }
 
     // ---- deadlines and cancellation ----
@@ -295,7 +364,8 @@ public abstract class ProviderContract {
         ChatProvider provider = provider(Duration.ofMillis(300), Duration.ofMillis(300));
 
         long start = System.nanoTime();
-        Throwable thrown = catchThrowable(() -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
+        Throwable thrown = catchThrowable(
+                () -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
 
         assertThat(thrown).isInstanceOf(ChatException.UpstreamTimeout.class);
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
@@ -304,13 +374,18 @@ public abstract class ProviderContract {
 
     @Test
     void aStreamThatFallsSilentFailsAsATimeout() {
-        upstream.on("POST", chatPath(), FakeUpstream.stream(format() == UpstreamFormat.OPENAI_CHAT
-                ? "text/event-stream" : "application/x-ndjson").write(format().streamPiece(replyModel()))
-                .hang(Duration.ofSeconds(10)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.stream(
+                                format() == UpstreamFormat.OPENAI_CHAT ? "text/event-stream" : "application/x-ndjson")
+                        .write(format().streamPiece(replyModel()))
+                        .hang(Duration.ofSeconds(10)));
         ChatProvider provider = provider(Duration.ofSeconds(2), Duration.ofMillis(300));
 
         Throwable thrown;
-        try (ChatStream stream = provider.stream(request(Message.of(Role.USER, "Hi")).build())) {
+        try (ChatStream stream =
+                provider.stream(request(Message.of(Role.USER, "Hi")).build())) {
             thrown = catchThrowable(() -> {
                 while (stream.hasNext()) {
                     stream.next();
@@ -324,11 +399,15 @@ public abstract class ProviderContract {
 
     @Test
     void closingAStreamClosesTheUpstreamConnection() throws InterruptedException {
-        upstream.on("POST", chatPath(), FakeUpstream.stream(format() == UpstreamFormat.OPENAI_CHAT
-                ? "text/event-stream" : "application/x-ndjson")
-                .repeat(format().streamPiece(replyModel()), Duration.ofMillis(20), Duration.ofSeconds(20)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.stream(
+                                format() == UpstreamFormat.OPENAI_CHAT ? "text/event-stream" : "application/x-ndjson")
+                        .repeat(format().streamPiece(replyModel()), Duration.ofMillis(20), Duration.ofSeconds(20)));
 
-        try (ChatStream stream = provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+        try (ChatStream stream =
+                provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
             assertThat(stream.hasNext()).isTrue();
             assertThat(stream.next().content()).isEqualTo("tick ");
         }
@@ -344,7 +423,8 @@ public abstract class ProviderContract {
         ChatProvider provider = provider();
         upstream.close();
 
-        Throwable thrown = catchThrowable(() -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
+        Throwable thrown = catchThrowable(
+                () -> provider.chat(request(Message.of(Role.USER, "Hi")).build()));
 
         assertThat(thrown).isInstanceOf(ChatException.class);
         assertThat(thrown.toString()).doesNotContain(KEY);
@@ -368,7 +448,9 @@ public abstract class ProviderContract {
 
     @Test
     void modelsListsWhatTheUpstreamOffers() {
-        upstream.on("GET", basePath() + format().modelsPath(),
+        upstream.on(
+                "GET",
+                basePath() + format().modelsPath(),
                 FakeUpstream.json(200, format().models("alpha-1", "beta-2")));
 
         List<ModelInfo> models = provider().models();
@@ -380,8 +462,8 @@ public abstract class ProviderContract {
 
     @Test
     void aFailedModelListFailsWithoutTheKey() {
-        upstream.on("GET", basePath() + format().modelsPath(),
-                FakeUpstream.json(401, format().error("bad key " + KEY)));
+        upstream.on(
+                "GET", basePath() + format().modelsPath(), FakeUpstream.json(401, format().error("bad key " + KEY)));
 
         Throwable thrown = catchThrowable(() -> provider().models());
 
@@ -393,7 +475,8 @@ public abstract class ProviderContract {
     void aKeyedProviderIsNotCreatedWithoutAKey() {
         assumeTrue(keyed(), "the provider needs no key");
 
-        assertThat(factory().create(context(null, Duration.ofSeconds(5), Duration.ofSeconds(5)))).isEmpty();
+        assertThat(factory().create(context(null, Duration.ofSeconds(5), Duration.ofSeconds(5))))
+                .isEmpty();
         assertThat(upstream.requests()).isEmpty();
     }
 
@@ -408,11 +491,20 @@ public abstract class ProviderContract {
     @Test
     void openAiRequestCarriesEverySamplingField() {
         assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "length", 9, 2)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200, reply("{\"role\":\"assistant\",\"content\":\"Hello from upstream\"}", "length", 9, 2)));
 
-        ChatResponse response = provider().chat(request(Message.of(Role.SYSTEM, "Be brief."), Message.of(Role.USER, "Hi"))
-                .temperature(0.2).topP(0.9).maxTokens(64).stop(List.of("END", "\n\n")).seed(42L).build());
+        ChatResponse response = provider()
+                .chat(request(Message.of(Role.SYSTEM, "Be brief."), Message.of(Role.USER, "Hi"))
+                        .temperature(0.2)
+                        .topP(0.9)
+                        .maxTokens(64)
+                        .stop(List.of("END", "\n\n"))
+                        .seed(42L)
+                        .build());
 
         Map<String, Object> body = upstream.lastRequest().json();
         assertThat(body.get("messages")).isEqualTo(json("""
@@ -444,7 +536,8 @@ public abstract class ProviderContract {
         Message question = Message.of(Role.USER, "Weather in Tokyo?");
         ChatProvider provider = provider();
 
-        ChatResponse first = provider.chat(request(question).tools(List.of(weather)).toolChoice(toolChoice).build());
+        ChatResponse first = provider.chat(
+                request(question).tools(List.of(weather)).toolChoice(toolChoice).build());
 
         Map<String, Object> sent = upstream.lastRequest().json();
         assertThat(sent.get("tools")).isEqualTo(json("""
@@ -453,15 +546,27 @@ public abstract class ProviderContract {
                 """));
         assertThat(sent.get("tool_choice")).isEqualTo(toolChoice);
         assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
-        assertThat(first.message().toolCalls()).containsExactly(new ToolCall("call_abc", "get_weather", "{\"city\":\"Tokyo\"}"));
+        assertThat(first.message().toolCalls())
+                .containsExactly(new ToolCall("call_abc", "get_weather", "{\"city\":\"Tokyo\"}"));
         assertThat(first.message().content()).isEmpty();
 
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"It is 21 °C in Tokyo.\"}", "stop", 60, 9)));
-        Message result = new Message(Role.TOOL, List.of(new ContentPart.Text("{\"temp_c\":21}")), null, List.of(),
-                "call_abc", null, Map.of());
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200, reply("{\"role\":\"assistant\",\"content\":\"It is 21 °C in Tokyo.\"}", "stop", 60, 9)));
+        Message result = new Message(
+                Role.TOOL,
+                List.of(new ContentPart.Text("{\"temp_c\":21}")),
+                null,
+                List.of(),
+                "call_abc",
+                null,
+                Map.of());
 
-        ChatResponse second = provider.chat(request(question, first.message(), result).tools(List.of(weather)).build());
+        ChatResponse second = provider.chat(request(question, first.message(), result)
+                .tools(List.of(weather))
+                .build());
 
         assertThat(upstream.requests()).hasSize(2);
         assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
@@ -477,14 +582,25 @@ public abstract class ProviderContract {
     @Test
     void openAiImagesTravelAsAListOfPartsAndPlainTextAsAString() {
         assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"Two cats.\"}", "stop", 800, 3)));
-        Message withImages = new Message(Role.USER, List.of(
-                new ContentPart.Text("What is in these pictures?"),
-                new ContentPart.Image("https://example.com/cat.png", "low"),
-                new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", null)), null, List.of(), null, null, Map.of());
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"Two cats.\"}", "stop", 800, 3)));
+        Message withImages = new Message(
+                Role.USER,
+                List.of(
+                        new ContentPart.Text("What is in these pictures?"),
+                        new ContentPart.Image("https://example.com/cat.png", "low"),
+                        new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", null)),
+                null,
+                List.of(),
+                null,
+                null,
+                Map.of());
 
-        ChatResponse response = provider().chat(request(Message.of(Role.SYSTEM, "Describe images."), withImages).build());
+        ChatResponse response = provider()
+                .chat(request(Message.of(Role.SYSTEM, "Describe images."), withImages)
+                        .build());
 
         assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
                 [{"role":"system","content":"Describe images."},
@@ -499,10 +615,18 @@ public abstract class ProviderContract {
     @Test
     void openAiTextPartsStayApartInsteadOfRunningTogether() {
         assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
-        Message twoParts = new Message(Role.USER, List.of(new ContentPart.Text("Hello"), new ContentPart.Text("world")),
-                null, List.of(), null, null, Map.of());
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
+        Message twoParts = new Message(
+                Role.USER,
+                List.of(new ContentPart.Text("Hello"), new ContentPart.Text("world")),
+                null,
+                List.of(),
+                null,
+                null,
+                Map.of());
 
         provider().chat(request(twoParts).build());
 
@@ -515,8 +639,10 @@ public abstract class ProviderContract {
     @SuppressWarnings("unchecked")
     void openAiFieldsChatdDoesNotModelArriveUnchanged() {
         assumeTrue(format() == UpstreamFormat.OPENAI_CHAT, "OpenAI format only");
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"ok\"}", "stop", 5, 1)));
         Map<String, Object> extra = (Map<String, Object>) json("""
                 {"provider":{"order":["anthropic","openai"],"allow_fallbacks":false,"sort":"price",
                              "max_price":{"prompt":1.5,"completion":2.50}},
@@ -531,10 +657,11 @@ public abstract class ProviderContract {
                  "schema":{"type":"object","properties":{"ok":{"type":"boolean"}}}}}
                 """);
         Map<String, Object> messageExtra = (Map<String, Object>) json("{\"cache_control\":{\"type\":\"ephemeral\"}}");
-        Message user = new Message(Role.USER, List.of(new ContentPart.Text("Hi")), "alice", List.of(), null, null,
-                messageExtra);
+        Message user = new Message(
+                Role.USER, List.of(new ContentPart.Text("Hi")), "alice", List.of(), null, null, messageExtra);
 
-        provider().chat(request(user).responseFormat(responseFormat).extra(extra).build());
+        provider()
+                .chat(request(user).responseFormat(responseFormat).extra(extra).build());
 
         Map<String, Object> sent = upstream.lastRequest().json();
         extra.forEach((field, value) -> assertThat(sent).as("field %s", field).containsEntry(field, value));

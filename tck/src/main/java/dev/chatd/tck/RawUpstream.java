@@ -195,7 +195,8 @@ public final class RawUpstream implements AutoCloseable {
         int b;
         while (state < 4 && (b = in.read()) >= 0) {
             head.write(b);
-            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3)) ? state + 1
+            state = (b == '\r' && (state == 0 || state == 2)) || (b == '\n' && (state == 1 || state == 3))
+                    ? state + 1
                     : b == '\r' ? 1 : 0;
         }
         if (state < 4) {

@@ -14,17 +14,30 @@ import java.util.Optional;
  * Helidon transport: the test's own, else one shared with default settings), so a provider is
  * tested over the transport it runs on in chatd.
  */
-public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-        Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings,
-        HelidonTransport transport) implements ProviderContext {
+public record TestProviderContext(
+        String name,
+        URI baseUrl,
+        Optional<Secret> key,
+        Duration timeout,
+        Duration streamIdleTimeout,
+        Map<String, String> headers,
+        Map<String, String> settings,
+        HelidonTransport transport)
+        implements ProviderContext {
 
     public TestProviderContext {
         headers = Map.copyOf(headers);
         settings = Map.copyOf(settings);
     }
 
-    public TestProviderContext(String name, URI baseUrl, Optional<Secret> key, Duration timeout,
-            Duration streamIdleTimeout, Map<String, String> headers, Map<String, String> settings) {
+    public TestProviderContext(
+            String name,
+            URI baseUrl,
+            Optional<Secret> key,
+            Duration timeout,
+            Duration streamIdleTimeout,
+            Map<String, String> headers,
+            Map<String, String> settings) {
         this(name, baseUrl, key, timeout, streamIdleTimeout, headers, settings, null);
     }
 
@@ -41,8 +54,14 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
 
     /** A context for {@code name} at {@code baseUrl} with {@code key} (null for none), 5 s deadlines. */
     public static TestProviderContext of(String name, URI baseUrl, String key) {
-        return new TestProviderContext(name, baseUrl, Optional.ofNullable(key).map(Secret::of),
-                Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of(), Map.of());
+        return new TestProviderContext(
+                name,
+                baseUrl,
+                Optional.ofNullable(key).map(Secret::of),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
+                Map.of(),
+                Map.of());
     }
 
     /** A keyless context for {@code name} at {@code baseUrl} with the deadline given. */
@@ -52,13 +71,13 @@ public record TestProviderContext(String name, URI baseUrl, Optional<Secret> key
 
     /** A context for streaming tests: the first-byte and idle deadlines given. */
     public static TestProviderContext of(String name, FakeUpstream upstream, Duration timeout, Duration idle) {
-        return new TestProviderContext(name, upstream.baseUrl(), Optional.of(Secret.of("sk-test-key")), timeout, idle,
-                Map.of(), Map.of());
+        return new TestProviderContext(
+                name, upstream.baseUrl(), Optional.of(Secret.of("sk-test-key")), timeout, idle, Map.of(), Map.of());
     }
 
     public TestProviderContext withKey(String key) {
-        return new TestProviderContext(name, baseUrl, Optional.of(Secret.of(key)), timeout, streamIdleTimeout, headers,
-                settings, transport);
+        return new TestProviderContext(
+                name, baseUrl, Optional.of(Secret.of(key)), timeout, streamIdleTimeout, headers, settings, transport);
     }
 
     public TestProviderContext withHeaders(Map<String, String> headers) {

@@ -31,7 +31,8 @@ public enum UpstreamFormat {
     /** A complete non-streamed reply: one assistant message ({@code messageJson}) and its usage. */
     public String reply(String model, String messageJson, String finishReason, int prompt, int completion) {
         return switch (this) {
-            case OPENAI_CHAT -> """
+            case OPENAI_CHAT ->
+                """
                     {"id":"chatcmpl-123","object":"chat.completion","created":1700000000,"model":"%s",
                      "choices":[{"index":0,"message":%s,"finish_reason":"%s"}],
                      "usage":{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}}
@@ -49,14 +50,16 @@ public enum UpstreamFormat {
         for (String piece : pieces) {
             script = this == OPENAI_CHAT
                     ? script.events("{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
-                            + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece + "\"},\"finish_reason\":null}]}")
+                            + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + piece
+                            + "\"},\"finish_reason\":null}]}")
                     : script.lines("{\"model\":\"" + model + "\",\"message\":{\"role\":\"assistant\",\"content\":\""
                             + piece + "\"},\"done\":false}");
         }
         return this == OPENAI_CHAT
                 ? script.events("{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
-                        + "\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
-                        + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3,\"total_tokens\":10}}").done()
+                                + "\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],"
+                                + "\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":3,\"total_tokens\":10}}")
+                        .done()
                 : script.lines("{\"model\":\"" + model + "\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
                         + "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":7,\"eval_count\":3}");
     }
@@ -66,7 +69,8 @@ public enum UpstreamFormat {
         return this == OPENAI_CHAT
                 ? "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
                         + "\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"tick \"},\"finish_reason\":null}]}\n\n"
-                : "{\"model\":\"" + model + "\",\"message\":{\"role\":\"assistant\",\"content\":\"tick \"},\"done\":false}\n";
+                : "{\"model\":\"" + model
+                        + "\",\"message\":{\"role\":\"assistant\",\"content\":\"tick \"},\"done\":false}\n";
     }
 
     /** A model list naming {@code ids}. */
@@ -76,9 +80,10 @@ public enum UpstreamFormat {
             if (!list.isEmpty()) {
                 list.append(',');
             }
-            list.append(this == OPENAI_CHAT
-                    ? "{\"id\":\"" + id + "\",\"object\":\"model\",\"owned_by\":\"someone\"}"
-                    : "{\"name\":\"" + id + "\",\"model\":\"" + id + "\",\"size\":1234}");
+            list.append(
+                    this == OPENAI_CHAT
+                            ? "{\"id\":\"" + id + "\",\"object\":\"model\",\"owned_by\":\"someone\"}"
+                            : "{\"name\":\"" + id + "\",\"model\":\"" + id + "\",\"size\":1234}");
         }
         return this == OPENAI_CHAT ? "{\"object\":\"list\",\"data\":[" + list + "]}" : "{\"models\":[" + list + "]}";
     }

@@ -33,8 +33,12 @@ public interface ChatProvider extends AutoCloseable {
     default ChatStream stream(ChatRequest request) {
         ChatResponse response = chat(request);
         List<ChatChunk> chunks = List.of(
-                new ChatChunk(response.message().text(), response.message().reasoning(),
-                        ChatStreams.deltasOf(response.message().toolCalls()), null, null),
+                new ChatChunk(
+                        response.message().text(),
+                        response.message().reasoning(),
+                        ChatStreams.deltasOf(response.message().toolCalls()),
+                        null,
+                        null),
                 ChatChunk.finish(response.finishReason(), response.usage()));
         return new ChatStream() {
             private int next;

@@ -53,7 +53,7 @@ public interface ProviderContext {
      * @since 0.2
      */
     default Transport transport() {
-        throw new UnsupportedOperationException("the host that made the context for '" + name()
-                + "' offers no upstream transport");
+        throw new UnsupportedOperationException(
+                "the host that made the context for '" + name() + "' offers no upstream transport");
     }
 }

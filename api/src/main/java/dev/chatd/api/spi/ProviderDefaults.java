@@ -25,7 +25,9 @@ public record ProviderDefaults(URI baseUrl, String keyEnv, Path keyFile) {
 
     /** Defaults for a provider that needs a key from {@code keyEnv} or {@code keyFile}. */
     public static ProviderDefaults keyed(String baseUrl, String keyEnv, String keyFile) {
-        return new ProviderDefaults(URI.create(baseUrl), Objects.requireNonNull(keyEnv, "keyEnv"),
+        return new ProviderDefaults(
+                URI.create(baseUrl),
+                Objects.requireNonNull(keyEnv, "keyEnv"),
                 keyFile == null ? null : Path.of(keyFile));
     }
 

@@ -36,7 +36,12 @@ public interface Transport {
      * @param deadline for {@link #exchange}, the whole call: connect, TLS handshake, headers and
      *     the entire body; for {@link #open}, everything up to the body's first byte
      */
-    record Call(String provider, String method, URI uri, List<Map.Entry<String, String>> headers, byte[] body,
+    record Call(
+            String provider,
+            String method,
+            URI uri,
+            List<Map.Entry<String, String>> headers,
+            byte[] body,
             Duration deadline) {
         public Call {
             Objects.requireNonNull(provider, "provider");

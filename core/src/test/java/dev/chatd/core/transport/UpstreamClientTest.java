@@ -1,12 +1,12 @@
 package dev.chatd.core.transport;
 
-import dev.chatd.kit.http.UpstreamErrors;
-import dev.chatd.kit.http.UpstreamClient;
-import dev.chatd.kit.http.UpstreamReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamErrors;
+import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.io.IOException;
@@ -25,6 +25,7 @@ class UpstreamClientTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
     /** For calls that should time out. */
     private static final Duration SHORT = Duration.ofMillis(400);
+
     private static final String CANARY = "sk-canary-1234567890";
 
     private final FakeUpstream fake = FakeUpstream.start();
@@ -33,7 +34,6 @@ class UpstreamClientTest {
     void stopFake() {
         fake.close();
     }
-
 
     private TestProviderContext context() {
         return TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT);
@@ -68,8 +68,9 @@ class UpstreamClientTest {
         fake.on("GET", "/api/version", FakeUpstream.json(200, "{\"version\":\"0.5.1\"}"));
         URI withSlash = URI.create(fake.baseUrl() + "/");
 
-        UpstreamReply reply = UpstreamClient.create(TestProviderContext.of("ollama", withSlash, TIMEOUT), true,
-                Map.of()).get("/api/version", TIMEOUT);
+        UpstreamReply reply = UpstreamClient.create(
+                        TestProviderContext.of("ollama", withSlash, TIMEOUT), true, Map.of())
+                .get("/api/version", TIMEOUT);
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(fake.lastRequest().path()).isEqualTo("/api/version");
@@ -97,7 +98,8 @@ class UpstreamClientTest {
     void keyIsNotSentWithoutBearer() {
         fake.on("POST", "/api/chat", FakeUpstream.json(200, "{}"));
 
-        UpstreamClient.create(context().withKey(CANARY), false, Map.of("X-Api-Key", "other")).postJson("/api/chat", Map.of());
+        UpstreamClient.create(context().withKey(CANARY), false, Map.of("X-Api-Key", "other"))
+                .postJson("/api/chat", Map.of());
 
         assertThat(fake.lastRequest().header("Authorization")).isNull();
         assertThat(fake.lastRequest().header("X-Api-Key")).isEqualTo("other");
@@ -107,8 +109,11 @@ class UpstreamClientTest {
     void configuredHeadersGoOutAndOverrideDefaults() {
         fake.on("POST", "/api/chat", FakeUpstream.json(200, "{}"));
 
-        UpstreamClient.create(context().withHeaders(Map.of("X-Title", "configured", "X-Team", "ml")), true,
-                Map.of("X-Title", "default")).postJson("/api/chat", Map.of());
+        UpstreamClient.create(
+                        context().withHeaders(Map.of("X-Title", "configured", "X-Team", "ml")),
+                        true,
+                        Map.of("X-Title", "default"))
+                .postJson("/api/chat", Map.of());
 
         assertThat(fake.lastRequest().header("X-Title")).isEqualTo("configured");
         assertThat(fake.lastRequest().header("X-Team")).isEqualTo("ml");
@@ -117,15 +122,16 @@ class UpstreamClientTest {
     @Test
     void hangingUpstreamTimesOutWithinRoughlyTheTimeout() {
         fake.on("POST", "/api/chat", FakeUpstream.hanging());
-        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT),
-                true, Map.of());
+        UpstreamClient client =
+                UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT), true, Map.of());
 
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.postJson("/api/chat", Map.of()))
                 .isInstanceOf(ChatException.UpstreamTimeout.class)
                 .hasMessageContaining("ollama_cloud")
                 .hasMessageContaining("400 ms")
-                .satisfies(e -> assertThat(((ChatException.UpstreamTimeout) e).timeout()).isEqualTo(SHORT));
+                .satisfies(e -> assertThat(((ChatException.UpstreamTimeout) e).timeout())
+                        .isEqualTo(SHORT));
         Duration took = Duration.ofNanos(System.nanoTime() - start);
 
         assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(350)).isLessThan(Duration.ofSeconds(3));
@@ -141,11 +147,12 @@ class UpstreamClientTest {
             out.flush();
             upstream.hang(Duration.ofMinutes(2));
         });
-        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT),
-                true, Map.of());
+        UpstreamClient client =
+                UpstreamClient.create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), SHORT), true, Map.of());
 
         long start = System.nanoTime();
-        assertThatThrownBy(() -> client.postJson("/api/chat", Map.of())).isInstanceOf(ChatException.UpstreamTimeout.class);
+        assertThatThrownBy(() -> client.postJson("/api/chat", Map.of()))
+                .isInstanceOf(ChatException.UpstreamTimeout.class);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
@@ -153,12 +160,11 @@ class UpstreamClientTest {
     @Test
     void getUsesItsOwnShorterLimit() {
         fake.on("GET", "/api/version", FakeUpstream.hanging());
-        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("ollama", fake.baseUrl(),
-                Duration.ofSeconds(60)), true, Map.of());
+        UpstreamClient client = UpstreamClient.create(
+                TestProviderContext.of("ollama", fake.baseUrl(), Duration.ofSeconds(60)), true, Map.of());
 
         long start = System.nanoTime();
-        assertThatThrownBy(() -> client.get("/api/version", SHORT))
-                .isInstanceOf(ChatException.UpstreamTimeout.class);
+        assertThatThrownBy(() -> client.get("/api/version", SHORT)).isInstanceOf(ChatException.UpstreamTimeout.class);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
@@ -188,8 +194,11 @@ class UpstreamClientTest {
 
     @Test
     void truncatedBodyIsAnUpstreamFailure() {
-        fake.on("POST", "/api/chat", FakeUpstream.truncated(
-                "{\"message\":{\"role\":\"assistant\",\"content\":\"a long answer that is cut\"},\"done\":true}"));
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.truncated(
+                        "{\"message\":{\"role\":\"assistant\",\"content\":\"a long answer that is cut\"},\"done\":true}"));
 
         assertThatThrownBy(() -> keyless().postJson("/api/chat", Map.of()))
                 .isInstanceOf(ChatException.UpstreamFailure.class)
@@ -198,7 +207,10 @@ class UpstreamClientTest {
 
     @Test
     void htmlBodyWithStatus200IsAnUpstreamFailureWhenReadAsJson() {
-        fake.on("POST", "/api/chat", FakeUpstream.body(200, "text/html", "<html><body>Welcome to nginx!</body></html>"));
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.body(200, "text/html", "<html><body>Welcome to nginx!</body></html>"));
 
         UpstreamReply reply = keyless().postJson("/api/chat", Map.of());
 

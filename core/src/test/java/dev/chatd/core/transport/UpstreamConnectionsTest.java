@@ -1,12 +1,12 @@
 package dev.chatd.core.transport;
 
-import dev.chatd.kit.http.UpstreamClient;
-import dev.chatd.kit.http.UpstreamReply;
-import dev.chatd.kit.http.UpstreamStream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.tck.RawUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.io.IOException;
@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class UpstreamConnectionsTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    private static final String OK = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+    private static final String OK =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
 
     private HelidonTransport transport = HelidonTransport.create(HelidonTransport.Settings.DEFAULTS);
     private RawUpstream raw;
@@ -48,15 +49,16 @@ class UpstreamConnectionsTest {
     }
 
     private UpstreamClient client(URI baseUrl) {
-        return UpstreamClient.create(TestProviderContext.of("ollama", baseUrl, TIMEOUT).withTransport(transport), true,
-                Map.of());
+        return UpstreamClient.create(
+                TestProviderContext.of("ollama", baseUrl, TIMEOUT).withTransport(transport), true, Map.of());
     }
 
     private UpstreamClient client() {
         return client(raw.baseUrl());
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, Duration max) throws InterruptedException {
+    private static void waitFor(java.util.function.BooleanSupplier condition, Duration max)
+            throws InterruptedException {
         long end = System.nanoTime() + max.toNanos();
         while (!condition.getAsBoolean() && System.nanoTime() < end) {
             Thread.sleep(20);
@@ -186,7 +188,9 @@ class UpstreamConnectionsTest {
         assertThat(raw.accepted()).isEqualTo(calls);
         assertThat(transport.idleConnections()).isEqualTo(2);
         waitFor(() -> raw.open() == 2, Duration.ofSeconds(5));
-        assertThat(raw.open()).as("connections beyond the pool's size were closed").isEqualTo(2);
+        assertThat(raw.open())
+                .as("connections beyond the pool's size were closed")
+                .isEqualTo(2);
     }
 
     @Test

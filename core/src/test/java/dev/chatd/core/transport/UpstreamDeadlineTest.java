@@ -1,11 +1,11 @@
 package dev.chatd.core.transport;
 
-import dev.chatd.kit.http.UpstreamClient;
-import dev.chatd.kit.http.UpstreamReply;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.RawUpstream;
 import dev.chatd.tck.TestProviderContext;
@@ -29,7 +29,9 @@ class UpstreamDeadlineTest {
     private static final Duration DEADLINE = Duration.ofSeconds(2);
     /** The spec's bound on lateness, "within half a second of the deadline". */
     private static final Duration LATE = Duration.ofMillis(500);
-    private static final String HEAD = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+
+    private static final String HEAD =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
 
     private RawUpstream raw;
     private long failedAt;
@@ -117,7 +119,8 @@ class UpstreamDeadlineTest {
         Duration limit = Duration.ofMillis(1500);
 
         // The provider's timeout is long; the GET's own limit bounds the whole exchange.
-        Duration took = timesOut(() -> client(raw.baseUrl(), Duration.ofSeconds(60)).get("/api/tags", limit));
+        Duration took =
+                timesOut(() -> client(raw.baseUrl(), Duration.ofSeconds(60)).get("/api/tags", limit));
 
         assertThat(took).isBetween(limit.minusMillis(100), limit.plus(LATE));
         assertClosedSoonAfter(Duration.ofSeconds(2));
@@ -144,9 +147,11 @@ class UpstreamDeadlineTest {
                 connection.awaitAndNoteClientClose();
                 return;
             }
-            connection.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+            connection.write(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
             while (connection.readRequest() != null) {
-                connection.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
+                connection.write(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}");
             }
         });
         UpstreamClient client = client(raw.baseUrl(), Duration.ofMillis(800));

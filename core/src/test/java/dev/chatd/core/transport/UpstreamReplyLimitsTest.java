@@ -1,12 +1,12 @@
 package dev.chatd.core.transport;
 
-import dev.chatd.kit.http.UpstreamReply;
-import dev.chatd.kit.http.UpstreamStream;
-import dev.chatd.kit.http.UpstreamClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.chatd.api.ChatException;
+import dev.chatd.kit.http.UpstreamClient;
+import dev.chatd.kit.http.UpstreamReply;
+import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.tck.RawUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +34,8 @@ class UpstreamReplyLimitsTest {
     private static final int MAX_LINE = 4 * 1024;
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-    private final HelidonTransport transport = HelidonTransport.create(
-            new HelidonTransport.Settings(MAX_REPLY, MAX_LINE, 8, Duration.ofSeconds(30)));
+    private final HelidonTransport transport =
+            HelidonTransport.create(new HelidonTransport.Settings(MAX_REPLY, MAX_LINE, 8, Duration.ofSeconds(30)));
     private RawUpstream raw;
 
     @AfterEach
@@ -47,8 +47,8 @@ class UpstreamReplyLimitsTest {
     }
 
     private UpstreamClient client(HelidonTransport transport) {
-        return UpstreamClient.create(TestProviderContext.of("ollama", raw.baseUrl(), TIMEOUT).withTransport(transport),
-                true, Map.of());
+        return UpstreamClient.create(
+                TestProviderContext.of("ollama", raw.baseUrl(), TIMEOUT).withTransport(transport), true, Map.of());
     }
 
     private UpstreamClient client() {
@@ -86,7 +86,9 @@ class UpstreamReplyLimitsTest {
         failsNamingTheReplyCap(() -> client().postJson("/api/chat", Map.of()));
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
-        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5))).as("the connection was closed").isPositive();
+        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5)))
+                .as("the connection was closed")
+                .isPositive();
         assertThat(transport.budget().used()).isZero();
     }
 
@@ -100,7 +102,9 @@ class UpstreamReplyLimitsTest {
 
         failsNamingTheReplyCap(() -> client().postJson("/api/chat", Map.of()));
 
-        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5))).as("the connection was closed").isPositive();
+        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5)))
+                .as("the connection was closed")
+                .isPositive();
         assertThat(transport.budget().used()).isZero();
     }
 
@@ -112,18 +116,22 @@ class UpstreamReplyLimitsTest {
 
         failsNamingTheReplyCap(() -> client().postJson("/api/chat", Map.of()));
 
-        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5))).as("the connection was closed").isPositive();
+        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5)))
+                .as("the connection was closed")
+                .isPositive();
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"HTTP/1.0 200 OK\r\n", "HTTP/1.1 200 OK\r\nConnection: close\r\n"})
     void anEndlessCloseDelimitedBodyFailsAtTheCap(String statusAndConnection) throws InterruptedException {
-        raw = RawUpstream.start(RawUpstream.endless(statusAndConnection + "Content-Type: application/json\r\n\r\n",
-                filled(8192, 'a')));
+        raw = RawUpstream.start(
+                RawUpstream.endless(statusAndConnection + "Content-Type: application/json\r\n\r\n", filled(8192, 'a')));
 
         failsNamingTheReplyCap(() -> client().get("/api/tags", TIMEOUT));
 
-        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5))).as("the connection was closed").isPositive();
+        assertThat(raw.awaitClientClosed(Duration.ofSeconds(5)))
+                .as("the connection was closed")
+                .isPositive();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -135,10 +143,13 @@ class UpstreamReplyLimitsTest {
                 int size = request.startsWith("GET /more") ? MAX_REPLY + 1 : MAX_REPLY;
                 String body = "\"" + "x".repeat(size - 2) + "\"";
                 switch (framing) {
-                    case "content-length" -> connection.write("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n" + body);
-                    case "chunked" -> connection.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            + Integer.toHexString(size / 2) + "\r\n" + body.substring(0, size / 2) + "\r\n"
-                            + Integer.toHexString(size - size / 2) + "\r\n" + body.substring(size / 2) + "\r\n0\r\n\r\n");
+                    case "content-length" ->
+                        connection.write("HTTP/1.1 200 OK\r\nContent-Length: " + size + "\r\n\r\n" + body);
+                    case "chunked" ->
+                        connection.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + Integer.toHexString(size / 2) + "\r\n" + body.substring(0, size / 2) + "\r\n"
+                                + Integer.toHexString(size - size / 2) + "\r\n" + body.substring(size / 2)
+                                + "\r\n0\r\n\r\n");
                     default -> {
                         connection.write("HTTP/1.0 200 OK\r\n\r\n" + body);
                         return;
@@ -160,7 +171,8 @@ class UpstreamReplyLimitsTest {
         String ok = "{\"message\":{\"content\":\"" + "x".repeat(MAX_LINE - 30) + "\"}}";
         raw = RawUpstream.start(connection -> {
             connection.readRequest();
-            connection.write("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
+            connection.write(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n");
             String lines = ok + "\n" + "y".repeat(MAX_LINE + 1) + "\n";
             connection.write(Integer.toHexString(lines.length()) + "\r\n" + lines + "\r\n");
             connection.awaitAndNoteClientClose();

@@ -7,8 +7,6 @@ import dev.chatd.tck.TestProviderContext;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,23 +17,23 @@ class UpstreamErrorsTest {
     private static final UpstreamClient CLIENT = UpstreamClient.create(
             TestProviderContext.of("ollama_cloud", URI.create("http://127.0.0.1:9"), Duration.ofSeconds(5))
                     .withKey(CANARY),
-            true, Map.of());
-
+            true,
+            Map.of());
 
     private static UpstreamReply reply(int status, String body, String... headers) {
         Map<String, String> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         for (int i = 0; i + 1 < headers.length; i += 2) {
             map.put(headers[i], headers[i + 1]);
         }
-        return new UpstreamReply(CLIENT, status, map,
-                body.getBytes(StandardCharsets.UTF_8));
+        return new UpstreamReply(CLIENT, status, map, body.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
     void badRequestKeepsTheUpstreamMessage() {
         ChatException e = UpstreamErrors.fromReply(reply(400, "{\"error\":\"context length exceeded\"}"));
 
-        assertThat(e).isInstanceOf(ChatException.UpstreamBadRequest.class)
+        assertThat(e)
+                .isInstanceOf(ChatException.UpstreamBadRequest.class)
                 .hasMessageContaining("context length exceeded")
                 .hasMessageContaining("ollama_cloud");
     }
@@ -45,7 +43,8 @@ class UpstreamErrorsTest {
     void refusedCredentialsAreAnUpstreamAuthProblem(int status) {
         ChatException e = UpstreamErrors.fromReply(reply(status, "{\"error\":\"unauthorized\"}"));
 
-        assertThat(e).isInstanceOf(ChatException.UpstreamAuth.class)
+        assertThat(e)
+                .isInstanceOf(ChatException.UpstreamAuth.class)
                 .hasMessageContaining("HTTP " + status)
                 .hasMessageContaining("key");
     }
@@ -88,8 +87,19 @@ class UpstreamErrorsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"soon", "-1", "1.5", "30, 60", "30\r\nSet-Cookie: session=evil", "30\nX-Forged: 1",
-            "Wed, 21 Oct 2015 07:28:00 GMT\r\nX-Forged: 1", "99999999999", "\u0000", ""})
+    @ValueSource(
+            strings = {
+                "soon",
+                "-1",
+                "1.5",
+                "30, 60",
+                "30\r\nSet-Cookie: session=evil",
+                "30\nX-Forged: 1",
+                "Wed, 21 Oct 2015 07:28:00 GMT\r\nX-Forged: 1",
+                "99999999999",
+                "\u0000",
+                ""
+            })
     void rateLimitDropsARetryAfterThatIsNeitherSecondsNorAnHttpDate(String value) {
         ChatException e = UpstreamErrors.fromReply(reply(429, "{\"error\":\"slow down\"}", "Retry-After", value));
 
@@ -109,7 +119,8 @@ class UpstreamErrorsTest {
     void serverErrorsAreUpstreamFailures(int status) {
         ChatException e = UpstreamErrors.fromReply(reply(status, "{\"error\":\"cloud model unreachable\"}"));
 
-        assertThat(e).isInstanceOf(ChatException.UpstreamFailure.class)
+        assertThat(e)
+                .isInstanceOf(ChatException.UpstreamFailure.class)
                 .hasMessageContaining("HTTP " + status)
                 .hasMessageContaining("cloud model unreachable");
     }
@@ -137,28 +148,37 @@ class UpstreamErrorsTest {
 
     @Test
     void messageFromOpenAiEnvelope() {
-        assertThat(UpstreamErrors.messageOf(reply(400,
-                "{\"error\":{\"message\":\"Invalid value for 'temperature'\",\"type\":\"invalid_request_error\",\"code\":null}}")))
+        assertThat(
+                        UpstreamErrors.messageOf(
+                                reply(
+                                        400,
+                                        "{\"error\":{\"message\":\"Invalid value for 'temperature'\",\"type\":\"invalid_request_error\",\"code\":null}}")))
                 .isEqualTo("Invalid value for 'temperature'");
     }
 
     @Test
     void messageFromOpenCodeEnvelope() {
-        assertThat(UpstreamErrors.messageOf(reply(401,
-                "{\"type\":\"error\",\"error\":{\"type\":\"ModelError\",\"message\":\"Model xyz is not supported\"}}")))
+        assertThat(
+                        UpstreamErrors.messageOf(
+                                reply(
+                                        401,
+                                        "{\"type\":\"error\",\"error\":{\"type\":\"ModelError\",\"message\":\"Model xyz is not supported\"}}")))
                 .isEqualTo("Model xyz is not supported");
     }
 
     @Test
     void messageFromTopLevelMessageField() {
-        assertThat(UpstreamErrors.messageOf(reply(500, "{\"message\":\"internal error\"}"))).isEqualTo("internal error");
+        assertThat(UpstreamErrors.messageOf(reply(500, "{\"message\":\"internal error\"}")))
+                .isEqualTo("internal error");
     }
 
     @Test
     void noMessageInHtmlOrEmptyBodies() {
-        assertThat(UpstreamErrors.messageOf(reply(502, "<html><body>Bad Gateway</body></html>"))).isNull();
+        assertThat(UpstreamErrors.messageOf(reply(502, "<html><body>Bad Gateway</body></html>")))
+                .isNull();
         assertThat(UpstreamErrors.messageOf(reply(502, ""))).isNull();
-        assertThat(UpstreamErrors.messageOf(reply(502, "{\"error\":{\"code\":42}}"))).isNull();
+        assertThat(UpstreamErrors.messageOf(reply(502, "{\"error\":{\"code\":42}}")))
+                .isNull();
     }
 
     @Test

@@ -1,6 +1,5 @@
 package dev.chatd.kit.ollama;
 
-import dev.chatd.kit.stream.ToolCallAssembler;
 import static dev.chatd.kit.stream.StreamFixture.drain;
 import static dev.chatd.kit.stream.StreamFixture.ollama;
 import static dev.chatd.kit.stream.StreamFixture.reasoning;
@@ -15,6 +14,7 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonCodec;
+import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.tck.FakeUpstream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,10 +44,17 @@ class OllamaChatStreamTest {
 
     @Test
     void deltasArriveInOrderAndTheDoneLineBringsFinishAndUsage() {
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(
-                thinking("The user greets; "), thinking("greet back."),
-                content("Hel"), content("lo, "), content("world!"),
-                """
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                thinking("The user greets; "),
+                                thinking("greet back."),
+                                content("Hel"),
+                                content("lo, "),
+                                content("world!"),
+                                """
                 {"model":"llama3.2","message":{"role":"assistant","content":""},"done":true,"done_reason":"length",\
                 "total_duration":1200000,"prompt_eval_count":26,"prompt_eval_duration":1,"eval_count":3,"eval_duration":2}"""));
 
@@ -70,17 +77,20 @@ class OllamaChatStreamTest {
             split++;
         }
         int cut = split + 1;
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson()
-                .then((out, up) -> {
-                    out.write(line, 0, cut);
-                    out.flush();
-                })
-                .pause(Duration.ofMillis(100))
-                .then((out, up) -> {
-                    out.write(line, cut, line.length - cut);
-                    out.flush();
-                })
-                .lines("{\"done\":true,\"done_reason\":\"stop\"}"));
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .then((out, up) -> {
+                            out.write(line, 0, cut);
+                            out.flush();
+                        })
+                        .pause(Duration.ofMillis(100))
+                        .then((out, up) -> {
+                            out.write(line, cut, line.length - cut);
+                            out.flush();
+                        })
+                        .lines("{\"done\":true,\"done_reason\":\"stop\"}"));
 
         assertThat(text(drain(ollama(fake)))).isEqualTo("東京は晴れ 🌤");
     }
@@ -88,8 +98,13 @@ class OllamaChatStreamTest {
     @Test
     void doneWithoutDoneReasonIsStop() {
         // Ollama before 0.1.35 sends no done_reason at all.
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(content("Hi"),
-                "{\"model\":\"llama2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"eval_count\":1}"));
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                content("Hi"),
+                                "{\"model\":\"llama2\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"done\":true,\"eval_count\":1}"));
 
         List<ChatChunk> chunks = drain(ollama(fake));
 
@@ -100,31 +115,44 @@ class OllamaChatStreamTest {
 
     @Test
     void anErrorLineFailsTheStreamAfterTheTextBeforeIt() {
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(content("Once upon"),
-                "{\"error\":\"an error was encountered while running the model: GGML_ASSERT failed\"}"));
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(
+                                content("Once upon"),
+                                "{\"error\":\"an error was encountered while running the model: GGML_ASSERT failed\"}"));
 
         List<ChatChunk> seen = new ArrayList<>();
         try (ChatStream stream = ollama(fake)) {
             assertThatThrownBy(() -> {
-                while (stream.hasNext()) {
-                    seen.add(stream.next());
-                }
-            }).isInstanceOf(ChatException.UpstreamFailure.class).hasMessageContaining("GGML_ASSERT failed");
+                        while (stream.hasNext()) {
+                            seen.add(stream.next());
+                        }
+                    })
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
+                    .hasMessageContaining("GGML_ASSERT failed");
         }
         assertThat(text(seen)).isEqualTo("Once upon");
     }
 
     @Test
     void aConnectionCutBeforeTheDoneLineIsAnUpstreamFailure() {
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(content("Once upon"), content(" a time")).cut());
+        fake.on(
+                "POST",
+                "/api/chat",
+                FakeUpstream.ndjson()
+                        .lines(content("Once upon"), content(" a time"))
+                        .cut());
 
         List<ChatChunk> seen = new ArrayList<>();
         try (ChatStream stream = ollama(fake)) {
             assertThatThrownBy(() -> {
-                while (stream.hasNext()) {
-                    seen.add(stream.next());
-                }
-            }).isInstanceOf(ChatException.UpstreamFailure.class)
+                        while (stream.hasNext()) {
+                            seen.add(stream.next());
+                        }
+                    })
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
                     .hasMessageContaining("closed the connection before the answer was complete");
         }
         assertThat(text(seen)).isEqualTo("Once upon a time");
@@ -137,21 +165,19 @@ class OllamaChatStreamTest {
 
         try (ChatStream stream = ollama(fake)) {
             assertThat(stream.next().content()).isEqualTo("Once upon");
-            assertThatThrownBy(stream::hasNext).isInstanceOf(ChatException.UpstreamFailure.class)
+            assertThatThrownBy(stream::hasNext)
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
                     .hasMessageContaining("before its final (done) line");
         }
     }
 
     @Test
     void toolCallsArriveWholeAndTheFinishIsToolCalls() {
-        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines(
-                """
+        fake.on("POST", "/api/chat", FakeUpstream.ndjson().lines("""
                 {"model":"llama3.2","message":{"role":"assistant","content":"","tool_calls":[\
-                {"id":"call_a","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]},"done":false}""",
-                """
+                {"id":"call_a","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]},"done":false}""", """
                 {"model":"llama3.2","message":{"role":"assistant","content":"","tool_calls":[\
-                {"function":{"name":"get_time","arguments":{"zone":"Asia/Tokyo","format":24}}}]},"done":false}""",
-                """
+                {"function":{"name":"get_time","arguments":{"zone":"Asia/Tokyo","format":24}}}]},"done":false}""", """
                 {"model":"llama3.2","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop",\
                 "prompt_eval_count":40,"eval_count":22}"""));
 
@@ -160,9 +186,11 @@ class OllamaChatStreamTest {
         ToolCallAssembler calls = new ToolCallAssembler();
         chunks.forEach(c -> calls.add(c.toolCalls()));
         List<ToolCall> assembled = calls.calls();
-        assertThat(assembled).extracting(ToolCall::id, ToolCall::name).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("call_a", "get_weather"),
-                org.assertj.core.groups.Tuple.tuple(null, "get_time"));
+        assertThat(assembled)
+                .extracting(ToolCall::id, ToolCall::name)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("call_a", "get_weather"),
+                        org.assertj.core.groups.Tuple.tuple(null, "get_time"));
         assertThat(JsonCodec.parse(assembled.get(0).arguments())).isEqualTo(JsonCodec.parse("{\"city\":\"Tokyo\"}"));
         assertThat(JsonCodec.parse(assembled.get(1).arguments()))
                 .isEqualTo(JsonCodec.parse("{\"zone\":\"Asia/Tokyo\",\"format\":24}"));

@@ -1,6 +1,5 @@
 package dev.chatd.kit.ollama;
 
-import dev.chatd.kit.json.JsonObjectView;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -57,7 +56,8 @@ class OllamaCodecsTest {
 
     @Test
     void encodesModelMessagesAndStreamFalseExplicitly() {
-        Map<String, Object> body = wire(hello().addMessage(Message.of(Role.ASSISTANT, "Hi!")).build());
+        Map<String, Object> body =
+                wire(hello().addMessage(Message.of(Role.ASSISTANT, "Hi!")).build());
 
         assertThat(body.get("model")).isEqualTo("llama3.2");
         assertThat(body).containsEntry("stream", false);
@@ -84,11 +84,16 @@ class OllamaCodecsTest {
 
     @Test
     void samplingFieldsGoIntoOptionsAndMaxTokensIsNumPredict() {
-        Map<String, Object> body = wire(hello().temperature(0.7).topP(0.9).seed(42L).maxTokens(256)
-                .stop(List.of("\n\n", "END")).build());
+        Map<String, Object> body = wire(hello().temperature(0.7)
+                .topP(0.9)
+                .seed(42L)
+                .maxTokens(256)
+                .stop(List.of("\n\n", "END"))
+                .build());
 
         Map<String, Object> options = object(body.get("options"));
-        assertThat(options).containsEntry("temperature", new BigDecimal("0.7"))
+        assertThat(options)
+                .containsEntry("temperature", new BigDecimal("0.7"))
                 .containsEntry("top_p", new BigDecimal("0.9"))
                 .containsEntry("seed", new BigDecimal("42"))
                 .containsEntry("num_predict", new BigDecimal("256"))
@@ -105,14 +110,16 @@ class OllamaCodecsTest {
 
         Map<String, Object> body = wire(hello().extra(extra).build());
 
-        assertThat(body).containsEntry("keep_alive", "5m")
+        assertThat(body)
+                .containsEntry("keep_alive", "5m")
                 .containsEntry("think", true)
                 .containsEntry("custom", Map.of("nested", List.of(new BigDecimal("1"))));
     }
 
     @Test
     void extraFieldsCannotReplaceTheModelOrMessages() {
-        Map<String, Object> body = wire(hello().extra(Map.of("model", "other", "messages", List.of())).build());
+        Map<String, Object> body = wire(
+                hello().extra(Map.of("model", "other", "messages", List.of())).build());
 
         assertThat(body.get("model")).isEqualTo("llama3.2");
         assertThat(list(body.get("messages"))).hasSize(1);
@@ -121,36 +128,45 @@ class OllamaCodecsTest {
     @Test
     void callerOptionsAreMergedWithTheSamplingFields() {
         Map<String, Object> body = wire(hello().temperature(0.2)
-                .extra(Map.of("options", Map.of("num_ctx", new BigDecimal("8192"), "temperature", new BigDecimal("0.9"))))
+                .extra(Map.of(
+                        "options", Map.of("num_ctx", new BigDecimal("8192"), "temperature", new BigDecimal("0.9"))))
                 .build());
 
         Map<String, Object> options = object(body.get("options"));
-        assertThat(options).containsEntry("num_ctx", new BigDecimal("8192"))
+        assertThat(options)
+                .containsEntry("num_ctx", new BigDecimal("8192"))
                 .containsEntry("temperature", new BigDecimal("0.2"));
     }
 
     @Test
     void callerOptionsAloneAreSentUnchanged() {
-        Map<String, Object> body = wire(hello().extra(Map.of("options", Map.of("num_ctx", new BigDecimal("4096")))).build());
+        Map<String, Object> body = wire(hello().extra(Map.of("options", Map.of("num_ctx", new BigDecimal("4096"))))
+                .build());
 
         assertThat(body.get("options")).isEqualTo(Map.of("num_ctx", new BigDecimal("4096")));
     }
 
     @Test
     void toolsAreSentInOpenAiShape() {
-        Map<String, Object> parameters = Map.of("type", "object",
-                "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city"));
+        Map<String, Object> parameters = Map.of(
+                "type", "object", "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city"));
 
-        Map<String, Object> body = wire(hello().tools(List.of(new Tool("get_weather", "Weather for a city", parameters)))
-                .build());
+        Map<String, Object> body =
+                wire(hello().tools(List.of(new Tool("get_weather", "Weather for a city", parameters)))
+                        .build());
 
-        assertThat(list(body.get("tools"))).containsExactly(Map.of("type", "function",
-                "function", Map.of("name", "get_weather", "description", "Weather for a city", "parameters", parameters)));
+        assertThat(list(body.get("tools")))
+                .containsExactly(Map.of(
+                        "type",
+                        "function",
+                        "function",
+                        Map.of("name", "get_weather", "description", "Weather for a city", "parameters", parameters)));
     }
 
     @Test
     void jsonObjectResponseFormatBecomesFormatJson() {
-        Map<String, Object> body = wire(hello().responseFormat(Map.of("type", "json_object")).build());
+        Map<String, Object> body =
+                wire(hello().responseFormat(Map.of("type", "json_object")).build());
 
         assertThat(body).containsEntry("format", "json").doesNotContainKey("response_format");
     }
@@ -159,8 +175,9 @@ class OllamaCodecsTest {
     void jsonSchemaResponseFormatBecomesTheSchema() {
         Map<String, Object> schema = Map.of("type", "object", "properties", Map.of("age", Map.of("type", "integer")));
 
-        Map<String, Object> body = wire(hello().responseFormat(Map.of("type", "json_schema",
-                "json_schema", Map.of("name", "person", "schema", schema))).build());
+        Map<String, Object> body = wire(hello().responseFormat(
+                        Map.of("type", "json_schema", "json_schema", Map.of("name", "person", "schema", schema)))
+                .build());
 
         assertThat(body.get("format")).isEqualTo(schema);
     }
@@ -172,29 +189,50 @@ class OllamaCodecsTest {
 
     @Test
     void dataUrlImagesBecomeBareBase64() {
-        Message withImage = new Message(Role.USER, List.of(ContentPart.text("What is this?"),
-                new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", null)), null, null, null, null, null);
+        Message withImage = new Message(
+                Role.USER,
+                List.of(
+                        ContentPart.text("What is this?"),
+                        new ContentPart.Image("data:image/png;base64,iVBORw0KGgo=", null)),
+                null,
+                null,
+                null,
+                null,
+                null);
 
-        Map<String, Object> m = message(wire(ChatRequest.builder().model("llava").addMessage(withImage).build()), 0);
+        Map<String, Object> m = message(
+                wire(ChatRequest.builder().model("llava").addMessage(withImage).build()), 0);
 
         assertThat(m).containsEntry("content", "What is this?").containsEntry("images", List.of("iVBORw0KGgo="));
     }
 
     @Test
     void severalTextPartsAreJoinedALineApart() {
-        Message twoParts = new Message(Role.USER, List.of(ContentPart.text("Hello"), ContentPart.text("world")),
-                null, null, null, null, null);
+        Message twoParts = new Message(
+                Role.USER, List.of(ContentPart.text("Hello"), ContentPart.text("world")), null, null, null, null, null);
 
-        Map<String, Object> m = message(wire(ChatRequest.builder().model("llama3.2").addMessage(twoParts).build()), 0);
+        Map<String, Object> m = message(
+                wire(ChatRequest.builder()
+                        .model("llama3.2")
+                        .addMessage(twoParts)
+                        .build()),
+                0);
 
         assertThat(m).containsEntry("content", "Hello\nworld");
     }
 
     @Test
     void httpImageUrlIsAnInvalidRequest() {
-        Message withImage = new Message(Role.USER, List.of(new ContentPart.Image("https://example.com/cat.png", null)),
-                null, null, null, null, null);
-        ChatRequest request = ChatRequest.builder().model("llava").addMessage(withImage).build();
+        Message withImage = new Message(
+                Role.USER,
+                List.of(new ContentPart.Image("https://example.com/cat.png", null)),
+                null,
+                null,
+                null,
+                null,
+                null);
+        ChatRequest request =
+                ChatRequest.builder().model("llava").addMessage(withImage).build();
 
         assertThatThrownBy(() -> OllamaChatRequests.encodeChat(request, false))
                 .isInstanceOf(ChatException.InvalidRequest.class)
@@ -203,8 +241,14 @@ class OllamaCodecsTest {
 
     @Test
     void assistantToolCallArgumentsTextBecomesAJsonObject() {
-        Message call = new Message(Role.ASSISTANT, List.of(), null,
-                List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Tokyo\"}")), null, null, null);
+        Message call = new Message(
+                Role.ASSISTANT,
+                List.of(),
+                null,
+                List.of(new ToolCall("call_1", "get_weather", "{\"city\":\"Tokyo\"}")),
+                null,
+                null,
+                null);
 
         Map<String, Object> m = message(wire(hello().addMessage(call).build()), 1);
 
@@ -216,8 +260,14 @@ class OllamaCodecsTest {
 
     @Test
     void toolCallArgumentsThatAreNotAnObjectAreAnInvalidRequest() {
-        Message call = new Message(Role.ASSISTANT, List.of(), null,
-                List.of(new ToolCall("call_1", "get_weather", "[1,2]")), null, null, null);
+        Message call = new Message(
+                Role.ASSISTANT,
+                List.of(),
+                null,
+                List.of(new ToolCall("call_1", "get_weather", "[1,2]")),
+                null,
+                null,
+                null);
         ChatRequest request = hello().addMessage(call).build();
 
         assertThatThrownBy(() -> OllamaChatRequests.encodeChat(request, false))
@@ -227,20 +277,30 @@ class OllamaCodecsTest {
 
     @Test
     void toolMessageGetsTheToolNameOfTheCallItAnswers() {
-        Message call = new Message(Role.ASSISTANT, List.of(), null,
-                List.of(new ToolCall("call_9", "get_weather", "{\"city\":\"Tokyo\"}")), null, null, null);
-        Message result = new Message(Role.TOOL, List.of(ContentPart.text("22 C, sunny")), null, null, "call_9", null, null);
+        Message call = new Message(
+                Role.ASSISTANT,
+                List.of(),
+                null,
+                List.of(new ToolCall("call_9", "get_weather", "{\"city\":\"Tokyo\"}")),
+                null,
+                null,
+                null);
+        Message result =
+                new Message(Role.TOOL, List.of(ContentPart.text("22 C, sunny")), null, null, "call_9", null, null);
 
-        Map<String, Object> m = message(wire(hello().addMessage(call).addMessage(result).build()), 2);
+        Map<String, Object> m =
+                message(wire(hello().addMessage(call).addMessage(result).build()), 2);
 
-        assertThat(m).containsEntry("role", "tool")
+        assertThat(m)
+                .containsEntry("role", "tool")
                 .containsEntry("content", "22 C, sunny")
                 .containsEntry("tool_name", "get_weather");
     }
 
     @Test
     void assistantReasoningIsSentAsThinking() {
-        Message answer = new Message(Role.ASSISTANT, List.of(ContentPart.text("4")), null, null, null, "2+2 is 4", null);
+        Message answer =
+                new Message(Role.ASSISTANT, List.of(ContentPart.text("4")), null, null, null, "2+2 is 4", null);
 
         assertThat(message(wire(hello().addMessage(answer).build()), 1)).containsEntry("thinking", "2+2 is 4");
     }
@@ -281,7 +341,8 @@ class OllamaCodecsTest {
 
     @Test
     void missingPromptCountStillKeepsTheCompletionCount() {
-        ChatResponse response = decode("{\"message\":{\"role\":\"assistant\",\"content\":\"x\"},\"done\":true,\"eval_count\":7}");
+        ChatResponse response =
+                decode("{\"message\":{\"role\":\"assistant\",\"content\":\"x\"},\"done\":true,\"eval_count\":7}");
 
         assertThat(response.usage()).isEqualTo(Usage.of(0, 7));
     }
@@ -294,8 +355,8 @@ class OllamaCodecsTest {
                  "done":true,"done_reason":"stop"}
                 """);
 
-        assertThat(response.message().toolCalls()).containsExactly(
-                new ToolCall(null, "get_weather", "{\"city\":\"Tokyo\",\"days\":3}"));
+        assertThat(response.message().toolCalls())
+                .containsExactly(new ToolCall(null, "get_weather", "{\"city\":\"Tokyo\",\"days\":3}"));
         assertThat(response.message().content()).isEmpty();
     }
 
@@ -307,38 +368,43 @@ class OllamaCodecsTest {
                  "done":true,"done_reason":"stop"}
                 """);
 
-        assertThat(response.message().toolCalls()).containsExactly(
-                new ToolCall("call_7", "get_weather", "{\"city\":\"Paris\"}"));
+        assertThat(response.message().toolCalls())
+                .containsExactly(new ToolCall("call_7", "get_weather", "{\"city\":\"Paris\"}"));
     }
 
     @Test
     void doneReasonLengthIsLength() {
-        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true,\"done_reason\":\"length\"}").finishReason())
+        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true,\"done_reason\":\"length\"}")
+                        .finishReason())
                 .isEqualTo(FinishReason.LENGTH);
     }
 
     @Test
     void doneReasonStopIsStop() {
-        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true,\"done_reason\":\"stop\"}").finishReason())
+        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true,\"done_reason\":\"stop\"}")
+                        .finishReason())
                 .isEqualTo(FinishReason.STOP);
     }
 
     @Test
     void doneReasonLoadIsStop() {
-        assertThat(decode("{\"message\":{\"content\":\"\"},\"done\":true,\"done_reason\":\"load\"}").finishReason())
+        assertThat(decode("{\"message\":{\"content\":\"\"},\"done\":true,\"done_reason\":\"load\"}")
+                        .finishReason())
                 .isEqualTo(FinishReason.STOP);
     }
 
     @Test
     void doneReasonUnloadIsStop() {
-        assertThat(decode("{\"message\":{\"content\":\"\"},\"done\":true,\"done_reason\":\"unload\"}").finishReason())
+        assertThat(decode("{\"message\":{\"content\":\"\"},\"done\":true,\"done_reason\":\"unload\"}")
+                        .finishReason())
                 .isEqualTo(FinishReason.STOP);
     }
 
     @Test
     void doneWithoutDoneReasonIsStop() {
         // Ollama before 0.1.35 sends no done_reason at all (B-4).
-        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true}").finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(decode("{\"message\":{\"content\":\"a\"},\"done\":true}").finishReason())
+                .isEqualTo(FinishReason.STOP);
     }
 
     @Test
@@ -392,8 +458,9 @@ class OllamaCodecsTest {
     // ---- decodeRequest (chatd's Ollama ingress) ----
 
     private static List<Message> decodedMessages(String json) {
-        return OllamaChatRequests.decodeRequest(dev.chatd.kit.json.JsonObjectView.of(JsonCodec.parse(json), "the request body",
-                ChatException.InvalidRequest::new)).messages();
+        return OllamaChatRequests.decodeRequest(dev.chatd.kit.json.JsonObjectView.of(
+                        JsonCodec.parse(json), "the request body", ChatException.InvalidRequest::new))
+                .messages();
     }
 
     @Test
@@ -412,4 +479,3 @@ class OllamaCodecsTest {
         assertThat(messages).extracting(Message::toolCallId).containsExactly(null, "a", "b", null, "d", "c");
     }
 }
-

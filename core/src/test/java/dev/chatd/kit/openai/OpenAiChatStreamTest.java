@@ -1,6 +1,5 @@
 package dev.chatd.kit.openai;
 
-import dev.chatd.kit.stream.ToolCallAssembler;
 import static dev.chatd.kit.stream.StreamFixture.drain;
 import static dev.chatd.kit.stream.StreamFixture.openAi;
 import static dev.chatd.kit.stream.StreamFixture.reasoning;
@@ -16,6 +15,7 @@ import dev.chatd.api.ToolCall;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonCodec;
+import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.tck.FakeUpstream;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -38,7 +38,8 @@ public class OpenAiChatStreamTest {
 
     public static String delta(String content) {
         return "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\"model\":\"m\","
-                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":" + JsonCodec.writeString(content)
+                + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":"
+                + JsonCodec.writeString(content)
                 + "},\"finish_reason\":null}]}";
     }
 
@@ -49,13 +50,16 @@ public class OpenAiChatStreamTest {
 
     @Test
     void commentLinesAreSkippedEvenBeforeTheFirstData() {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .write(": OPENROUTER PROCESSING\n\n")
-                .write(": OPENROUTER PROCESSING\n\n")
-                .events(delta("Hel"))
-                .write(": OPENROUTER PROCESSING\n\n")
-                .events(delta("lo"), finish("stop"))
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .write(": OPENROUTER PROCESSING\n\n")
+                        .write(": OPENROUTER PROCESSING\n\n")
+                        .events(delta("Hel"))
+                        .write(": OPENROUTER PROCESSING\n\n")
+                        .events(delta("lo"), finish("stop"))
+                        .done());
 
         List<ChatChunk> chunks = drain(openAi(fake));
 
@@ -66,12 +70,15 @@ public class OpenAiChatStreamTest {
 
     @Test
     void dataSplitOverSeveralLinesIsOneEvent() {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .write("data: {\"choices\":[{\"index\":0,\n")
-                .write("data: \"delta\":{\"content\":\"multi-line\"}}]}\n\n")
-                .write("event: message\r\ndata: " + delta(" and CRLF") + "\r\n\r\n")
-                .events(finish("stop"))
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .write("data: {\"choices\":[{\"index\":0,\n")
+                        .write("data: \"delta\":{\"content\":\"multi-line\"}}]}\n\n")
+                        .write("event: message\r\ndata: " + delta(" and CRLF") + "\r\n\r\n")
+                        .events(finish("stop"))
+                        .done());
 
         assertThat(text(drain(openAi(fake)))).isEqualTo("multi-line and CRLF");
     }
@@ -79,11 +86,18 @@ public class OpenAiChatStreamTest {
     @Test
     void dataAfterDoneIsIgnoredButItsUsageIsKept() {
         // OpenCode Zen appends a cost chunk after the upstream's [DONE] (its hook puts the cost in usage).
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .events(delta("Hello"), finish("stop"),
-                        "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}")
-                .done()
-                .events(delta(" NOT PART OF THE ANSWER"), "{\"choices\":[],\"usage\":{\"cost\":\"0.00001234\"}}"));
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .events(
+                                delta("Hello"),
+                                finish("stop"),
+                                "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}")
+                        .done()
+                        .events(
+                                delta(" NOT PART OF THE ANSWER"),
+                                "{\"choices\":[],\"usage\":{\"cost\":\"0.00001234\"}}"));
 
         List<ChatChunk> chunks = drain(openAi(fake));
 
@@ -95,23 +109,31 @@ public class OpenAiChatStreamTest {
 
     static Stream<Arguments> usagePlacements() {
         return Stream.of(
-                Arguments.of("in a choices:[] chunk (stream_options.include_usage)", List.of(finish("stop"),
-                        "{\"id\":\"gen-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}"),
+                Arguments.of(
+                        "in a choices:[] chunk (stream_options.include_usage)",
+                        List.of(
+                                finish("stop"),
+                                "{\"id\":\"gen-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}"),
                         new Usage(12, 5, 17, null)),
-                Arguments.of("beside an empty-delta choice, with OpenRouter's cost", List.of(
-                        "{\"id\":\"gen-1\",\"provider\":\"OpenAI\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
-                                + "\"finish_reason\":\"stop\",\"native_finish_reason\":\"stop\"}],"
-                                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17,\"cost\":0.000123}}"),
+                Arguments.of(
+                        "beside an empty-delta choice, with OpenRouter's cost",
+                        List.of(
+                                "{\"id\":\"gen-1\",\"provider\":\"OpenAI\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\"},"
+                                        + "\"finish_reason\":\"stop\",\"native_finish_reason\":\"stop\"}],"
+                                        + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17,\"cost\":0.000123}}"),
                         new Usage(12, 5, 17, new BigDecimal("0.000123"))));
     }
 
     @ParameterizedTest(name = "usage {0}")
     @MethodSource("usagePlacements")
     void usageIsFoundWhereverTheUpstreamPutsIt(String where, List<String> tail, Usage expected) {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .events(delta("Hi"))
-                .events(tail.toArray(String[]::new))
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .events(delta("Hi"))
+                        .events(tail.toArray(String[]::new))
+                        .done());
 
         List<ChatChunk> chunks = drain(openAi(fake));
 
@@ -123,11 +145,16 @@ public class OpenAiChatStreamTest {
 
     @Test
     void reasoningContentIsAReasoningDelta() {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Think \"}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"first.\"}}]}",
-                        delta("Answer."), finish("stop"))
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"Think \"}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"first.\"}}]}",
+                                delta("Answer."),
+                                finish("stop"))
+                        .done());
 
         List<ChatChunk> chunks = drain(openAi(fake));
 
@@ -137,12 +164,18 @@ public class OpenAiChatStreamTest {
 
     static Stream<Arguments> errorEvents() {
         return Stream.of(
-                Arguments.of("OpenAI", "{\"error\":{\"message\":\"The server had an error while processing your request.\","
-                        + "\"type\":\"server_error\",\"param\":null,\"code\":null}}", "The server had an error"),
-                Arguments.of("OpenRouter", "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                        + "\"model\":\"openai/gpt-4o\",\"provider\":\"OpenAI\",\"error\":{\"code\":502,"
-                        + "\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,"
-                        + "\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}", "Provider disconnected unexpectedly"));
+                Arguments.of(
+                        "OpenAI",
+                        "{\"error\":{\"message\":\"The server had an error while processing your request.\","
+                                + "\"type\":\"server_error\",\"param\":null,\"code\":null}}",
+                        "The server had an error"),
+                Arguments.of(
+                        "OpenRouter",
+                        "{\"id\":\"gen-1\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
+                                + "\"model\":\"openai/gpt-4o\",\"provider\":\"OpenAI\",\"error\":{\"code\":502,"
+                                + "\"message\":\"Provider disconnected unexpectedly\"},\"choices\":[{\"index\":0,"
+                                + "\"delta\":{\"content\":\"\"},\"finish_reason\":\"error\"}]}",
+                        "Provider disconnected unexpectedly"));
     }
 
     @ParameterizedTest(name = "{0} error event")
@@ -153,10 +186,12 @@ public class OpenAiChatStreamTest {
         List<ChatChunk> seen = new ArrayList<>();
         try (ChatStream stream = openAi(fake)) {
             assertThatThrownBy(() -> {
-                while (stream.hasNext()) {
-                    seen.add(stream.next());
-                }
-            }).isInstanceOf(ChatException.UpstreamFailure.class).hasMessageContaining(message);
+                        while (stream.hasNext()) {
+                            seen.add(stream.next());
+                        }
+                    })
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
+                    .hasMessageContaining(message);
         }
         assertThat(text(seen)).isEqualTo("Once upon");
         assertThat(seen).noneMatch(ChatChunk::isFinal);
@@ -165,16 +200,20 @@ public class OpenAiChatStreamTest {
     @Test
     void toolCallDeltasAreAssembledByIndex() {
         // Two parallel calls: id and name first, then argument fragments, interleaved.
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
-                                + "{\"index\":0,\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"ci\"}}]}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
-                                + "{\"index\":1,\"id\":\"call_t\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"\"}}]}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ty\\\": \\\"Tokyo\\\"}\"}}]}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]}}]}",
-                        finish("tool_calls"))
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+                                        + "{\"index\":0,\"id\":\"call_w\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"ci\"}}]}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":["
+                                        + "{\"index\":1,\"id\":\"call_t\",\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"\"}}]}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"ty\\\": \\\"Tokyo\\\"}\"}}]}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]}}]}",
+                                finish("tool_calls"))
+                        .done());
 
         List<ChatChunk> chunks = drain(openAi(fake));
 
@@ -182,9 +221,10 @@ public class OpenAiChatStreamTest {
         assertThat(first).containsExactly(new ToolCallDelta(0, "call_w", "get_weather", ""));
         ToolCallAssembler assembler = new ToolCallAssembler();
         chunks.forEach(c -> assembler.add(c.toolCalls()));
-        assertThat(assembler.calls()).containsExactly(
-                new ToolCall("call_w", "get_weather", "{\"city\": \"Tokyo\"}"),
-                new ToolCall("call_t", "get_time", "{}"));
+        assertThat(assembler.calls())
+                .containsExactly(
+                        new ToolCall("call_w", "get_weather", "{\"city\": \"Tokyo\"}"),
+                        new ToolCall("call_t", "get_time", "{}"));
         assertThat(chunks.get(chunks.size() - 1).finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
     }
 
@@ -194,22 +234,27 @@ public class OpenAiChatStreamTest {
 
         try (ChatStream stream = openAi(fake)) {
             assertThat(stream.next().content()).isEqualTo("Once upon");
-            assertThatThrownBy(stream::hasNext).isInstanceOf(ChatException.UpstreamFailure.class)
+            assertThatThrownBy(stream::hasNext)
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
                     .hasMessageContaining("before it was complete");
         }
     }
 
     @Test
     void aConnectionCutMidStreamIsAnUpstreamFailure() {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse().events(delta("Once upon"), delta(" a time")).cut());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse().events(delta("Once upon"), delta(" a time")).cut());
 
         List<ChatChunk> seen = new ArrayList<>();
         try (ChatStream stream = openAi(fake)) {
             assertThatThrownBy(() -> {
-                while (stream.hasNext()) {
-                    seen.add(stream.next());
-                }
-            }).isInstanceOf(ChatException.UpstreamFailure.class)
+                        while (stream.hasNext()) {
+                            seen.add(stream.next());
+                        }
+                    })
+                    .isInstanceOf(ChatException.UpstreamFailure.class)
                     .hasMessageContaining("closed the connection before the answer was complete");
         }
         assertThat(text(seen)).isEqualTo("Once upon a time");

@@ -10,9 +10,9 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.Usage;
+import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
-import dev.chatd.kit.json.JsonObjectView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 
 /** A provider's hooks shape the request and normalise the reply and each chunk; without hooks, plain OpenAI only. */
 class OpenAiCompatibleProviderHooksTest {
-    private static final ChatRequest HELLO = ChatRequest.builder().model("m").addMessage(Message.of(Role.USER, "Hi")).build();
+    private static final ChatRequest HELLO = ChatRequest.builder()
+            .model("m")
+            .addMessage(Message.of(Role.USER, "Hi"))
+            .build();
 
     private FakeUpstream fake;
 
@@ -37,7 +40,8 @@ class OpenAiCompatibleProviderHooksTest {
     }
 
     private OpenAiCompatibleProvider provider(OpenAiCompatibleProvider.Quirks quirks) {
-        return new OpenAiCompatibleProvider(TestProviderContext.of("hooked", fake.baseUrl(), "sk-test"), Map.of(), quirks);
+        return new OpenAiCompatibleProvider(
+                TestProviderContext.of("hooked", fake.baseUrl(), "sk-test"), Map.of(), quirks);
     }
 
     /** Renames a {@code verdict} field, this upstream's word, to OpenAI's {@code finish_reason}. */
@@ -76,7 +80,12 @@ class OpenAiCompatibleProviderHooksTest {
         fake.on("POST", "/chat/completions", FakeUpstream.json(200, """
                 {"choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}"""));
 
-        provider(new Renaming()).chat(ChatRequest.builder().model("m").addMessage(Message.of(Role.USER, "Hi")).seed(7L).build());
+        provider(new Renaming())
+                .chat(ChatRequest.builder()
+                        .model("m")
+                        .addMessage(Message.of(Role.USER, "Hi"))
+                        .seed(7L)
+                        .build());
 
         Map<String, Object> sent = fake.lastRequest().json();
         assertThat(sent).containsEntry("provider", Map.of("sort", "price")).doesNotContainKey("seed");
@@ -88,16 +97,21 @@ class OpenAiCompatibleProviderHooksTest {
         fake.on("POST", "/chat/completions", FakeUpstream.json(200, """
                 {"choices":[{"index":0,"message":{"role":"assistant","content":"cut"},"verdict":"length"}]}"""));
 
-        assertThat(provider(OpenAiCompatibleProvider.Quirks.NONE).chat(HELLO).finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(provider(OpenAiCompatibleProvider.Quirks.NONE).chat(HELLO).finishReason())
+                .isEqualTo(FinishReason.STOP);
         assertThat(provider(new Renaming()).chat(HELLO).finishReason()).isEqualTo(FinishReason.LENGTH);
     }
 
     @Test
     void theChunkHookNormalisesEachStreamedEvent() {
-        fake.on("POST", "/chat/completions", FakeUpstream.sse()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"cu\"}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t\"},\"verdict\":\"length\"}]}")
-                .done());
+        fake.on(
+                "POST",
+                "/chat/completions",
+                FakeUpstream.sse()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"cu\"}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"t\"},\"verdict\":\"length\"}]}")
+                        .done());
 
         List<ChatChunk> chunks = drain(provider(new Renaming()).stream(HELLO));
 

@@ -1,11 +1,11 @@
 package dev.chatd.kit.stream;
 
-import dev.chatd.kit.ollama.OllamaChatStream;
-import dev.chatd.kit.openai.OpenAiChatStream;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatStream;
 import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.kit.http.UpstreamStream;
+import dev.chatd.kit.ollama.OllamaChatStream;
+import dev.chatd.kit.openai.OpenAiChatStream;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.time.Duration;
@@ -30,7 +30,8 @@ public final class StreamFixture {
     }
 
     public static UpstreamStream open(FakeUpstream fake, String path, Duration timeout, Duration idle) {
-        UpstreamClient client = UpstreamClient.create(TestProviderContext.of("fake", fake, timeout, idle), true, Map.of());
+        UpstreamClient client =
+                UpstreamClient.create(TestProviderContext.of("fake", fake, timeout, idle), true, Map.of());
         return client.postJsonStreaming(path, Map.of("model", "m", "stream", true), idle);
     }
 

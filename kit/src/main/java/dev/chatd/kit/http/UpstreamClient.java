@@ -97,12 +97,13 @@ public final class UpstreamClient {
      * by line: the first byte within the timeout too, every later one within {@code idleTimeout}.
      */
     public UpstreamStream postJsonStreaming(String path, Object body, Duration idleTimeout) {
-        return new UpstreamStream(this, transport.open(call("POST", path, JsonCodec.write(body), timeout), idleTimeout));
+        return new UpstreamStream(
+                this, transport.open(call("POST", path, JsonCodec.write(body), timeout), idleTimeout));
     }
 
     private Transport.Call call(String method, String path, byte[] body, Duration deadline) {
-        return new Transport.Call(provider, method, URI.create(baseUrl + path), body == null ? headers : jsonHeaders,
-                body, deadline);
+        return new Transport.Call(
+                provider, method, URI.create(baseUrl + path), body == null ? headers : jsonHeaders, body, deadline);
     }
 
     private UpstreamReply reply(Transport.Reply reply) {

@@ -66,13 +66,18 @@ public final class UpstreamErrors {
         String said = message == null ? "" : ": " + message;
         return switch (status) {
             case 400, 413, 422 -> new ChatException.UpstreamBadRequest(provider + " rejected the request" + said);
-            case 401, 403 -> new ChatException.UpstreamAuth(provider + " refused chatd's credentials (HTTP " + status
-                    + ")" + said + "; check the provider's key in chatd's configuration");
-            case 404 -> message == null
-                    ? new ChatException.UpstreamFailure(provider + " answered 404 without an error body; check its base-url")
-                    : new ChatException.ModelNotFound(provider + said);
-            case 408, 504 -> new ChatException.UpstreamTimeout(provider + " timed out (HTTP " + status + ")" + said, null);
-            case 429 -> new ChatException.RateLimited(provider + " is rate limiting" + said, validRetryAfter(retryAfter));
+            case 401, 403 ->
+                new ChatException.UpstreamAuth(provider + " refused chatd's credentials (HTTP " + status + ")" + said
+                        + "; check the provider's key in chatd's configuration");
+            case 404 ->
+                message == null
+                        ? new ChatException.UpstreamFailure(
+                                provider + " answered 404 without an error body; check its base-url")
+                        : new ChatException.ModelNotFound(provider + said);
+            case 408, 504 ->
+                new ChatException.UpstreamTimeout(provider + " timed out (HTTP " + status + ")" + said, null);
+            case 429 ->
+                new ChatException.RateLimited(provider + " is rate limiting" + said, validRetryAfter(retryAfter));
             default -> new ChatException.UpstreamFailure(provider + " failed with HTTP " + status + said);
         };
     }

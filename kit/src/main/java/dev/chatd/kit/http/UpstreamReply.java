@@ -2,8 +2,8 @@ package dev.chatd.kit.http;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.kit.json.JsonCodec;
-import java.util.Map;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /** A complete upstream answer: status, headers (looked up case-insensitively) and the body's bytes. */
 public record UpstreamReply(UpstreamClient client, int status, Map<String, String> headers, byte[] body) {
@@ -25,8 +25,8 @@ public record UpstreamReply(UpstreamClient client, int status, Map<String, Strin
         try {
             return JsonCodec.parse(body);
         } catch (JsonCodec.MalformedJsonException e) {
-            throw new ChatException.UpstreamFailure(provider() + " answered HTTP " + status
-                    + " with a body that is not JSON (" + describeBody() + ")");
+            throw new ChatException.UpstreamFailure(
+                    provider() + " answered HTTP " + status + " with a body that is not JSON (" + describeBody() + ")");
         }
     }
 
@@ -69,7 +69,8 @@ public record UpstreamReply(UpstreamClient client, int status, Map<String, Strin
         String contentType = header("content-type");
         // Redact before cutting, so no prefix of a key survives the cut.
         String text = client.redact(new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8))
-                .replaceAll("\\s+", " ").strip();
+                .replaceAll("\\s+", " ")
+                .strip();
         text = text.length() > 120 ? text.substring(0, 120) + "…" : text;
         return (contentType == null ? "no content type" : contentType) + ", "
                 + (text.isEmpty() ? "empty" : "starting '" + text + "'");

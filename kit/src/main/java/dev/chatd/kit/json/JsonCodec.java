@@ -5,16 +5,16 @@ import jakarta.json.JsonException;
 import jakarta.json.stream.JsonParser;
 import jakarta.json.stream.JsonParserFactory;
 import jakarta.json.stream.JsonParsingException;
-import java.nio.charset.StandardCharsets;
-import org.eclipse.parsson.api.BufferPool;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import org.eclipse.parsson.api.BufferPool;
 
 /**
  * Reads JSON into plain Java trees and writes them back: {@link LinkedHashMap} for objects
@@ -37,6 +37,7 @@ public final class JsonCodec {
             // left to the garbage collector
         }
     };
+
     private static final JsonParserFactory PARSERS =
             Json.createParserFactory(Map.of(BufferPool.class.getName(), FRESH_BUFFERS));
 
@@ -51,6 +52,8 @@ public final class JsonCodec {
 
     /** Thrown for input that is not one well-formed JSON value; the message says where. */
     public static sealed class MalformedJsonException extends RuntimeException permits NestedTooDeepException {
+        private static final long serialVersionUID = 1L;
+
         MalformedJsonException(String message) {
             super(message, null, false, false);
         }
@@ -58,6 +61,8 @@ public final class JsonCodec {
 
     /** Well-formed JSON nested deeper than {@link #MAX_DEPTH}. */
     public static final class NestedTooDeepException extends MalformedJsonException {
+        private static final long serialVersionUID = 1L;
+
         NestedTooDeepException(String where) {
             super("JSON nested deeper than " + MAX_DEPTH + " levels at " + where);
         }
@@ -89,8 +94,7 @@ public final class JsonCodec {
             }
             Object value = read(parser, parser.next(), 0);
             if (parser.hasNext()) {
-                throw new MalformedJsonException("unexpected data after the JSON value at "
-                        + where(parser));
+                throw new MalformedJsonException("unexpected data after the JSON value at " + where(parser));
             }
             return value;
         } catch (JsonParsingException e) {
@@ -149,12 +153,15 @@ public final class JsonCodec {
         if (token >= 0) {
             int end = message.indexOf(' ', token);
             String name = message.substring(token + "token=".length(), end < 0 ? message.length() : end);
-            what = "EOF".equals(name) ? "unexpected end of input" : "unexpected " + name.toLowerCase(java.util.Locale.ROOT);
+            what = "EOF".equals(name)
+                    ? "unexpected end of input"
+                    : "unexpected " + name.toLowerCase(java.util.Locale.ROOT);
         } else if (message.startsWith("Unexpected char")) {
             int at = message.indexOf(" at (");
             what = (at > 0 ? message.substring(0, at) : message).toLowerCase(java.util.Locale.ROOT);
         }
-        return location == null ? what
+        return location == null
+                ? what
                 : what + " at line " + location.getLineNumber() + ", column " + location.getColumnNumber();
     }
 
@@ -216,7 +223,9 @@ public final class JsonCodec {
                 }
                 out.append(']');
             }
-            default -> throw new IllegalArgumentException("not a JSON tree value: " + value.getClass().getName());
+            default ->
+                throw new IllegalArgumentException(
+                        "not a JSON tree value: " + value.getClass().getName());
         }
     }
 

@@ -17,8 +17,8 @@ public final class JsonObjectView {
     private final String path;
     private final Function<String, ? extends RuntimeException> error;
 
-    private JsonObjectView(Map<String, Object> fields, String path,
-            Function<String, ? extends RuntimeException> error) {
+    private JsonObjectView(
+            Map<String, Object> fields, String path, Function<String, ? extends RuntimeException> error) {
         this.fields = fields;
         this.path = path;
         this.error = error;

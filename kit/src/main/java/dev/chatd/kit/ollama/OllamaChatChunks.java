@@ -17,15 +17,22 @@ public final class OllamaChatChunks {
 
     /** One streamed line: {@code done: false} with a content (or thinking) delta. */
     public static Map<String, Object> encodeChunk(String model, String createdAt, String content, String thinking) {
-        Map<String, Object> body = OllamaChatReplies.head(model, createdAt, OllamaChatReplies.replyMessage(content == null ? "" : content, thinking, List.of()));
+        Map<String, Object> body = OllamaChatReplies.head(
+                model, createdAt, OllamaChatReplies.replyMessage(content == null ? "" : content, thinking, List.of()));
         body.put("done", false);
         return body;
     }
 
     /** The last streamed line: {@code done: true}, the reason and the counts, and the tool calls if any. */
-    public static Map<String, Object> encodeFinal(String model, String createdAt, List<ToolCall> toolCalls,
-            FinishReason reason, Usage usage, long totalDurationNanos) {
-        Map<String, Object> body = OllamaChatReplies.head(model, createdAt, OllamaChatReplies.replyMessage("", null, toolCalls));
+    public static Map<String, Object> encodeFinal(
+            String model,
+            String createdAt,
+            List<ToolCall> toolCalls,
+            FinishReason reason,
+            Usage usage,
+            long totalDurationNanos) {
+        Map<String, Object> body =
+                OllamaChatReplies.head(model, createdAt, OllamaChatReplies.replyMessage("", null, toolCalls));
         OllamaChatReplies.putDone(body, reason, usage, totalDurationNanos);
         return body;
     }

@@ -29,7 +29,8 @@ public final class OllamaChatReplies {
     public static ChatResponse decodeChat(Object tree, String provider) {
         JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
         if (reply.has("error")) {
-            throw new ChatException.UpstreamFailure(provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
+            throw new ChatException.UpstreamFailure(
+                    provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
         }
         JsonObjectView message = reply.object("message");
         if (message == null) {
@@ -37,9 +38,14 @@ public final class OllamaChatReplies {
         }
         List<ToolCall> toolCalls = OllamaToolCalls.decode(message);
         String content = message.string("content");
-        Message assistant = new Message(Role.ASSISTANT,
+        Message assistant = new Message(
+                Role.ASSISTANT,
                 content == null || content.isEmpty() ? List.of() : List.of(new ContentPart.Text(content)),
-                null, toolCalls, null, message.string("thinking"), Map.of());
+                null,
+                toolCalls,
+                null,
+                message.string("thinking"),
+                Map.of());
         FinishReason finish = finishReason(reply.string("done_reason"), reply.bool("done"));
         if (finish == null) {
             // A single reply is the whole answer even when a proxy dropped "done".
@@ -91,10 +97,15 @@ public final class OllamaChatReplies {
     }
 
     /** A non-streaming {@code /api/chat} reply for an Ollama client. */
-    public static Map<String, Object> encodeResponse(String model, String createdAt, ChatResponse response,
-            long totalDurationNanos) {
-        Map<String, Object> body = head(model, createdAt, replyMessage(response.message().text(),
-                response.message().reasoning(), response.message().toolCalls()));
+    public static Map<String, Object> encodeResponse(
+            String model, String createdAt, ChatResponse response, long totalDurationNanos) {
+        Map<String, Object> body = head(
+                model,
+                createdAt,
+                replyMessage(
+                        response.message().text(),
+                        response.message().reasoning(),
+                        response.message().toolCalls()));
         putDone(body, response.finishReason(), response.usage(), totalDurationNanos);
         return body;
     }

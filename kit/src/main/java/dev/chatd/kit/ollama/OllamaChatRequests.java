@@ -87,8 +87,8 @@ public final class OllamaChatRequests {
         }
         return switch (String.valueOf(rf.get("type"))) {
             case "json_object" -> "json";
-            case "json_schema" -> rf.get("json_schema") instanceof Map<?, ?> js && js.get("schema") != null
-                    ? js.get("schema") : "json";
+            case "json_schema" ->
+                rf.get("json_schema") instanceof Map<?, ?> js && js.get("schema") != null ? js.get("schema") : "json";
             default -> null;
         };
     }
@@ -154,9 +154,12 @@ public final class OllamaChatRequests {
             if (part instanceof ContentPart.Image image) {
                 String url = image.url();
                 int comma = url.indexOf(',');
-                if (!url.startsWith("data:") || comma < 0 || !url.substring(0, comma).endsWith(";base64")) {
-                    throw new ChatException.InvalidRequest("Ollama takes images inline: send them as "
-                            + "data:image/...;base64,... URLs, not " + (url.length() > 40 ? url.substring(0, 40) + "…" : url));
+                if (!url.startsWith("data:")
+                        || comma < 0
+                        || !url.substring(0, comma).endsWith(";base64")) {
+                    throw new ChatException.InvalidRequest(
+                            "Ollama takes images inline: send them as " + "data:image/...;base64,... URLs, not "
+                                    + (url.length() > 40 ? url.substring(0, 40) + "…" : url));
                 }
                 images.add(url.substring(comma + 1));
             }
@@ -193,7 +196,8 @@ public final class OllamaChatRequests {
         if ("json".equals(format)) {
             builder.responseFormat(Map.of("type", "json_object"));
         } else if (format instanceof Map<?, ?> schema) {
-            builder.responseFormat(Map.of("type", "json_schema", "json_schema", Map.of("name", "response", "schema", schema)));
+            builder.responseFormat(
+                    Map.of("type", "json_schema", "json_schema", Map.of("name", "response", "schema", schema)));
         } else if (format != null && !"".equals(format)) {
             throw r.fail("format must be \"json\" or a JSON schema object");
         }
@@ -217,8 +221,9 @@ public final class OllamaChatRequests {
         for (int i = 0; i < array.size(); i++) {
             JsonObjectView m = r.at(array.get(i), "messages[" + i + "]");
             String roleName = m.requiredString("role");
-            Role role = Role.fromWire(roleName).orElseThrow(() ->
-                    m.fail(m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
+            Role role = Role.fromWire(roleName)
+                    .orElseThrow(() -> m.fail(
+                            m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
             List<ContentPart> content = new ArrayList<>();
             String text = m.string("content");
             if (text != null && !text.isEmpty()) {
@@ -238,7 +243,8 @@ public final class OllamaChatRequests {
             for (int c = 0; c < sent.size(); c++) {
                 ToolCall call = sent.get(c);
                 // Ollama clients send no ids; OpenAI-format upstreams need one to match results to calls.
-                toolCalls.add(call.id() != null ? call : new ToolCall("call_" + i + "_" + c, call.name(), call.arguments()));
+                toolCalls.add(
+                        call.id() != null ? call : new ToolCall("call_" + i + "_" + c, call.name(), call.arguments()));
             }
             if (role == Role.ASSISTANT) {
                 unanswered = new ArrayList<>(toolCalls);
@@ -248,8 +254,14 @@ public final class OllamaChatRequests {
             if (role == Role.TOOL) {
                 toolCallId = answeredCall(unanswered, toolCallId, toolName);
             }
-            messages.add(new Message(role, content, role == Role.TOOL ? toolName : null, toolCalls, toolCallId,
-                    m.string("thinking"), Map.of()));
+            messages.add(new Message(
+                    role,
+                    content,
+                    role == Role.TOOL ? toolName : null,
+                    toolCalls,
+                    toolCallId,
+                    m.string("thinking"),
+                    Map.of()));
         }
         return messages;
     }
@@ -263,7 +275,9 @@ public final class OllamaChatRequests {
     private static String answeredCall(List<ToolCall> unanswered, String toolCallId, String toolName) {
         for (int i = 0; i < unanswered.size(); i++) {
             ToolCall call = unanswered.get(i);
-            boolean answers = toolCallId != null ? toolCallId.equals(call.id()) : call.name().equals(toolName);
+            boolean answers = toolCallId != null
+                    ? toolCallId.equals(call.id())
+                    : call.name().equals(toolName);
             if (answers) {
                 unanswered.remove(i);
                 return call.id();

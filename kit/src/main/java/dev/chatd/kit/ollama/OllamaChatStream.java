@@ -1,7 +1,5 @@
 package dev.chatd.kit.ollama;
 
-import dev.chatd.kit.stream.PullChatStream;
-import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.FinishReason;
@@ -11,6 +9,7 @@ import dev.chatd.api.Usage;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.stream.PullChatStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -33,14 +32,14 @@ public final class OllamaChatStream extends PullChatStream {
         while (!done) {
             String line = body.nextLine();
             if (line == null) {
-                throw new ChatException.UpstreamFailure(body.provider()
-                        + " ended the stream before its final (done) line");
+                throw new ChatException.UpstreamFailure(
+                        body.provider() + " ended the stream before its final (done) line");
             }
             if (line.isBlank()) {
                 continue;
             }
-            JsonObjectView object = JsonObjectView.of(parse(line, "stream line"), body.provider() + "'s stream line",
-                    ChatException.UpstreamFailure::new);
+            JsonObjectView object = JsonObjectView.of(
+                    parse(line, "stream line"), body.provider() + "'s stream line", ChatException.UpstreamFailure::new);
             if (object.has("error")) {
                 throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: "
                         + body.redact(UpstreamErrors.errorText(object.raw("error"))));

@@ -35,7 +35,9 @@ public final class OllamaToolCalls {
             if (function == null) {
                 throw call.fail(call.path("function") + " is required");
             }
-            decoded.add(new ToolCall(call.string("id"), function.requiredString("name"),
+            decoded.add(new ToolCall(
+                    call.string("id"),
+                    function.requiredString("name"),
                     OpenAiToolCalls.argumentsText(function.raw("arguments"))));
         }
         return decoded;

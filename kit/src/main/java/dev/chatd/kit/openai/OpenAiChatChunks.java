@@ -2,9 +2,7 @@ package dev.chatd.kit.openai;
 
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.FinishReason;
-import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +20,8 @@ public final class OpenAiChatChunks {
      * A {@code chat.completion.chunk} with one choice whose delta is built from {@code chunk}'s
      * content, reasoning and tool calls; {@code finishReason} may be null.
      */
-    public static Map<String, Object> encodeChunk(String id, long created, String model, Map<String, Object> delta,
-            FinishReason finishReason) {
+    public static Map<String, Object> encodeChunk(
+            String id, long created, String model, Map<String, Object> delta, FinishReason finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", 0);
         choice.put("delta", delta);

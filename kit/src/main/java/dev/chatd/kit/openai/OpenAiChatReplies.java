@@ -36,7 +36,8 @@ public final class OpenAiChatReplies {
     public static ChatResponse decodeChat(Object tree, String provider) {
         JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
         if (reply.has("error")) {
-            throw new ChatException.UpstreamFailure(provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
+            throw new ChatException.UpstreamFailure(
+                    provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
         }
         List<Object> choices = reply.array("choices");
         if (choices == null || choices.isEmpty()) {
@@ -49,16 +50,23 @@ public final class OpenAiChatReplies {
         }
         String content = message.string("content");
         List<ToolCall> toolCalls = OpenAiToolCalls.decode(message);
-        String reasoning = message.string("reasoning_content") != null ? message.string("reasoning_content")
+        String reasoning = message.string("reasoning_content") != null
+                ? message.string("reasoning_content")
                 : message.string("reasoning");
-        Message assistant = new Message(Role.ASSISTANT,
+        Message assistant = new Message(
+                Role.ASSISTANT,
                 content == null || content.isEmpty() ? List.of() : List.of(new ContentPart.Text(content)),
-                null, toolCalls, null, reasoning, Map.of());
+                null,
+                toolCalls,
+                null,
+                reasoning,
+                Map.of());
         FinishReason finish = finishReason(choice.string("finish_reason"));
         if (finish == null) {
             finish = toolCalls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
         }
-        return new ChatResponse(reply.string("id"), reply.string("model"), assistant, finish, usage(reply.object("usage")));
+        return new ChatResponse(
+                reply.string("id"), reply.string("model"), assistant, finish, usage(reply.object("usage")));
     }
 
     /**
@@ -71,7 +79,9 @@ public final class OpenAiChatReplies {
             return null;
         }
         String lower = value.toLowerCase(Locale.ROOT);
-        return "function_call".equals(lower) ? FinishReason.TOOL_CALLS : FinishReason.fromWire(lower).orElse(null);
+        return "function_call".equals(lower)
+                ? FinishReason.TOOL_CALLS
+                : FinishReason.fromWire(lower).orElse(null);
     }
 
     /**

@@ -26,9 +26,20 @@ public final class OpenAiChatRequests {
     private static final Set<String> MESSAGE_FIELDS =
             Set.of("role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "reasoning");
 
-    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "temperature", "top_p",
-            "max_tokens", "max_completion_tokens", "stop", "seed", "tools", "tool_choice", "response_format",
-            "stream", "stream_options");
+    private static final Set<String> REQUEST_FIELDS = Set.of(
+            "model",
+            "messages",
+            "temperature",
+            "top_p",
+            "max_tokens",
+            "max_completion_tokens",
+            "stop",
+            "seed",
+            "tools",
+            "tool_choice",
+            "response_format",
+            "stream",
+            "stream_options");
 
     private OpenAiChatRequests() {}
 
@@ -38,7 +49,8 @@ public final class OpenAiChatRequests {
      * {@code stream_options} are the ingress's business and are not kept.
      */
     public static ChatRequest decodeRequest(JsonObjectView r) {
-        Integer maxTokens = r.integer("max_tokens") != null ? r.integer("max_tokens") : r.integer("max_completion_tokens");
+        Integer maxTokens =
+                r.integer("max_tokens") != null ? r.integer("max_tokens") : r.integer("max_completion_tokens");
         return ChatRequest.builder()
                 .model(r.requiredString("model"))
                 .messages(decodeMessages(r, "messages"))
@@ -69,15 +81,28 @@ public final class OpenAiChatRequests {
 
     public static Message decodeMessage(JsonObjectView m) {
         String roleName = m.requiredString("role");
-        Role role = "developer".equals(roleName) ? Role.SYSTEM : Role.fromWire(roleName).orElseThrow(() ->
-                m.fail(m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
+        Role role = "developer".equals(roleName)
+                ? Role.SYSTEM
+                : Role.fromWire(roleName)
+                        .orElseThrow(() -> m.fail(
+                                m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
         List<ContentPart> content = decodeContent(m);
         List<ToolCall> toolCalls = OpenAiToolCalls.decode(m);
-        if (content.isEmpty() && toolCalls.isEmpty() && role != Role.ASSISTANT && !m.fields().containsKey("content")) {
+        if (content.isEmpty()
+                && toolCalls.isEmpty()
+                && role != Role.ASSISTANT
+                && !m.fields().containsKey("content")) {
             throw m.fail(m.path("content") + " is required");
         }
-        String reasoning = m.string("reasoning_content") != null ? m.string("reasoning_content") : m.string("reasoning");
-        return new Message(role, content, m.string("name"), toolCalls, m.string("tool_call_id"), reasoning,
+        String reasoning =
+                m.string("reasoning_content") != null ? m.string("reasoning_content") : m.string("reasoning");
+        return new Message(
+                role,
+                content,
+                m.string("name"),
+                toolCalls,
+                m.string("tool_call_id"),
+                reasoning,
                 m.otherThan(MESSAGE_FIELDS));
     }
 
@@ -98,7 +123,8 @@ public final class OpenAiChatRequests {
             JsonObjectView part = m.at(parts.get(i), m.path("content") + "[" + i + "]");
             String type = part.requiredString("type");
             switch (type) {
-                case "text" -> decoded.add(new ContentPart.Text(part.string("text") == null ? "" : part.string("text")));
+                case "text" ->
+                    decoded.add(new ContentPart.Text(part.string("text") == null ? "" : part.string("text")));
                 case "image_url" -> {
                     Object image = part.raw("image_url");
                     if (image instanceof String url) {
@@ -111,7 +137,8 @@ public final class OpenAiChatRequests {
                         decoded.add(new ContentPart.Image(img.requiredString("url"), img.string("detail")));
                     }
                 }
-                default -> throw part.fail(part.path("type") + " is '" + type + "'; chatd supports text and image_url parts");
+                default ->
+                    throw part.fail(part.path("type") + " is '" + type + "'; chatd supports text and image_url parts");
             }
         }
         return decoded;
@@ -134,7 +161,8 @@ public final class OpenAiChatRequests {
             if (function == null) {
                 throw tool.fail(tool.path("function") + " is required");
             }
-            decoded.add(new Tool(function.requiredString("name"), function.string("description"), function.raw("parameters")));
+            decoded.add(new Tool(
+                    function.requiredString("name"), function.string("description"), function.raw("parameters")));
         }
         return decoded;
     }
@@ -199,11 +227,18 @@ public final class OpenAiChatRequests {
         } else {
             List<Object> parts = new ArrayList<>(message.content().size());
             for (ContentPart part : message.content()) {
-                parts.add(switch (part) {
-                    case ContentPart.Text t -> Map.of("type", "text", "text", t.text());
-                    case ContentPart.Image i -> Map.of("type", "image_url", "image_url", i.detail() == null
-                            ? Map.of("url", i.url()) : Map.of("url", i.url(), "detail", i.detail()));
-                });
+                parts.add(
+                        switch (part) {
+                            case ContentPart.Text t -> Map.of("type", "text", "text", t.text());
+                            case ContentPart.Image i ->
+                                Map.of(
+                                        "type",
+                                        "image_url",
+                                        "image_url",
+                                        i.detail() == null
+                                                ? Map.of("url", i.url())
+                                                : Map.of("url", i.url(), "detail", i.detail()));
+                        });
             }
             m.put("content", parts);
         }

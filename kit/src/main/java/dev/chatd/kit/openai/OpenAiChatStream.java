@@ -1,8 +1,5 @@
 package dev.chatd.kit.openai;
 
-import dev.chatd.kit.stream.PullChatStream;
-import dev.chatd.kit.stream.SseReader;
-import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.FinishReason;
@@ -12,8 +9,9 @@ import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.stream.PullChatStream;
+import dev.chatd.kit.stream.SseReader;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,8 +59,8 @@ public final class OpenAiChatStream extends PullChatStream {
             String data = nextData();
             if (data == null) {
                 if (finish == null && usage == null) {
-                    throw new ChatException.UpstreamFailure(body.provider()
-                            + " ended the stream before it was complete (no finish reason, no [DONE])");
+                    throw new ChatException.UpstreamFailure(
+                            body.provider() + " ended the stream before it was complete (no finish reason, no [DONE])");
                 }
                 return last();
             }
@@ -78,7 +76,9 @@ public final class OpenAiChatStream extends PullChatStream {
     }
 
     private ChatChunk read(String data) {
-        JsonObjectView event = JsonObjectView.of(normalise.apply(parse(data, "stream event")), body.provider() + "'s stream event",
+        JsonObjectView event = JsonObjectView.of(
+                normalise.apply(parse(data, "stream event")),
+                body.provider() + "'s stream event",
                 ChatException.UpstreamFailure::new);
         if (event.has("error")) {
             throw new ChatException.UpstreamFailure(body.provider() + " failed mid-stream: "
@@ -99,7 +99,9 @@ public final class OpenAiChatStream extends PullChatStream {
             return null;
         }
         String content = delta.string("content");
-        String reasoning = delta.string("reasoning_content") != null ? delta.string("reasoning_content") : delta.string("reasoning");
+        String reasoning = delta.string("reasoning_content") != null
+                ? delta.string("reasoning_content")
+                : delta.string("reasoning");
         List<ToolCallDelta> toolCalls = toolCallDeltas(delta);
         boolean hasText = content != null && !content.isEmpty();
         boolean hasReasoning = reasoning != null && !reasoning.isEmpty();
@@ -149,8 +151,8 @@ public final class OpenAiChatStream extends PullChatStream {
         finished = true;
         body.close();
         FinishReason reason = finish != null ? finish : sawToolCalls ? FinishReason.TOOL_CALLS : FinishReason.STOP;
-        Usage u = OpenAiChatReplies.usage(usage == null ? null
-                : JsonObjectView.of(usage, "usage", ChatException.UpstreamFailure::new));
+        Usage u = OpenAiChatReplies.usage(
+                usage == null ? null : JsonObjectView.of(usage, "usage", ChatException.UpstreamFailure::new));
         return ChatChunk.finish(reason, u);
     }
 

@@ -11,7 +11,6 @@ import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.kit.http.UpstreamStream;
-import dev.chatd.kit.openai.OpenAiChatStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -91,7 +90,8 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
 
     @Override
     public ChatResponse chat(ChatRequest request) {
-        UpstreamReply reply = upstream.postJson("/chat/completions", quirks.request(OpenAiChatRequests.encodeChat(request, false), request));
+        UpstreamReply reply = upstream.postJson(
+                "/chat/completions", quirks.request(OpenAiChatRequests.encodeChat(request, false), request));
         if (!reply.isSuccess()) {
             throw quirks.error(reply);
         }
@@ -100,8 +100,10 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
 
     @Override
     public ChatStream stream(ChatRequest request) {
-        UpstreamStream body = upstream.postJsonStreaming("/chat/completions",
-                quirks.request(OpenAiChatRequests.encodeChat(request, true), request), idleTimeout);
+        UpstreamStream body = upstream.postJsonStreaming(
+                "/chat/completions",
+                quirks.request(OpenAiChatRequests.encodeChat(request, true), request),
+                idleTimeout);
         if (!body.isSuccess()) {
             throw quirks.error(body.drain());
         }

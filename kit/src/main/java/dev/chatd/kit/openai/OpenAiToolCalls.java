@@ -54,7 +54,10 @@ public final class OpenAiToolCalls {
         }
         Integer index = call.integer("index");
         String name = function == null ? null : whole ? function.requiredString("name") : function.string("name");
-        return new ToolCallDelta(index == null ? position : index, call.string("id"), name,
+        return new ToolCallDelta(
+                index == null ? position : index,
+                call.string("id"),
+                name,
                 function == null ? null : argumentsText(function.raw("arguments")));
     }
 

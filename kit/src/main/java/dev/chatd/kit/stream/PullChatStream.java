@@ -25,7 +25,8 @@ public abstract class PullChatStream implements ChatStream {
         try {
             return JsonCodec.parse(json);
         } catch (JsonCodec.MalformedJsonException e) {
-            throw new ChatException.UpstreamFailure(body.provider() + " sent a " + what + " that is not JSON: " + e.getMessage());
+            throw new ChatException.UpstreamFailure(
+                    body.provider() + " sent a " + what + " that is not JSON: " + e.getMessage());
         }
     }
 

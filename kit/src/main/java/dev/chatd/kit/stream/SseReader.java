@@ -49,7 +49,9 @@ public final class SseReader {
             }
             if (line.startsWith("data:")) {
                 String value = value(line, 5);
-                data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                data = data == null
+                        ? new StringBuilder(value)
+                        : data.append('\n').append(value);
             } else if (line.startsWith("event:")) {
                 name = value(line, 6);
             }

@@ -45,10 +45,12 @@ class JsonCodecTest {
 
     @Test
     void roundTripKeepsFieldOrderAndExactNumbers() {
-        String json = "{\"zeta\":0.1,\"alpha\":12345678901234567890,\"mid\":[1,2.50,-3e-7],\"b\":true,\"n\":null,\"s\":\"\\u00e9\\n\"}";
+        String json =
+                "{\"zeta\":0.1,\"alpha\":12345678901234567890,\"mid\":[1,2.50,-3e-7],\"b\":true,\"n\":null,\"s\":\"\\u00e9\\n\"}";
 
         assertThat(JsonCodec.writeString(JsonCodec.parse(json)))
-                .isEqualTo("{\"zeta\":0.1,\"alpha\":12345678901234567890,\"mid\":[1,2.50,-3E-7],\"b\":true,\"n\":null,\"s\":\"é\\n\"}");
+                .isEqualTo(
+                        "{\"zeta\":0.1,\"alpha\":12345678901234567890,\"mid\":[1,2.50,-3E-7],\"b\":true,\"n\":null,\"s\":\"é\\n\"}");
     }
 
     @Test

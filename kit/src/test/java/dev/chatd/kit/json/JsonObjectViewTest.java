@@ -23,7 +23,8 @@ class JsonObjectViewTest {
 
     @Test
     void errorFactoryDecidesTheExceptionType() {
-        JsonObjectView reply = JsonObjectView.of(JsonCodec.parse("{\"model\":1}"), "reply", ChatException.UpstreamFailure::new);
+        JsonObjectView reply =
+                JsonObjectView.of(JsonCodec.parse("{\"model\":1}"), "reply", ChatException.UpstreamFailure::new);
 
         assertThatThrownBy(() -> reply.string("model"))
                 .isInstanceOf(ChatException.UpstreamFailure.class)
@@ -62,7 +63,8 @@ class JsonObjectViewTest {
 
     @Test
     void missingRequiredStringIsRequired() {
-        assertThatThrownBy(() -> view("{\"model\":\"  \"}").requiredString("model")).hasMessage("model is required");
+        assertThatThrownBy(() -> view("{\"model\":\"  \"}").requiredString("model"))
+                .hasMessage("model is required");
         assertThatThrownBy(() -> view("{}").requiredString("model")).hasMessage("model is required");
     }
 
@@ -86,7 +88,8 @@ class JsonObjectViewTest {
 
     @Test
     void wrongTypedBooleanNamesItsPath() {
-        assertThatThrownBy(() -> view("{\"stream\":\"yes\"}").bool("stream")).hasMessage("stream must be true or false");
+        assertThatThrownBy(() -> view("{\"stream\":\"yes\"}").bool("stream"))
+                .hasMessage("stream must be true or false");
     }
 
     @Test
@@ -117,7 +120,8 @@ class JsonObjectViewTest {
 
     @Test
     void otherThanKeepsUnknownFieldsInOrder() {
-        Map<String, Object> other = view("{\"model\":\"m\",\"z\":1,\"messages\":[],\"a\":2}").otherThan(Set.of("model", "messages"));
+        Map<String, Object> other =
+                view("{\"model\":\"m\",\"z\":1,\"messages\":[],\"a\":2}").otherThan(Set.of("model", "messages"));
 
         assertThat(other.keySet()).containsExactly("z", "a");
     }

@@ -15,31 +15,40 @@ import org.junit.jupiter.api.Test;
 class ExtrasByFormatTest {
 
     private static ChatRequest withExtras(String format) {
-        return ChatRequest.builder().model("m").addMessage(Message.of(Role.USER, "Hi"))
-                .extra(Map.of("logit_bias", Map.of("50256", -100)), format).build();
+        return ChatRequest.builder()
+                .model("m")
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .extra(Map.of("logit_bias", Map.of("50256", -100)), format)
+                .build();
     }
 
     @Test
     void openAiUpstreamsGetExtrasWrittenInTheirFormatOrInNone() {
-        assertThat(OpenAiChatRequests.encodeChat(withExtras(OpenAiChatRequests.FORMAT), false)).containsKey("logit_bias");
+        assertThat(OpenAiChatRequests.encodeChat(withExtras(OpenAiChatRequests.FORMAT), false))
+                .containsKey("logit_bias");
         assertThat(OpenAiChatRequests.encodeChat(withExtras(null), false)).containsKey("logit_bias");
     }
 
     @Test
     void openAiUpstreamsNeverGetExtrasOfAnotherFormatThirdPartiesIncluded() {
-        assertThat(OpenAiChatRequests.encodeChat(withExtras(OllamaChatRequests.FORMAT), false)).doesNotContainKey("logit_bias");
-        assertThat(OpenAiChatRequests.encodeChat(withExtras("anthropic-messages"), false)).doesNotContainKey("logit_bias");
+        assertThat(OpenAiChatRequests.encodeChat(withExtras(OllamaChatRequests.FORMAT), false))
+                .doesNotContainKey("logit_bias");
+        assertThat(OpenAiChatRequests.encodeChat(withExtras("anthropic-messages"), false))
+                .doesNotContainKey("logit_bias");
     }
 
     @Test
     void ollamaUpstreamsTakeExtrasOfAnyFormatAsTheyIgnoreUnknownFields() {
-        assertThat(OllamaChatRequests.encodeChat(withExtras(OllamaChatRequests.FORMAT), false)).containsKey("logit_bias");
-        assertThat(OllamaChatRequests.encodeChat(withExtras(OpenAiChatRequests.FORMAT), false)).containsKey("logit_bias");
+        assertThat(OllamaChatRequests.encodeChat(withExtras(OllamaChatRequests.FORMAT), false))
+                .containsKey("logit_bias");
+        assertThat(OllamaChatRequests.encodeChat(withExtras(OpenAiChatRequests.FORMAT), false))
+                .containsKey("logit_bias");
     }
 
     @Test
     void decodedRequestsNameTheirFormat() {
-        Object body = JsonCodec.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"x\":1}");
+        Object body =
+                JsonCodec.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"x\":1}");
         JsonObjectView view = JsonObjectView.of(body, "request body", IllegalArgumentException::new);
         assertThat(OpenAiChatRequests.decodeRequest(view).extraFormat()).isEqualTo("openai-chat");
         assertThat(OllamaChatRequests.decodeRequest(view).extraFormat()).isEqualTo("ollama");

@@ -59,8 +59,11 @@ public final class KimiProviderFactory implements ChatProviderFactory {
         private static Object liftUsage(Object tree) {
             if (tree instanceof Map<?, ?>) {
                 JsonObjectView view = JsonObjectView.of(tree, "reply", ChatException.UpstreamFailure::new);
-                if (!view.has("usage") && view.raw("choices") instanceof List<?> choices && !choices.isEmpty()
-                        && choices.get(0) instanceof Map<?, ?> first && first.get("usage") instanceof Map<?, ?> usage) {
+                if (!view.has("usage")
+                        && view.raw("choices") instanceof List<?> choices
+                        && !choices.isEmpty()
+                        && choices.get(0) instanceof Map<?, ?> first
+                        && first.get("usage") instanceof Map<?, ?> usage) {
                     view.fields().put("usage", usage);
                 }
             }
@@ -70,10 +73,11 @@ public final class KimiProviderFactory implements ChatProviderFactory {
         @Override
         public ChatException error(UpstreamReply reply) {
             if (reply.status() == 403 && "access_terminated_error".equals(reply.errorType())) {
-                return new ChatException.UpstreamAuth(reply.provider() + " refused this client: Kimi For Coding serves only"
-                        + " the coding agents it recognises (403 access_terminated_error). Retrying will not help; chatd does"
-                        + " not spoof a User-Agent. If your agreement with Kimi allows it, set"
-                        + " chatd.providers.kimi.headers.User-Agent.");
+                return new ChatException.UpstreamAuth(
+                        reply.provider() + " refused this client: Kimi For Coding serves only"
+                                + " the coding agents it recognises (403 access_terminated_error). Retrying will not help; chatd does"
+                                + " not spoof a User-Agent. If your agreement with Kimi allows it, set"
+                                + " chatd.providers.kimi.headers.User-Agent.");
             }
             return UpstreamErrors.fromReply(reply);
         }

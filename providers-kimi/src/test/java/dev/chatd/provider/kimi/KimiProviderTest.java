@@ -12,8 +12,8 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.ProviderContract;
-import dev.chatd.tck.UpstreamFormat;
 import dev.chatd.tck.TestProviderContext;
+import dev.chatd.tck.UpstreamFormat;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -49,18 +49,25 @@ class KimiProviderTest extends ProviderContract {
     }
 
     private static ChatRequest hello(String model) {
-        return ChatRequest.builder().model(model).addMessage(Message.of(Role.USER, "Hi")).build();
+        return ChatRequest.builder()
+                .model(model)
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .build();
     }
 
     private void answerHello() {
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"Hi!\"}", "stop", 5, 2)));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"Hi!\"}", "stop", 5, 2)));
     }
 
     /** Every value the fake received for a header, whatever the case of its name. */
     private static List<String> values(FakeUpstream.Recorded sent, String header) {
-        return sent.headers().entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(header))
-                .flatMap(e -> e.getValue().stream()).toList();
+        return sent.headers().entrySet().stream()
+                .filter(e -> e.getKey().equalsIgnoreCase(header))
+                .flatMap(e -> e.getValue().stream())
+                .toList();
     }
 
     @Test
@@ -69,7 +76,9 @@ class KimiProviderTest extends ProviderContract {
 
         provider().chat(hello(model()));
 
-        assertThat(values(upstream.lastRequest(), "User-Agent")).singleElement().asString()
+        assertThat(values(upstream.lastRequest(), "User-Agent"))
+                .singleElement()
+                .asString()
                 .matches("chatd/\\S+")
                 .doesNotContainIgnoringCase("claude")
                 .doesNotContainIgnoringCase("kimi")
@@ -80,8 +89,9 @@ class KimiProviderTest extends ProviderContract {
     @ValueSource(strings = {"User-Agent", "user-agent", "USER-AGENT", "User-agent"})
     void aConfiguredUserAgentReplacesChatds(String headerName) {
         answerHello();
-        var provider = factory().create(TestProviderContext.of("kimi", baseUrl(), KEY)
-                .withHeaders(Map.of(headerName, "KimiCLI/0.77"))).orElseThrow();
+        var provider = factory()
+                .create(TestProviderContext.of("kimi", baseUrl(), KEY).withHeaders(Map.of(headerName, "KimiCLI/0.77")))
+                .orElseThrow();
 
         provider.chat(hello(model()));
 
@@ -119,11 +129,15 @@ class KimiProviderTest extends ProviderContract {
 
     @Test
     void usageInsideTheFirstChoiceOfAStreamedChunkIsTheUsage() {
-        upstream.on("POST", chatPath(), FakeUpstream.sse()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}",
-                        "{\"id\":\"cmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\","
-                                + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}]}")
-                .done());
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"}}]}",
+                                "{\"id\":\"cmpl-1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\","
+                                        + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":5,\"total_tokens\":17}}]}")
+                        .done());
 
         List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Hi")).build());
 

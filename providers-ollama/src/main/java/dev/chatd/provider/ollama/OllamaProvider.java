@@ -11,9 +11,9 @@ import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.kit.http.UpstreamStream;
-import dev.chatd.kit.ollama.OllamaChatStream;
 import dev.chatd.kit.ollama.OllamaChatReplies;
 import dev.chatd.kit.ollama.OllamaChatRequests;
+import dev.chatd.kit.ollama.OllamaChatStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +59,8 @@ final class OllamaProvider implements ChatProvider {
 
     @Override
     public ChatStream stream(ChatRequest request) {
-        UpstreamStream body = upstream.postJsonStreaming("/api/chat", OllamaChatRequests.encodeChat(request, true), idleTimeout);
+        UpstreamStream body =
+                upstream.postJsonStreaming("/api/chat", OllamaChatRequests.encodeChat(request, true), idleTimeout);
         if (!body.isSuccess()) {
             throw UpstreamErrors.fromReply(body.drain());
         }

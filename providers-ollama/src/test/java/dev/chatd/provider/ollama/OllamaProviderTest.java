@@ -16,7 +16,6 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.ProviderDiscovery;
-import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.math.BigDecimal;
@@ -43,32 +42,42 @@ class OllamaProviderTest {
         fake.close();
     }
 
-
     private ChatProvider local() {
-        return new OllamaProviderFactory().create(TestProviderContext.of("ollama", fake.baseUrl(), TIMEOUT))
+        return new OllamaProviderFactory()
+                .create(TestProviderContext.of("ollama", fake.baseUrl(), TIMEOUT))
                 .orElseThrow();
     }
 
     private ChatProvider cloud() {
-        return new OllamaCloudProviderFactory().create(
-                TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT).withKey(KEY)).orElseThrow();
+        return new OllamaCloudProviderFactory()
+                .create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT)
+                        .withKey(KEY))
+                .orElseThrow();
     }
 
     private static ChatRequest hello(String model) {
-        return ChatRequest.builder().model(model).addMessage(Message.of(Role.USER, "Hello")).build();
+        return ChatRequest.builder()
+                .model(model)
+                .addMessage(Message.of(Role.USER, "Hello"))
+                .build();
     }
 
     private long versionProbes() {
-        return fake.requests().stream().filter(r -> r.path().equals("/api/version")).count();
+        return fake.requests().stream()
+                .filter(r -> r.path().equals("/api/version"))
+                .count();
     }
 
     @Test
     void plainChatRoundTrip() {
         fake.on("POST", "/api/chat", FakeUpstream.json(200, HELLO_REPLY));
-        ChatRequest request = ChatRequest.builder().model("llama3.2")
+        ChatRequest request = ChatRequest.builder()
+                .model("llama3.2")
                 .addMessage(Message.of(Role.SYSTEM, "Be brief."))
                 .addMessage(Message.of(Role.USER, "Hello"))
-                .temperature(0.3).maxTokens(64).build();
+                .temperature(0.3)
+                .maxTokens(64)
+                .build();
 
         ChatResponse response = local().chat(request);
 
@@ -78,9 +87,11 @@ class OllamaProviderTest {
         Map<String, Object> sent = fake.lastRequest().json();
         assertThat(fake.lastRequest().path()).isEqualTo("/api/chat");
         assertThat(sent).containsEntry("model", "llama3.2").containsEntry("stream", false);
-        assertThat(sent.get("options")).isEqualTo(Map.of("temperature", new BigDecimal("0.3"), "num_predict", new BigDecimal("64")));
-        assertThat(sent.get("messages")).isEqualTo(List.of(
-                Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hello")));
+        assertThat(sent.get("options"))
+                .isEqualTo(Map.of("temperature", new BigDecimal("0.3"), "num_predict", new BigDecimal("64")));
+        assertThat(sent.get("messages"))
+                .isEqualTo(List.of(
+                        Map.of("role", "system", "content", "Be brief."), Map.of("role", "user", "content", "Hello")));
     }
 
     @Test
@@ -106,13 +117,16 @@ class OllamaProviderTest {
 
         assertThat(response.message().text()).isEqualTo("Hello!");
         assertThat(fake.lastRequest().header("Authorization")).isEqualTo("Bearer " + KEY);
-        assertThat(fake.lastRequest().json()).containsEntry("model", "gpt-oss:120b").containsEntry("stream", false);
+        assertThat(fake.lastRequest().json())
+                .containsEntry("model", "gpt-oss:120b")
+                .containsEntry("stream", false);
     }
 
     @Test
     void cloudFactoryCreatesNothingWithoutAKey() {
-        assertThat(new OllamaCloudProviderFactory().create(
-                TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT))).isEmpty();
+        assertThat(new OllamaCloudProviderFactory()
+                        .create(TestProviderContext.of("ollama_cloud", fake.baseUrl(), TIMEOUT)))
+                .isEmpty();
     }
 
     @Test
@@ -177,8 +191,9 @@ class OllamaProviderTest {
         FakeUpstream gone = FakeUpstream.start();
         URI address = gone.baseUrl();
         gone.close();
-        ChatProvider provider = new OllamaProviderFactory().create(
-                TestProviderContext.of("ollama", address, TIMEOUT)).orElseThrow();
+        ChatProvider provider = new OllamaProviderFactory()
+                .create(TestProviderContext.of("ollama", address, TIMEOUT))
+                .orElseThrow();
 
         long start = System.nanoTime();
         assertThat(provider.available()).isFalse();
@@ -213,22 +228,34 @@ class OllamaProviderTest {
 
     @Test
     void toolCallRoundTrip() {
-        Map<String, Object> parameters = Map.of("type", "object",
-                "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city"));
+        Map<String, Object> parameters = Map.of(
+                "type", "object", "properties", Map.of("city", Map.of("type", "string")), "required", List.of("city"));
         Tool weather = new Tool("get_weather", "Current weather for a city", parameters);
         fake.on("POST", "/api/chat", FakeUpstream.json(200, """
                 {"model":"llama3.2","message":{"role":"assistant","content":"",
                   "tool_calls":[{"function":{"name":"get_weather","arguments":{"city":"Tokyo"}}}]},
                  "done":true,"done_reason":"stop","prompt_eval_count":80,"eval_count":20}
                 """));
-        ChatRequest ask = ChatRequest.builder().model("llama3.2")
-                .addMessage(Message.of(Role.USER, "Weather in Tokyo?")).tools(List.of(weather)).build();
+        ChatRequest ask = ChatRequest.builder()
+                .model("llama3.2")
+                .addMessage(Message.of(Role.USER, "Weather in Tokyo?"))
+                .tools(List.of(weather))
+                .build();
 
         ChatResponse first = local().chat(ask);
 
-        assertThat(fake.lastRequest().json().get("tools")).isEqualTo(List.of(Map.of("type", "function",
-                "function", Map.of("name", "get_weather", "description", "Current weather for a city",
-                        "parameters", parameters))));
+        assertThat(fake.lastRequest().json().get("tools"))
+                .isEqualTo(List.of(Map.of(
+                        "type",
+                        "function",
+                        "function",
+                        Map.of(
+                                "name",
+                                "get_weather",
+                                "description",
+                                "Current weather for a city",
+                                "parameters",
+                                parameters))));
         assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
         assertThat(first.message().toolCalls()).hasSize(1);
         ToolCall call = first.message().toolCalls().get(0);
@@ -238,26 +265,32 @@ class OllamaProviderTest {
         // The caller runs the tool and answers with the call's id, the way OpenAI clients do.
         ToolCall withId = new ToolCall("call_1", call.name(), call.arguments());
         Message assistant = new Message(Role.ASSISTANT, List.of(), null, List.of(withId), null, null, null);
-        Message result = new Message(Role.TOOL, List.of(ContentPart.text("{\"temp_c\":22}")), null, null, "call_1",
-                null, null);
+        Message result =
+                new Message(Role.TOOL, List.of(ContentPart.text("{\"temp_c\":22}")), null, null, "call_1", null, null);
         fake.on("POST", "/api/chat", FakeUpstream.json(200, """
                 {"model":"llama3.2","message":{"role":"assistant","content":"It is 22 C in Tokyo."},
                  "done":true,"done_reason":"stop"}
                 """));
-        ChatRequest followUp = ChatRequest.builder().model("llama3.2").messages(List.of(ask.messages().get(0), assistant,
-                result)).tools(List.of(weather)).build();
+        ChatRequest followUp = ChatRequest.builder()
+                .model("llama3.2")
+                .messages(List.of(ask.messages().get(0), assistant, result))
+                .tools(List.of(weather))
+                .build();
 
         ChatResponse second = local().chat(followUp);
 
         assertThat(second.message().text()).isEqualTo("It is 22 C in Tokyo.");
         assertThat(second.finishReason()).isEqualTo(FinishReason.STOP);
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> sent = (List<Map<String, Object>>) fake.lastRequest().json().get("messages");
+        List<Map<String, Object>> sent =
+                (List<Map<String, Object>>) fake.lastRequest().json().get("messages");
         assertThat(sent).hasSize(3);
         @SuppressWarnings("unchecked")
         Map<String, Object> sentCall = ((List<Map<String, Object>>) sent.get(1).get("tool_calls")).get(0);
-        assertThat(sentCall.get("function")).isEqualTo(Map.of("name", "get_weather", "arguments", Map.of("city", "Tokyo")));
-        assertThat(sent.get(2)).containsEntry("role", "tool")
+        assertThat(sentCall.get("function"))
+                .isEqualTo(Map.of("name", "get_weather", "arguments", Map.of("city", "Tokyo")));
+        assertThat(sent.get(2))
+                .containsEntry("role", "tool")
                 .containsEntry("content", "{\"temp_c\":22}")
                 .containsEntry("tool_name", "get_weather");
     }

@@ -12,7 +12,6 @@ import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ModelRouter;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
-import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.tck.FakeUpstream;
 import java.net.URI;
 import java.nio.file.Path;
@@ -46,15 +45,18 @@ class OllamaRoutingTest {
         cloudFake.close();
     }
 
-
     private ProviderRegistry registry(Map<String, String> env) {
         Map<String, ProviderSettings> nodes = Map.of(
-                "ollama", node(localFake.baseUrl()),
+                "ollama",
+                node(localFake.baseUrl()),
                 // A key file that does not exist, so that only the env map decides.
-                "ollama_cloud", new ProviderSettings(true, cloudFake.baseUrl(), null, dir.resolve("absent.env"), null, null,
-                        Map.of(), Map.of()));
-        return ProviderRegistry.build(FACTORIES,
-                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(60), nodes), new KeyResolver(env::get));
+                "ollama_cloud",
+                new ProviderSettings(
+                        true, cloudFake.baseUrl(), null, dir.resolve("absent.env"), null, null, Map.of(), Map.of()));
+        return ProviderRegistry.build(
+                FACTORIES,
+                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(60), nodes),
+                new KeyResolver(env::get));
     }
 
     private static ProviderSettings node(URI baseUrl) {
@@ -64,7 +66,10 @@ class OllamaRoutingTest {
     /** What the server does with a routed request: the upstream gets the routed model. */
     private static void send(ProviderRegistry registry, String model) {
         ProviderRegistry.Route route = registry.route(model);
-        ChatRequest request = ChatRequest.builder().model(model).addMessage(Message.of(Role.USER, "hi")).build();
+        ChatRequest request = ChatRequest.builder()
+                .model(model)
+                .addMessage(Message.of(Role.USER, "hi"))
+                .build();
         route.provider().chat(request.withModel(route.upstreamModel()));
     }
 

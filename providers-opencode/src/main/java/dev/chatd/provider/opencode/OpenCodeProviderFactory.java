@@ -63,7 +63,8 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
                 BigDecimal cost = OpenAiChatReplies.cost(view.raw("cost"));
                 if (cost != null) {
                     Map<String, Object> usage = view.raw("usage") instanceof Map<?, ?>
-                            ? view.object("usage").fields() : new LinkedHashMap<>();
+                            ? view.object("usage").fields()
+                            : new LinkedHashMap<>();
                     usage.putIfAbsent("cost", cost);
                     view.fields().put("usage", usage);
                 }
@@ -78,13 +79,15 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
                 // Zen says 401, but the key is fine: the account ran out.
                 String message = reply.errorMessage();
                 return new ChatException.UpstreamFailure(reply.provider() + " refused the call: "
-                        + ("CreditsError".equals(type) ? "the account is out of credits" : "the monthly limit is reached")
+                        + ("CreditsError".equals(type)
+                                ? "the account is out of credits"
+                                : "the monthly limit is reached")
                         + " (" + type + ")" + (message == null ? "" : ": " + message));
             }
             if (reply.status() == 401 && "ModelError".equals(type)) {
                 String message = reply.errorMessage();
-                return new ChatException.ModelNotFound(reply.provider() + " does not serve this model"
-                        + (message == null ? "" : ": " + message));
+                return new ChatException.ModelNotFound(
+                        reply.provider() + " does not serve this model" + (message == null ? "" : ": " + message));
             }
             return UpstreamErrors.fromReply(reply);
         }

@@ -22,8 +22,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OpenCodeErrorsTest {
     private static final String KEY = "sk-canary-xyz";
     private static final String PATH = "/zen/v1/chat/completions";
-    private static final ChatRequest REQUEST = ChatRequest.builder().model("glm-5")
-            .addMessage(Message.of(Role.USER, "Hi")).build();
+    private static final ChatRequest REQUEST = ChatRequest.builder()
+            .model("glm-5")
+            .addMessage(Message.of(Role.USER, "Hi"))
+            .build();
 
     private FakeUpstream upstream;
     private ChatProvider provider;
@@ -43,27 +45,53 @@ class OpenCodeErrorsTest {
 
     static Stream<ErrorRow> rows() {
         return Stream.of(
-                ErrorRow.json("400 bad request (Zen rewrites upstream 404s to it)", 400, """
+                ErrorRow.json(
+                        "400 bad request (Zen rewrites upstream 404s to it)",
+                        400,
+                        """
                         {"type":"error","error":{"type":"invalid_request_error","message":"messages: at least one message is required"}}
-                        """, ChatException.UpstreamBadRequest.class, "messages: at least one message is required"),
-                ErrorRow.json("401 ModelError is an unknown model", 401, """
+                        """,
+                        ChatException.UpstreamBadRequest.class,
+                        "messages: at least one message is required"),
+                ErrorRow.json(
+                        "401 ModelError is an unknown model",
+                        401,
+                        """
                         {"type":"error","error":{"type":"ModelError","message":"Model glm-99 not supported"}}
-                        """, ChatException.ModelNotFound.class, "Model glm-99 not supported"),
+                        """,
+                        ChatException.ModelNotFound.class,
+                        "Model glm-99 not supported"),
                 ErrorRow.json("401 AuthError", 401, """
                         {"type":"error","error":{"type":"AuthError","message":"Invalid API key."}}
                         """, ChatException.UpstreamAuth.class, "Invalid API key."),
-                ErrorRow.json("401 AuthError echoing the key", 401, """
+                ErrorRow.json(
+                        "401 AuthError echoing the key",
+                        401,
+                        """
                         {"type":"error","error":{"type":"AuthError","message":"Invalid API key sk-canary-xyz."}}
-                        """, ChatException.UpstreamAuth.class, "Invalid API key ****."),
-                ErrorRow.json("401 CreditsError is an empty account, not a bad key", 401, """
+                        """,
+                        ChatException.UpstreamAuth.class,
+                        "Invalid API key ****."),
+                ErrorRow.json(
+                        "401 CreditsError is an empty account, not a bad key",
+                        401,
+                        """
                         {"type":"error","error":{"type":"CreditsError","message":"Insufficient balance."}}
-                        """, ChatException.UpstreamFailure.class, "out of credits"),
-                ErrorRow.json("401 MonthlyLimitError is a spent budget, not a bad key", 401, """
+                        """,
+                        ChatException.UpstreamFailure.class,
+                        "out of credits"),
+                ErrorRow.json(
+                        "401 MonthlyLimitError is a spent budget, not a bad key",
+                        401,
+                        """
                         {"type":"error","error":{"type":"MonthlyLimitError","message":"Monthly spending limit reached."}}
-                        """, ChatException.UpstreamFailure.class, "monthly limit"),
+                        """,
+                        ChatException.UpstreamFailure.class,
+                        "monthly limit"),
                 ErrorRow.json("429 usage limit", 429, """
                         {"type":"error","error":{"type":"RateLimitError","message":"Rate limit exceeded. Please try again later."}}
-                        """, ChatException.RateLimited.class, "Rate limit exceeded").withHeader("retry-after", "30"),
+                        """, ChatException.RateLimited.class, "Rate limit exceeded")
+                        .withHeader("retry-after", "30"),
                 ErrorRow.json("500", 500, """
                         {"type":"error","error":{"type":"error","message":"Internal server error"}}
                         """, ChatException.UpstreamFailure.class, "Internal server error"),
@@ -73,9 +101,13 @@ class OpenCodeErrorsTest {
                 ErrorRow.json("503", 503, """
                         {"type":"error","error":{"type":"error","message":"Service overloaded"}}
                         """, ChatException.UpstreamFailure.class, "Service overloaded"),
-                ErrorRow.other("200 with an HTML body", 200, "text/html",
+                ErrorRow.other(
+                        "200 with an HTML body",
+                        200,
+                        "text/html",
                         "<!doctype html><html><head><title>OpenCode</title></head><body>sk-canary-xyz</body></html>",
-                        ChatException.UpstreamFailure.class, "not JSON"));
+                        ChatException.UpstreamFailure.class,
+                        "not JSON"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -88,7 +120,8 @@ class OpenCodeErrorsTest {
     void unknownModelIsNotReportedAsAKeyProblem() {
         ChatException e = ErrorRow.json("401 ModelError", 401, """
                 {"type":"error","error":{"type":"ModelError","message":"Model glm-99 not supported"}}
-                """, ChatException.ModelNotFound.class).check(upstream, PATH, provider, REQUEST, KEY);
+                """, ChatException.ModelNotFound.class)
+                .check(upstream, PATH, provider, REQUEST, KEY);
 
         assertThat(e).isNotInstanceOf(ChatException.UpstreamAuth.class);
         assertThat(e.getMessage()).doesNotContainIgnoringCase("key");
@@ -98,7 +131,8 @@ class OpenCodeErrorsTest {
     void rateLimitKeepsRetryAfter() {
         ChatException e = ErrorRow.json("429", 429, """
                 {"type":"error","error":{"type":"RateLimitError","message":"Rate limit exceeded."}}
-                """, ChatException.RateLimited.class).withHeader("retry-after", "30")
+                """, ChatException.RateLimited.class)
+                .withHeader("retry-after", "30")
                 .check(upstream, PATH, provider, REQUEST, KEY);
 
         assertThat(((ChatException.RateLimited) e).retryAfter()).contains("30");

@@ -41,7 +41,11 @@ class OpenCodeProviderTest extends ProviderContract {
     }
 
     private ChatResponse hello() {
-        return provider().chat(ChatRequest.builder().model(model()).addMessage(Message.of(Role.USER, "Hi")).build());
+        return provider()
+                .chat(ChatRequest.builder()
+                        .model(model())
+                        .addMessage(Message.of(Role.USER, "Hi"))
+                        .build());
     }
 
     @Test
@@ -96,17 +100,26 @@ class OpenCodeProviderTest extends ProviderContract {
     @Test
     void dataAfterDoneIsIgnoredButZensCostChunkThereIsKept() {
         // Zen appends a cost chunk after the upstream's [DONE].
-        upstream.on("POST", chatPath(), FakeUpstream.sse()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}",
-                        "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
-                        "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}")
-                .done()
-                .events("{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" NOT PART OF THE ANSWER\"}}]}",
-                        "{\"choices\":[],\"cost\":\"0.00001234\"}"));
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"}}]}",
+                                "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}",
+                                "{\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":2,\"total_tokens\":11}}")
+                        .done()
+                        .events(
+                                "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\" NOT PART OF THE ANSWER\"}}]}",
+                                "{\"choices\":[],\"cost\":\"0.00001234\"}"));
 
         List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Hi")).build());
 
-        assertThat(chunks.stream().map(ChatChunk::content).filter(c -> c != null).toList()).containsExactly("Hello");
+        assertThat(chunks.stream()
+                        .map(ChatChunk::content)
+                        .filter(c -> c != null)
+                        .toList())
+                .containsExactly("Hello");
         ChatChunk last = chunks.get(chunks.size() - 1);
         assertThat(last.finishReason()).isEqualTo(FinishReason.STOP);
         assertThat(last.usage()).isEqualTo(new Usage(9, 2, 11, new BigDecimal("0.00001234")));

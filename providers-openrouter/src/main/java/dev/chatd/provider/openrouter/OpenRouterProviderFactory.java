@@ -42,7 +42,8 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
 
     @Override
     public ProviderDefaults defaults() {
-        return ProviderDefaults.keyed("https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/etc/chatd/openrouter.env");
+        return ProviderDefaults.keyed(
+                "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY", "/etc/chatd/openrouter.env");
     }
 
     @Override
@@ -84,8 +85,8 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
         public Object reply(Object tree) {
             for (JsonObjectView choice : choices(tree, "reply")) {
                 if (choice.has("error")) {
-                    throw new ChatException.UpstreamFailure(provider + " failed while generating: "
-                            + UpstreamErrors.errorText(choice.raw("error")));
+                    throw new ChatException.UpstreamFailure(
+                            provider + " failed while generating: " + UpstreamErrors.errorText(choice.raw("error")));
                 }
                 normaliseFinish(choice);
             }
@@ -145,12 +146,14 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
                 return new ChatException.ModelNotFound(reply.provider() + ": " + message);
             }
             if (reply.status() == 403 && flaggedByModeration(reply)) {
-                return new ChatException.UpstreamBadRequest(reply.provider() + " refused the input: the model's moderation"
-                        + " flagged it" + (message == null ? "" : ": " + message));
+                return new ChatException.UpstreamBadRequest(
+                        reply.provider() + " refused the input: the model's moderation" + " flagged it"
+                                + (message == null ? "" : ": " + message));
             }
             if (reply.status() == 402) {
-                return new ChatException.UpstreamFailure(reply.provider() + " refused the call: the account is out of credits (HTTP 402)"
-                        + (message == null ? "" : ": " + message));
+                return new ChatException.UpstreamFailure(
+                        reply.provider() + " refused the call: the account is out of credits (HTTP 402)"
+                                + (message == null ? "" : ": " + message));
             }
             return UpstreamErrors.fromReply(reply);
         }
@@ -169,7 +172,8 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
 
         private static boolean namesUnknownModel(String message) {
             String m = message.toLowerCase(Locale.ROOT);
-            return m.contains("not a valid model") || (m.contains("model") && (m.contains("not found") || m.contains("does not exist")));
+            return m.contains("not a valid model")
+                    || (m.contains("model") && (m.contains("not found") || m.contains("does not exist")));
         }
     }
 }

@@ -11,13 +11,13 @@ import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
-import dev.chatd.tck.FakeUpstream;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
+import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.ProviderContract;
-import dev.chatd.tck.UpstreamFormat;
 import dev.chatd.tck.TestProviderContext;
+import dev.chatd.tck.UpstreamFormat;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,11 +50,16 @@ class OpenRouterProviderTest extends ProviderContract {
     }
 
     private ChatProvider provider(Map<String, String> settings) {
-        return factory().create(TestProviderContext.of("openrouter", baseUrl(), KEY).withSettings(settings)).orElseThrow();
+        return factory()
+                .create(TestProviderContext.of("openrouter", baseUrl(), KEY).withSettings(settings))
+                .orElseThrow();
     }
 
     private static ChatRequest hello(String model) {
-        return ChatRequest.builder().model(model).addMessage(Message.of(Role.USER, "Hi")).build();
+        return ChatRequest.builder()
+                .model(model)
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .build();
     }
 
     /** A non-streaming OpenRouter reply; {@code choice} is the body of {@code choices[0]}. */
@@ -75,7 +80,8 @@ class OpenRouterProviderTest extends ProviderContract {
                 "finish_reason":"stop","native_finish_reason":"end_turn","message":{"role":"assistant","content":"Hi!"}
                 """, USAGE)));
 
-        provider(Map.of("referer", "https://chatd.example", "title", "chatd at Example")).chat(hello(model()));
+        provider(Map.of("referer", "https://chatd.example", "title", "chatd at Example"))
+                .chat(hello(model()));
 
         FakeUpstream.Recorded sent = upstream.lastRequest();
         assertThat(sent.header("HTTP-Referer")).isEqualTo("https://chatd.example");
@@ -104,7 +110,8 @@ class OpenRouterProviderTest extends ProviderContract {
         "SAFETY,     CONTENT_FILTER, absent",
         "tool_use,   TOOL_CALLS,     absent",
     })
-    void nativeFinishReasonIsUsedWhenFinishReasonIsMissing(String nativeReason, FinishReason expected, String finishField) {
+    void nativeFinishReasonIsUsedWhenFinishReasonIsMissing(
+            String nativeReason, FinishReason expected, String finishField) {
         String finish = "absent".equals(finishField) ? "" : "\"finish_reason\":null,";
         upstream.on("POST", chatPath(), FakeUpstream.json(200, reply(finish + """
                 "native_finish_reason":"%s","message":{"role":"assistant","content":"Partial answ"}
@@ -166,10 +173,12 @@ class OpenRouterProviderTest extends ProviderContract {
                 """, USAGE)));
 
         // Through the host's registry, which strips the routing prefix the way the server does.
-        ProviderSettings node = new ProviderSettings(true, baseUrl(), null, Path.of(""), null, null, Map.of(), Map.of());
-        try (ProviderRegistry registry = ProviderRegistry.build(List.of(factory()),
-                new ProviderRegistry.Settings("ollama", Duration.ofSeconds(5), Duration.ofSeconds(5),
-                        Map.of("openrouter", node)),
+        ProviderSettings node =
+                new ProviderSettings(true, baseUrl(), null, Path.of(""), null, null, Map.of(), Map.of());
+        try (ProviderRegistry registry = ProviderRegistry.build(
+                List.of(factory()),
+                new ProviderRegistry.Settings(
+                        "ollama", Duration.ofSeconds(5), Duration.ofSeconds(5), Map.of("openrouter", node)),
                 new KeyResolver(Map.of("OPENROUTER_API_KEY", KEY)::get))) {
             ProviderRegistry.Route route = registry.route("openrouter/meta-llama/llama-3.3-70b-instruct:free");
             route.provider().chat(hello(route.upstreamModel()));

@@ -23,7 +23,8 @@ public record ApiError(int status, String type, String message, String retryAfte
             case ChatException.ProviderDisabled x -> of(503, "provider_disabled", message);
             case ChatException.ModelNotFound x -> of(404, "model_not_found", message);
             case ChatException.UpstreamBadRequest x -> of(400, "upstream_bad_request", message);
-            case ChatException.RateLimited x -> new ApiError(429, "rate_limited", message, x.retryAfter().orElse(null));
+            case ChatException.RateLimited x ->
+                new ApiError(429, "rate_limited", message, x.retryAfter().orElse(null));
             case ChatException.UpstreamAuth x -> of(502, "upstream_auth", message);
             case ChatException.UpstreamFailure x -> of(502, "upstream_error", message);
             case ChatException.UpstreamTimeout x -> of(504, "upstream_timeout", message);

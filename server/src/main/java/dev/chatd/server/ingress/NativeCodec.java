@@ -126,17 +126,39 @@ public final class NativeCodec implements IngressCodec {
         if (!m.toolCalls().isEmpty()) {
             calls = new ArrayList<>(m.toolCalls().size());
             for (ToolCall call : m.toolCalls()) {
-                calls.add(sorted("id", call.id(), "type", "function",
-                        "function", sorted("name", call.name(), "arguments", call.arguments())));
+                calls.add(sorted(
+                        "id",
+                        call.id(),
+                        "type",
+                        "function",
+                        "function",
+                        sorted("name", call.name(), "arguments", call.arguments())));
             }
         }
         Usage u = response.usage();
-        return sorted("id", id, "model", model, "provider", provider,
-                "message", sorted("role", "assistant", "content", m.text(), "reasoning", m.reasoning(), "tool_calls", calls),
-                "finish_reason", response.finishReason().wire(),
-                "usage", sorted("prompt_tokens", u.promptTokens(), "completion_tokens", u.completionTokens(),
-                        "total_tokens", u.totalTokens(), "cost", u.cost()),
-                "latency_ms", latencyMs);
+        return sorted(
+                "id",
+                id,
+                "model",
+                model,
+                "provider",
+                provider,
+                "message",
+                sorted("role", "assistant", "content", m.text(), "reasoning", m.reasoning(), "tool_calls", calls),
+                "finish_reason",
+                response.finishReason().wire(),
+                "usage",
+                sorted(
+                        "prompt_tokens",
+                        u.promptTokens(),
+                        "completion_tokens",
+                        u.completionTokens(),
+                        "total_tokens",
+                        u.totalTokens(),
+                        "cost",
+                        u.cost()),
+                "latency_ms",
+                latencyMs);
     }
 
     /** An object of the non-null values among {@code name, value, …} pairs, in name order. */

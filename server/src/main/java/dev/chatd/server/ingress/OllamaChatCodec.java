@@ -6,10 +6,10 @@ import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonObjectView;
-import dev.chatd.kit.stream.ToolCallAssembler;
 import dev.chatd.kit.ollama.OllamaChatChunks;
 import dev.chatd.kit.ollama.OllamaChatReplies;
 import dev.chatd.kit.ollama.OllamaChatRequests;
+import dev.chatd.kit.stream.ToolCallAssembler;
 import java.time.Instant;
 import java.util.Map;
 
@@ -50,8 +50,8 @@ public final class OllamaChatCodec implements IngressCodec {
     private record Call(ChatRequest request, boolean stream) implements IngressCall {
         @Override
         public Object reply(ChatResponse response, Exchange exchange) {
-            return OllamaChatReplies.encodeResponse(exchange.model(), Instant.now().toString(), response,
-                    exchange.elapsedNanos());
+            return OllamaChatReplies.encodeResponse(
+                    exchange.model(), Instant.now().toString(), response, exchange.elapsedNanos());
         }
 
         @Override
@@ -64,12 +64,16 @@ public final class OllamaChatCodec implements IngressCodec {
                 public void chunk(EventSink out, ChatChunk chunk) {
                     toolCalls.add(chunk.toolCalls());
                     if (chunk.content() != null || chunk.reasoning() != null) {
-                        out.data(OllamaChatChunks.encodeChunk(model, Instant.now().toString(), chunk.content(),
-                                chunk.reasoning()));
+                        out.data(OllamaChatChunks.encodeChunk(
+                                model, Instant.now().toString(), chunk.content(), chunk.reasoning()));
                     }
                     if (chunk.isFinal()) {
-                        out.data(OllamaChatChunks.encodeFinal(model, Instant.now().toString(), toolCalls.calls(),
-                                chunk.finishReason(), chunk.usage() == null ? Usage.NONE : chunk.usage(),
+                        out.data(OllamaChatChunks.encodeFinal(
+                                model,
+                                Instant.now().toString(),
+                                toolCalls.calls(),
+                                chunk.finishReason(),
+                                chunk.usage() == null ? Usage.NONE : chunk.usage(),
                                 exchange.elapsedNanos()));
                     }
                 }

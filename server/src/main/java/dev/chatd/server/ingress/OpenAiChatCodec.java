@@ -81,8 +81,8 @@ public final class OpenAiChatCodec implements IngressCodec {
                 @Override
                 public void open(EventSink out) {
                     // OpenAI opens every stream with the role, then sends deltas.
-                    out.data(OpenAiChatChunks.encodeChunk(id, created, model,
-                            new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
+                    out.data(OpenAiChatChunks.encodeChunk(
+                            id, created, model, new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
                 }
 
                 @Override
@@ -94,8 +94,8 @@ public final class OpenAiChatCodec implements IngressCodec {
                     if (chunk.isFinal()) {
                         out.data(OpenAiChatChunks.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
                         if (includeUsage) {
-                            out.data(OpenAiChatChunks.encodeUsageChunk(id, created, model,
-                                    chunk.usage() == null ? Usage.NONE : chunk.usage()));
+                            out.data(OpenAiChatChunks.encodeUsageChunk(
+                                    id, created, model, chunk.usage() == null ? Usage.NONE : chunk.usage()));
                         }
                         out.rawData("[DONE]");
                     }

@@ -25,7 +25,9 @@ record CallTarget(String provider, ConnectionPool.Host host, String where, Durat
         URI uri = call.uri();
         String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
         int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-        return new CallTarget(call.provider(), new ConnectionPool.Host(scheme, uri.getHost(), port),
+        return new CallTarget(
+                call.provider(),
+                new ConnectionPool.Host(scheme, uri.getHost(), port),
                 uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : ""),
                 call.deadline());
     }
@@ -41,8 +43,10 @@ record CallTarget(String provider, ConnectionPool.Host host, String where, Durat
     }
 
     ChatException timedOut(Duration limit) {
-        return new ChatException.UpstreamTimeout(provider + " did not answer within " + seconds(limit)
-                + "; raise chatd.timeout-secs or the provider's timeout-secs if the model is slow", limit);
+        return new ChatException.UpstreamTimeout(
+                provider + " did not answer within " + seconds(limit)
+                        + "; raise chatd.timeout-secs or the provider's timeout-secs if the model is slow",
+                limit);
     }
 
     /** Maps a failure of the exchange itself (no HTTP status) to the caller's error. */
@@ -52,41 +56,55 @@ record CallTarget(String provider, ConnectionPool.Host host, String where, Durat
                 return chat;
             }
             if (cause instanceof SocketTimeoutException) {
-                return cause.getMessage() != null && cause.getMessage().toLowerCase(Locale.ROOT).contains("connect")
-                        ? new ChatException.UpstreamTimeout("could not connect to " + provider + " at " + where
-                                + " within " + seconds(HelidonTransport.CONNECT_TIMEOUT), limit)
+                return cause.getMessage() != null
+                                && cause.getMessage().toLowerCase(Locale.ROOT).contains("connect")
+                        ? new ChatException.UpstreamTimeout(
+                                "could not connect to " + provider + " at " + where + " within "
+                                        + seconds(HelidonTransport.CONNECT_TIMEOUT),
+                                limit)
                         : timedOut(limit);
             }
             if (cause instanceof UnknownHostException || cause instanceof UnresolvedAddressException) {
-                return new ChatException.UpstreamFailure("cannot reach " + provider + " at " + where + ": the host name '"
-                        + host.host() + "' could not be resolved; check its base-url and chatd's DNS", failure);
+                return new ChatException.UpstreamFailure(
+                        "cannot reach " + provider + " at " + where + ": the host name '" + host.host()
+                                + "' could not be resolved; check its base-url and chatd's DNS",
+                        failure);
             }
             if (cause instanceof ConnectException) {
-                return new ChatException.UpstreamFailure("cannot reach " + provider + " at " + where
-                        + " (connection refused); check that it runs and its base-url", failure);
+                return new ChatException.UpstreamFailure(
+                        "cannot reach " + provider + " at " + where
+                                + " (connection refused); check that it runs and its base-url",
+                        failure);
             }
             if (cause instanceof NoRouteToHostException) {
-                return new ChatException.UpstreamFailure("cannot reach " + provider + " at " + where
-                        + " (no route to host); check its base-url and the network", failure);
+                return new ChatException.UpstreamFailure(
+                        "cannot reach " + provider + " at " + where
+                                + " (no route to host); check its base-url and the network",
+                        failure);
             }
             if (cause instanceof SSLException) {
-                return new ChatException.UpstreamFailure("the TLS handshake with " + provider + " at " + where
-                        + " failed; check its base-url (https or http?) and its certificate", failure);
+                return new ChatException.UpstreamFailure(
+                        "the TLS handshake with " + provider + " at " + where
+                                + " failed; check its base-url (https or http?) and its certificate",
+                        failure);
             }
             if (malformedHttp(cause)) {
-                return new ChatException.UpstreamFailure(provider + " at " + where
-                        + " answered with a status line or headers that are not valid HTTP/1.1", failure);
+                return new ChatException.UpstreamFailure(
+                        provider + " at " + where
+                                + " answered with a status line or headers that are not valid HTTP/1.1",
+                        failure);
             }
         }
-        return new ChatException.UpstreamFailure(provider + " at " + where
-                + " closed or reset the connection before answering", failure);
+        return new ChatException.UpstreamFailure(
+                provider + " at " + where + " closed or reset the connection before answering", failure);
     }
 
     /** Helidon's HTTP/1.1 parser refusing what arrived (a bad status line, a header with control characters, too many headers). */
     private static boolean malformedHttp(Throwable cause) {
         StackTraceElement[] frames = cause.getStackTrace();
         return (cause instanceof IllegalArgumentException || cause instanceof IllegalStateException)
-                && frames.length > 0 && frames[0].getClassName().startsWith("io.helidon.");
+                && frames.length > 0
+                && frames[0].getClassName().startsWith("io.helidon.");
     }
 
     /** Maps a failure while a streamed body was arriving. */
@@ -99,8 +117,8 @@ record CallTarget(String provider, ConnectionPool.Host host, String where, Durat
                 return timedOut(deadline);
             }
         }
-        return new ChatException.UpstreamFailure(provider + " at " + where
-                + " closed the connection before the answer was complete", failure);
+        return new ChatException.UpstreamFailure(
+                provider + " at " + where + " closed the connection before the answer was complete", failure);
     }
 
     private static String seconds(Duration d) {

@@ -33,6 +33,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ConnectionPool implements AutoCloseable {
     /** A connection idle longer than this is checked before reuse; one used just now is not. */
     private static final long CHECK_AFTER_NANOS = Duration.ofSeconds(1).toNanos();
+
     private static final List<String> ALPN = List.of(Http1Client.PROTOCOL_ID);
     private static final Tls NO_TLS = Tls.builder().enabled(false).build();
 
@@ -91,12 +92,18 @@ final class ConnectionPool implements AutoCloseable {
     /** A new connection to {@code host}, never a kept one. */
     PooledConnection connect(Host host) {
         HttpClientConfig config = webClient.prototype();
-        ConnectionKey key = new ConnectionKey(host.scheme(), host.host(), host.port(),
+        ConnectionKey key = new ConnectionKey(
+                host.scheme(),
+                host.host(),
+                host.port(),
                 config.readTimeout().orElse(Duration.ZERO),
                 "https".equals(host.scheme()) ? config.tls() : NO_TLS,
-                resolver, config.dnsAddressLookup(), config.proxy());
+                resolver,
+                config.dnsAddressLookup(),
+                config.proxy());
         // The pool, not Helidon, decides what happens to the connection after an exchange.
-        TcpClientConnection tcp = TcpClientConnection.create(webClient, key, ALPN, c -> false, c -> {}).connect();
+        TcpClientConnection tcp = TcpClientConnection.create(webClient, key, ALPN, c -> false, c -> {})
+                .connect();
         return new PooledConnection(this, host, tcp);
     }
 
@@ -135,7 +142,10 @@ final class ConnectionPool implements AutoCloseable {
     }
 
     private void reap() {
-        long period = Math.clamp(idleNanos / 4, Duration.ofMillis(100).toNanos(), Duration.ofSeconds(5).toNanos());
+        long period = Math.clamp(
+                idleNanos / 4,
+                Duration.ofMillis(100).toNanos(),
+                Duration.ofSeconds(5).toNanos());
         while (!closed) {
             LockSupport.parkNanos(period);
             long now = System.nanoTime();

@@ -2,8 +2,8 @@ package dev.chatd.core.transport;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.Transport;
-import io.helidon.webclient.api.HttpClientResponse;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.webclient.api.HttpClientResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +42,7 @@ final class HelidonLines implements Transport.Lines {
     private final CompletableFuture<Head> head = new CompletableFuture<>();
     /** Up to 16 reads (128 KiB) waiting for the reader; then the upstream waits for chatd. */
     private final BlockingQueue<Object> arrivals = new ArrayBlockingQueue<>(16);
+
     private final int maxLineBytes;
     private final ReplyBudget.Share lineShare;
     private byte[] line = new byte[256];
@@ -56,22 +57,30 @@ final class HelidonLines implements Transport.Lines {
     private boolean ended;
     private volatile boolean closed;
 
-    private HelidonLines(CallTarget target, ReplyBudget budget, Duration timeout, Duration idleTimeout, int maxLineBytes) {
+    private HelidonLines(
+            CallTarget target, ReplyBudget budget, Duration timeout, Duration idleTimeout, int maxLineBytes) {
         this.target = target;
         this.maxLineBytes = maxLineBytes;
-        this.lineShare = budget.share(target.provider(),
-                "chatd.max-stream-line-bytes, " + maxLineBytes + " bytes, bounds each stream line");
+        this.lineShare = budget.share(
+                target.provider(), "chatd.max-stream-line-bytes, " + maxLineBytes + " bytes, bounds each stream line");
         this.firstByteDeadline = System.nanoTime() + timeout.toNanos();
         this.idleTimeout = idleTimeout;
     }
 
     /** Starts the call and waits, within {@code timeout}, for its status and headers. */
-    static HelidonLines open(CallTarget target, ReplyBudget budget, Function<BooleanSupplier, HttpClientResponse> call,
-            Duration timeout, Duration idleTimeout, int maxLineBytes) {
+    static HelidonLines open(
+            CallTarget target,
+            ReplyBudget budget,
+            Function<BooleanSupplier, HttpClientResponse> call,
+            Duration timeout,
+            Duration idleTimeout,
+            int maxLineBytes) {
         HelidonLines stream = new HelidonLines(target, budget, timeout, idleTimeout, maxLineBytes);
-        stream.pump = Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(() -> stream.pump(call));
+        stream.pump =
+                Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(() -> stream.pump(call));
         try {
-            stream.received = stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            stream.received =
+                    stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return stream;
         } catch (TimeoutException e) {
             stream.close();
@@ -234,9 +243,13 @@ final class HelidonLines implements Transport.Lines {
         }
         if (next == null) {
             close();
-            throw new ChatException.UpstreamTimeout(provider() + (started ? " went silent mid-stream for " : " sent nothing for ")
-                    + (started ? idleTimeout.toSeconds() + " s; chatd.stream-idle-timeout-secs" : "too long; chatd.timeout-secs")
-                    + " bounds that wait", started ? idleTimeout : null);
+            throw new ChatException.UpstreamTimeout(
+                    provider() + (started ? " went silent mid-stream for " : " sent nothing for ")
+                            + (started
+                                    ? idleTimeout.toSeconds() + " s; chatd.stream-idle-timeout-secs"
+                                    : "too long; chatd.timeout-secs")
+                            + " bounds that wait",
+                    started ? idleTimeout : null);
         }
         started = true;
         return next;

@@ -49,7 +49,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      *     ({@code chatd.upstream.max-connections-per-host}); a burst opens more, closed once done
      * @param idleTimeout how long an unused pooled connection stays open ({@code chatd.upstream.idle-timeout-secs})
      */
-    public record Settings(long maxReplyBytes, int maxStreamLineBytes, int maxConnectionsPerHost, Duration idleTimeout) {
+    public record Settings(
+            long maxReplyBytes, int maxStreamLineBytes, int maxConnectionsPerHost, Duration idleTimeout) {
         public static final long DEFAULT_MAX_REPLY_BYTES = 8L * 1024 * 1024;
         public static final int DEFAULT_MAX_STREAM_LINE_BYTES = 1024 * 1024;
         public static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 64;
@@ -57,19 +58,24 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         /** Java arrays stop a little short of 2 GiB. */
         public static final long MAX_BYTES = Integer.MAX_VALUE - 64;
 
-        public static final Settings DEFAULTS = new Settings(DEFAULT_MAX_REPLY_BYTES, DEFAULT_MAX_STREAM_LINE_BYTES,
-                DEFAULT_MAX_CONNECTIONS_PER_HOST, DEFAULT_IDLE_TIMEOUT);
+        public static final Settings DEFAULTS = new Settings(
+                DEFAULT_MAX_REPLY_BYTES,
+                DEFAULT_MAX_STREAM_LINE_BYTES,
+                DEFAULT_MAX_CONNECTIONS_PER_HOST,
+                DEFAULT_IDLE_TIMEOUT);
 
         public Settings {
             if (maxReplyBytes <= 0 || maxReplyBytes > MAX_BYTES) {
-                throw new IllegalArgumentException("maxReplyBytes must be between 1 and " + MAX_BYTES + ", got " + maxReplyBytes);
+                throw new IllegalArgumentException(
+                        "maxReplyBytes must be between 1 and " + MAX_BYTES + ", got " + maxReplyBytes);
             }
             if (maxStreamLineBytes <= 0 || maxStreamLineBytes > MAX_BYTES) {
-                throw new IllegalArgumentException("maxStreamLineBytes must be between 1 and " + MAX_BYTES + ", got "
-                        + maxStreamLineBytes);
+                throw new IllegalArgumentException(
+                        "maxStreamLineBytes must be between 1 and " + MAX_BYTES + ", got " + maxStreamLineBytes);
             }
             if (maxConnectionsPerHost <= 0) {
-                throw new IllegalArgumentException("maxConnectionsPerHost must be positive, got " + maxConnectionsPerHost);
+                throw new IllegalArgumentException(
+                        "maxConnectionsPerHost must be positive, got " + maxConnectionsPerHost);
             }
             if (idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
@@ -96,7 +102,9 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     public static HelidonTransport create(Settings settings) {
         // A quarter of the heap for replies being read: about 46 MiB under bin/chatd's 192 MiB heap.
-        return create(settings, Math.max(settings.maxReplyBytes(), Runtime.getRuntime().maxMemory() / 4));
+        return create(
+                settings,
+                Math.max(settings.maxReplyBytes(), Runtime.getRuntime().maxMemory() / 4));
     }
 
     /** With a reply budget of {@code budgetBytes}. */
@@ -148,13 +156,15 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         Duration limit = call.deadline();
         Exchange exchange = new Exchange(call);
         CompletableFuture<Reply> done = new CompletableFuture<>();
-        exchange.worker = Thread.ofVirtual().name("chatd-upstream-" + call.provider()).start(() -> {
-            try {
-                done.complete(exchange.run());
-            } catch (Throwable failure) {
-                done.completeExceptionally(failure);
-            }
-        });
+        exchange.worker = Thread.ofVirtual()
+                .name("chatd-upstream-" + call.provider())
+                .start(() -> {
+                    try {
+                        done.complete(exchange.run());
+                    } catch (Throwable failure) {
+                        done.completeExceptionally(failure);
+                    }
+                });
         try {
             return done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -182,10 +192,16 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         Duration backstop = (timeout.compareTo(idleTimeout) > 0 ? timeout : idleTimeout).plusSeconds(30);
         int maxLine = settings.maxStreamLineBytes();
         // A line may arrive in one piece; more than that unread at once is no chat stream.
-        PooledConnection.Limits limits = new PooledConnection.Limits(Long.MAX_VALUE, (long) maxLine + FRAMING_BYTES,
-                () -> target.lineTooLong(maxLine));
-        return HelidonLines.open(target, budget, cancelled -> send(call, target, backstop, limits,
-                (connection, number) -> !cancelled.getAsBoolean()).response(), timeout, idleTimeout, maxLine);
+        PooledConnection.Limits limits = new PooledConnection.Limits(
+                Long.MAX_VALUE, (long) maxLine + FRAMING_BYTES, () -> target.lineTooLong(maxLine));
+        return HelidonLines.open(
+                target,
+                budget,
+                cancelled -> send(call, target, backstop, limits, (connection, number) -> !cancelled.getAsBoolean())
+                        .response(),
+                timeout,
+                idleTimeout,
+                maxLine);
     }
 
     /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
@@ -203,7 +219,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      * fails before a byte arrives; the request is then sent once more on a new connection, as
      * other HTTP clients do.
      */
-    private Sent send(Call call, CallTarget target, Duration readTimeout, PooledConnection.Limits limits, Attach attach) {
+    private Sent send(
+            Call call, CallTarget target, Duration readTimeout, PooledConnection.Limits limits, Attach attach) {
         PooledConnection connection = pool.lease(target.host());
         for (boolean retried = false; ; retried = true) {
             long number = connection.lease(limits);
@@ -214,14 +231,17 @@ public final class HelidonTransport implements Transport, AutoCloseable {
             try {
                 Http1ClientRequest request = request(call, readTimeout, connection);
                 Http1ClientResponse response = call.body().length == 0 && !"POST".equals(call.method())
-                        ? request.request() : request.submit(call.body());
+                        ? request.request()
+                        : request.submit(call.body());
                 if (closeDelimited(response)) {
                     connection.forbidReuse();
                 }
                 return new Sent(response, connection, number);
             } catch (RuntimeException e) {
                 connection.close();
-                boolean stale = number > 1 && connection.nothingReceived() && closedByPeer(e)
+                boolean stale = number > 1
+                        && connection.nothingReceived()
+                        && closedByPeer(e)
                         && !Thread.currentThread().isInterrupted();
                 if (retried || !stale) {
                     throw e;
@@ -243,7 +263,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
     }
 
     private Http1ClientRequest request(Call call, Duration readTimeout, PooledConnection connection) {
-        Http1ClientRequest request = http.method(Method.create(call.method())).uri(call.uri().toString())
+        Http1ClientRequest request = http.method(Method.create(call.method()))
+                .uri(call.uri().toString())
                 .connection(connection)
                 .readTimeout(readTimeout);
         for (Map.Entry<String, String> header : call.headers()) {
@@ -268,14 +289,15 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
         Reply run() {
             long max = settings.maxReplyBytes();
-            PooledConnection.Limits limits = new PooledConnection.Limits(max + FRAMING_BYTES, max + FRAMING_BYTES,
-                    () -> target.replyTooLarge(max));
+            PooledConnection.Limits limits = new PooledConnection.Limits(
+                    max + FRAMING_BYTES, max + FRAMING_BYTES, () -> target.replyTooLarge(max));
             // The socket's read timeout is a backstop: the caller gives up at the deadline.
             Sent sent = send(call, target, call.deadline().plusSeconds(1), limits, this::attach);
             try (Http1ClientResponse response = sent.response()) {
                 return reply(response, sent.connection(), max);
             } finally {
-                sent.connection().abort(sent.number()); // unless the reply was read to its end and gave the connection back
+                sent.connection()
+                        .abort(sent.number()); // unless the reply was read to its end and gave the connection back
             }
         }
 
@@ -311,7 +333,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
                 connection.forbidReuse();
             }
             byte[] body = length.isPresent() && length.getAsLong() == 0
-                    ? new byte[0] : readBody(response.inputStream(), length, closeDelimited, max);
+                    ? new byte[0]
+                    : readBody(response.inputStream(), length, closeDelimited, max);
             return new Reply(response.status().code(), headersOf(response), body);
         }
 
@@ -406,7 +429,9 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      */
     static boolean closeDelimited(HttpClientResponse response) {
         int status = response.status().code();
-        return status != 204 && status != 304 && status >= 200
+        return status != 204
+                && status != 304
+                && status >= 200
                 && response.headers().contentLength().isEmpty()
                 && !response.headers().contains(HeaderValues.TRANSFER_ENCODING_CHUNKED);
     }

@@ -68,7 +68,8 @@ final class ReplyBudget {
             long delta = bytes - held;
             if (delta > 0 && !tryTake(delta)) {
                 throw new ChatException.UpstreamFailure("chatd is already holding " + used.get() + " bytes of upstream"
-                        + " replies, as much as it lets all replies in flight hold at once (a quarter of its heap; " + limit
+                        + " replies, as much as it lets all replies in flight hold at once (a quarter of its heap; "
+                        + limit
                         + "), so it cannot read more of " + provider + "'s reply now; try again shortly");
             }
             if (delta < 0) {

@@ -37,11 +37,18 @@ class OpenAiCompatibleTckTest extends ProviderContract {
 
     @Test
     void aDeclaredInstanceWithoutAKeySendsNoAuthorization() {
-        upstream.on("POST", chatPath(), FakeUpstream.json(200,
-                reply("{\"role\":\"assistant\",\"content\":\"hi\"}", "stop", 1, 1)));
-        var provider = factory().create(TestProviderContext.of("vllm", baseUrl(), (String) null)).orElseThrow();
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"hi\"}", "stop", 1, 1)));
+        var provider = factory()
+                .create(TestProviderContext.of("vllm", baseUrl(), (String) null))
+                .orElseThrow();
 
-        provider.chat(ChatRequest.builder().model("qwen").addMessage(Message.of(Role.USER, "Hi")).build());
+        provider.chat(ChatRequest.builder()
+                .model("qwen")
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .build());
 
         assertThat(provider.name()).isEqualTo("vllm");
         assertThat(upstream.lastRequest().header("Authorization")).isNull();
