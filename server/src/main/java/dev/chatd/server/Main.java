@@ -3,6 +3,7 @@ package dev.chatd.server;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderDiscovery;
+import dev.chatd.core.transport.HelidonTransport;
 import io.helidon.common.media.type.MediaTypes;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
@@ -83,6 +84,7 @@ public final class Main {
             System.out.println(version());
             return;
         }
+        HelidonTransport.warmUpInBackground();
         LogConfig.configureRuntime();
         ChatdConfig config;
         ChatdServer server;
