@@ -2,6 +2,7 @@ package dev.chatd.kit.http;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.kit.json.JsonCodec;
+import dev.chatd.kit.json.JsonObjectView;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -47,6 +48,18 @@ public final class UpstreamErrors {
     public static String errorText(Object error) {
         String message = messageIn(error);
         return message != null ? message : JsonCodec.writeString(error);
+    }
+
+    /**
+     * A successful reply's body as an object, failing as a 502 when it is not one or when the
+     * upstream put an {@code error} in it instead of an answer (both formats do that).
+     */
+    public static JsonObjectView successBody(Object tree, String provider) {
+        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
+        if (reply.has("error")) {
+            throw new ChatException.UpstreamFailure(provider + " reported an error: " + errorText(reply.raw("error")));
+        }
+        return reply;
     }
 
     /** {@code "…"} or {@code {"message":"…"}}; null for anything else. */

@@ -27,11 +27,7 @@ public final class OllamaChatReplies {
 
     /** Reads a non-streaming {@code /api/chat} reply. A reply that is not one fails as a 502. */
     public static ChatResponse decodeChat(Object tree, String provider) {
-        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
-        if (reply.has("error")) {
-            throw new ChatException.UpstreamFailure(
-                    provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
-        }
+        JsonObjectView reply = UpstreamErrors.successBody(tree, provider);
         JsonObjectView message = reply.object("message");
         if (message == null) {
             throw reply.fail(provider + "'s reply has no message");

@@ -34,11 +34,7 @@ public final class OpenAiChatReplies {
      * choices, fails as a 502.
      */
     public static ChatResponse decodeChat(Object tree, String provider) {
-        JsonObjectView reply = JsonObjectView.of(tree, provider + "'s reply", ChatException.UpstreamFailure::new);
-        if (reply.has("error")) {
-            throw new ChatException.UpstreamFailure(
-                    provider + " reported an error: " + UpstreamErrors.errorText(reply.raw("error")));
-        }
+        JsonObjectView reply = UpstreamErrors.successBody(tree, provider);
         List<Object> choices = reply.array("choices");
         if (choices == null || choices.isEmpty()) {
             throw reply.fail(provider + "'s reply has no choices");
