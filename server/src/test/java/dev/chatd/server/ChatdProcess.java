@@ -4,9 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +29,28 @@ final class ChatdProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("chatd listening on port (\\d+)");
     /** The first {@code OPTS=(...)} in bin/chatd: the collector, the heap and exit on out-of-memory. */
     private static final Pattern LAUNCH_FLAGS = Pattern.compile("(?m)^OPTS=\\(([^)]*)\\)");
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    /** {@code GET http://127.0.0.1:<port><path>}, waiting at most 10 s. */
+    static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** {@code POST} of a JSON body to {@code http://127.0.0.1:<port><path>}, waiting at most 10 s. */
+    static HttpResponse<String> post(int port, String path, String body) throws IOException, InterruptedException {
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .timeout(Duration.ofSeconds(10))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
 
     private final Process process;
     // A file, not a pipe: a pipe read while the process exits can lose its last lines.

@@ -1,15 +1,13 @@
 package dev.chatd.server;
 
+import static dev.chatd.server.ChatdProcess.get;
+import static dev.chatd.server.ChatdProcess.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.tck.FakeUpstream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code libs/} and that a request round-trips to a fake upstream.
  */
 class PackagedJarIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
@@ -173,23 +170,5 @@ class PackagedJarIT {
 
     private static Path jar() {
         return ChatdProcess.jar();
-    }
-
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(int port, String path, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,18 +1,16 @@
 package dev.chatd.server;
 
+import static dev.chatd.server.ChatdProcess.get;
+import static dev.chatd.server.ChatdProcess.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.tck.FakeUpstream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
@@ -29,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * skipped with a log line naming it.
  */
 class PluginsIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String GROQ_KEY = "gsk-plugin-canary";
 
     @TempDir
@@ -189,23 +186,5 @@ class PluginsIT {
     private static String chunk(String model, String delta, String finish) {
         return "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"" + model
                 + "\",\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":" + finish + "}]}";
-    }
-
-    private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static HttpResponse<String> post(int port, String path, String body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                        .timeout(Duration.ofSeconds(10))
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
     }
 }
