@@ -3,14 +3,35 @@ package dev.chatd.api;
 import java.util.List;
 
 /**
- * One piece of a streamed answer. Any field may be null or empty; the last chunk of a stream
- * carries the {@link #finishReason()} and, where the upstream reports it, the {@link #usage()}.
+ * One piece of a streamed answer. Any field may be null or empty. The last chunk of a stream
+ * carries the first choice's {@link #finishReason()} and, where the upstream reports it, the
+ * {@link #usage()}.
+ *
+ * <p>When the request asked for several choices ({@code n}), each chunk belongs to the choice
+ * at its {@link #index()}; a chunk of another choice than the first with a finish reason ends
+ * that choice only, and comes before the stream's last chunk.
+ *
+ * @param index the choice this chunk belongs to, 0 unless the request asked for several
+ * @param logprobs the log probabilities of this chunk's content tokens, or null
  */
 public record ChatChunk(
-        String content, String reasoning, List<ToolCallDelta> toolCalls, FinishReason finishReason, Usage usage) {
+        String content,
+        String reasoning,
+        List<ToolCallDelta> toolCalls,
+        FinishReason finishReason,
+        Usage usage,
+        int index,
+        List<TokenLogprob> logprobs) {
 
     public ChatChunk {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        logprobs = logprobs == null ? null : List.copyOf(logprobs);
+    }
+
+    /** A chunk of the first choice, without log probabilities. */
+    public ChatChunk(
+            String content, String reasoning, List<ToolCallDelta> toolCalls, FinishReason finishReason, Usage usage) {
+        this(content, reasoning, toolCalls, finishReason, usage, 0, null);
     }
 
     public static ChatChunk text(String content) {
@@ -21,7 +42,8 @@ public record ChatChunk(
         return new ChatChunk(null, null, List.of(), reason, usage);
     }
 
+    /** Whether this is the stream's last chunk: the first choice's finish. */
     public boolean isFinal() {
-        return finishReason != null;
+        return finishReason != null && index == 0;
     }
 }

@@ -13,6 +13,12 @@ import java.util.Objects;
  * @param model the model as the upstream should see it (after routing) or as the caller sent it
  * @param toolChoice OpenAI's {@code tool_choice} as a plain JSON tree, or null
  * @param responseFormat OpenAI's {@code response_format} as a plain JSON tree, or null
+ * @param n how many choices the caller wants, or null for one
+ * @param logprobs whether to return the log probabilities of the output tokens, or null
+ * @param topLogprobs how many of the likeliest tokens to return at each place, or null
+ * @param reasoningEffort how hard a reasoning model should think: OpenAI's
+ *     {@code reasoning_effort} ({@code none}, {@code minimal}, {@code low}, {@code medium},
+ *     {@code high}), or null to leave it to the model
  * @param extraFormat the name of the wire format {@link #extra()} was written in, as its codec
  *     names it ({@code "openai-chat"}, {@code "ollama"}, or a third party's); an upstream codec
  *     forwards extras only in a format it knows takes them. Null for extras tied to no format
@@ -29,6 +35,10 @@ public record ChatRequest(
         List<Tool> tools,
         Object toolChoice,
         Object responseFormat,
+        Integer n,
+        Boolean logprobs,
+        Integer topLogprobs,
+        String reasoningEffort,
         Map<String, Object> extra,
         String extraFormat) {
 
@@ -38,6 +48,39 @@ public record ChatRequest(
         stop = stop == null ? List.of() : List.copyOf(stop);
         tools = tools == null ? List.of() : List.copyOf(tools);
         extra = JsonTrees.copyOf(extra);
+    }
+
+    /** A request without choice count, log probabilities or reasoning effort. */
+    public ChatRequest(
+            String model,
+            List<Message> messages,
+            Double temperature,
+            Double topP,
+            Integer maxTokens,
+            List<String> stop,
+            Long seed,
+            List<Tool> tools,
+            Object toolChoice,
+            Object responseFormat,
+            Map<String, Object> extra,
+            String extraFormat) {
+        this(
+                model,
+                messages,
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                tools,
+                toolChoice,
+                responseFormat,
+                null,
+                null,
+                null,
+                null,
+                extra,
+                extraFormat);
     }
 
     /** A request whose extras are tied to no wire format. */
@@ -69,8 +112,38 @@ public record ChatRequest(
                 tools,
                 toolChoice,
                 responseFormat,
+                n,
+                logprobs,
+                topLogprobs,
+                reasoningEffort,
                 extra,
                 extraFormat);
+    }
+
+    /**
+     * The same request with its extras tied to no format, so that every upstream receives them
+     * (the operator's {@code chatd.forward-foreign-fields}).
+     *
+     * @since 0.3
+     */
+    public ChatRequest withExtrasForEveryFormat() {
+        return new ChatRequest(
+                model,
+                messages,
+                temperature,
+                topP,
+                maxTokens,
+                stop,
+                seed,
+                tools,
+                toolChoice,
+                responseFormat,
+                n,
+                logprobs,
+                topLogprobs,
+                reasoningEffort,
+                extra,
+                null);
     }
 
     public static Builder builder() {
@@ -89,6 +162,10 @@ public record ChatRequest(
         private List<Tool> tools = List.of();
         private Object toolChoice;
         private Object responseFormat;
+        private Integer n;
+        private Boolean logprobs;
+        private Integer topLogprobs;
+        private String reasoningEffort;
         private Map<String, Object> extra = Map.of();
         private String extraFormat;
 
@@ -150,6 +227,26 @@ public record ChatRequest(
             return this;
         }
 
+        public Builder n(Integer n) {
+            this.n = n;
+            return this;
+        }
+
+        public Builder logprobs(Boolean logprobs) {
+            this.logprobs = logprobs;
+            return this;
+        }
+
+        public Builder topLogprobs(Integer topLogprobs) {
+            this.topLogprobs = topLogprobs;
+            return this;
+        }
+
+        public Builder reasoningEffort(String reasoningEffort) {
+            this.reasoningEffort = reasoningEffort;
+            return this;
+        }
+
         public Builder extra(Map<String, Object> extra) {
             this.extra = extra;
             return this;
@@ -173,6 +270,10 @@ public record ChatRequest(
                     tools,
                     toolChoice,
                     responseFormat,
+                    n,
+                    logprobs,
+                    topLogprobs,
+                    reasoningEffort,
                     extra,
                     extraFormat);
         }
