@@ -121,6 +121,15 @@ final class AccessLog {
                     .append(usage.promptTokens())
                     .append(" completion_tokens=")
                     .append(usage.completionTokens());
+            if (usage.cachedTokens() != null) {
+                line.append(" cached_tokens=").append(usage.cachedTokens());
+            }
+            if (usage.reasoningTokens() != null) {
+                line.append(" reasoning_tokens=").append(usage.reasoningTokens());
+            }
+            if (usage.cost() != null) {
+                line.append(" cost=").append(usage.cost().toPlainString());
+            }
         }
         line.append(" latency_ms=").append(latencyMs);
         return line.toString();

@@ -6,6 +6,7 @@ import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.ModelInfo;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
 
@@ -27,19 +28,28 @@ public interface ChatProvider extends AutoCloseable {
 
     /**
      * Sends the request and returns its answer as a stream of chunks. The default calls
-     * {@link #chat} and hands the whole answer over as one chunk; providers whose upstream
-     * streams override it.
+     * {@link #chat} and hands each choice of the whole answer over as one chunk, then the
+     * finishes; providers whose upstream streams override it.
      */
     default ChatStream stream(ChatRequest request) {
         ChatResponse response = chat(request);
-        List<ChatChunk> chunks = List.of(
-                new ChatChunk(
-                        response.message().text(),
-                        response.message().reasoning(),
-                        ChatStreams.deltasOf(response.message().toolCalls()),
-                        null,
-                        null),
-                ChatChunk.finish(response.finishReason(), response.usage()));
+        List<ChatChunk> chunks = new ArrayList<>();
+        for (int i = 0; i < response.choices().size(); i++) {
+            ChatResponse.Choice choice = response.choices().get(i);
+            chunks.add(new ChatChunk(
+                    choice.message().text(),
+                    choice.message().reasoning(),
+                    ChatStreams.deltasOf(choice.message().toolCalls()),
+                    null,
+                    null,
+                    i,
+                    choice.logprobs()));
+        }
+        for (int i = 1; i < response.choices().size(); i++) {
+            chunks.add(new ChatChunk(
+                    null, null, List.of(), response.choices().get(i).finishReason(), null, i, null));
+        }
+        chunks.add(ChatChunk.finish(response.finishReason(), response.usage()));
         return new ChatStream() {
             private int next;
 

@@ -7,10 +7,12 @@ import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.ModelInfo;
 import dev.chatd.api.Role;
+import dev.chatd.api.TokenLogprob;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiLogprobs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,7 +56,11 @@ public final class OllamaChatReplies {
         Integer prompt = reply.integer("prompt_eval_count");
         Integer completion = reply.integer("eval_count");
         Usage usage = Usage.of(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
-        return new ChatResponse(null, reply.string("model"), assistant, finish, usage);
+        return new ChatResponse(
+                null,
+                reply.string("model"),
+                List.of(new ChatResponse.Choice(assistant, finish, OpenAiLogprobs.decodeEntries(reply, "logprobs"))),
+                usage);
     }
 
     /**
@@ -102,6 +108,10 @@ public final class OllamaChatReplies {
                         response.message().text(),
                         response.message().reasoning(),
                         response.message().toolCalls()));
+        List<TokenLogprob> logprobs = response.choices().get(0).logprobs();
+        if (logprobs != null) {
+            body.put("logprobs", OpenAiLogprobs.encodeEntries(logprobs));
+        }
         putDone(body, response.finishReason(), response.usage(), totalDurationNanos);
         return body;
     }

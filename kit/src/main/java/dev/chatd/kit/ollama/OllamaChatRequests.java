@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -29,20 +30,27 @@ public final class OllamaChatRequests {
     /** The name of this format, which a {@link ChatRequest}'s extras were written in ({@link ChatRequest#extraFormat()}). */
     public static final String FORMAT = "ollama";
 
-    private static final Set<String> REQUEST_FIELDS = Set.of("model", "messages", "stream", "format", "tools");
+    private static final Set<String> REQUEST_FIELDS =
+            Set.of("model", "messages", "stream", "format", "tools", "think", "logprobs", "top_logprobs");
     private static final Set<String> OPTION_FIELDS = Set.of("temperature", "top_p", "seed", "stop", "num_predict");
 
     private OllamaChatRequests() {}
 
     /** The body of a {@code POST /api/chat}. Fields the request carries as extras go along unchanged. */
     public static Map<String, Object> encodeChat(ChatRequest request, boolean stream) {
+        if (request.n() != null && request.n() > 1) {
+            throw new ChatException.InvalidRequest("n is " + request.n()
+                    + ", but Ollama returns one choice per request: leave n out (or send 1), or send the request "
+                    + request.n() + " times");
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("model", request.model());
         body.put("messages", encodeMessages(request.messages()));
         body.put("stream", stream);
 
         Map<String, Object> options = new LinkedHashMap<>();
-        if (request.extra().get("options") instanceof Map<?, ?> given) {
+        if ((request.extraFormat() == null || FORMAT.equals(request.extraFormat()))
+                && request.extra().get("options") instanceof Map<?, ?> given) {
             given.forEach((k, v) -> options.put(String.valueOf(k), v));
         }
         putIfSet(options, "temperature", request.temperature());
@@ -63,15 +71,65 @@ public final class OllamaChatRequests {
         if (format != null) {
             body.put("format", format);
         }
-        request.extra().forEach((k, v) -> {
-            if (!k.equals("options") && !k.equals("stream")) {
-                body.putIfAbsent(k, v);
-            }
-        });
+        putIfSet(body, "think", think(request.reasoningEffort(), request.model()));
+        putIfSet(body, "logprobs", request.logprobs());
+        putIfSet(body, "top_logprobs", request.topLogprobs());
+        // Fields written in another format (OpenAI's user or parallel_tool_calls, say) mean
+        // nothing to Ollama, so only Ollama's own extras, and those tied to no format, go along.
+        if (request.extraFormat() == null || FORMAT.equals(request.extraFormat())) {
+            request.extra().forEach((k, v) -> {
+                if (!k.equals("options") && !k.equals("stream")) {
+                    body.putIfAbsent(k, v);
+                }
+            });
+        }
         if (!options.isEmpty()) {
             body.put("options", options);
         }
         return body;
+    }
+
+    /**
+     * A reasoning effort as Ollama's {@code think}: {@code none} turns thinking off; any other
+     * effort turns it on, as the level itself for models that take one (gpt-oss: {@code low},
+     * {@code medium}, {@code high}; {@code minimal} is the lowest, {@code low}, and anything above
+     * {@code high} is {@code high}). Null leaves it to the model.
+     */
+    static Object think(String effort, String model) {
+        if (effort == null) {
+            return null;
+        }
+        String level = effort.strip().toLowerCase(Locale.ROOT);
+        if (level.equals("none") || level.equals("false")) {
+            return false;
+        }
+        if (!model.contains("gpt-oss")) {
+            return true;
+        }
+        return switch (level) {
+            case "minimal", "low" -> "low";
+            case "medium", "true" -> "medium";
+            default -> "high";
+        };
+    }
+
+    /**
+     * Ollama's {@code think} as a reasoning effort: {@code false} is {@code none}, {@code true}
+     * is {@code medium} (what gpt-oss takes {@code true} for, and what OpenAI defaults to), a
+     * level is itself.
+     */
+    private static String effort(JsonObjectView r) {
+        Object think = r.raw("think");
+        if (think == null) {
+            return null;
+        }
+        if (think instanceof Boolean on) {
+            return on ? "medium" : "none";
+        }
+        if (think instanceof String level && !level.isBlank()) {
+            return level.strip().toLowerCase(Locale.ROOT);
+        }
+        throw r.fail("think must be true, false, or a level (\"low\", \"medium\", \"high\")");
     }
 
     private static void putIfSet(Map<String, Object> map, String key, Object value) {
@@ -177,7 +235,10 @@ public final class OllamaChatRequests {
         ChatRequest.Builder builder = ChatRequest.builder()
                 .model(r.requiredString("model"))
                 .messages(decodeMessages(r))
-                .tools(OpenAiChatRequests.decodeTools(r, "tools"));
+                .tools(OpenAiChatRequests.decodeTools(r, "tools"))
+                .reasoningEffort(effort(r))
+                .logprobs(r.bool("logprobs"))
+                .topLogprobs(r.integer("top_logprobs"));
         JsonObjectView options = r.object("options");
         if (options != null) {
             builder.temperature(options.decimal("temperature"))

@@ -3,12 +3,14 @@ package dev.chatd.kit.ollama;
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.FinishReason;
+import dev.chatd.api.TokenLogprob;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiLogprobs;
 import dev.chatd.kit.stream.PullChatStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,10 +61,19 @@ public final class OllamaChatStream extends PullChatStream {
                 Integer completion = object.integer("eval_count");
                 usage = Usage.of(prompt == null ? 0 : prompt, completion == null ? 0 : completion);
             }
+            List<TokenLogprob> logprobs = OpenAiLogprobs.decodeEntries(object, "logprobs");
             boolean hasText = content != null && !content.isEmpty();
             boolean hasThinking = thinking != null && !thinking.isEmpty();
-            if (hasText || hasThinking || !deltas.isEmpty() || finish != null) {
-                return new ChatChunk(hasText ? content : null, hasThinking ? thinking : null, deltas, finish, usage);
+            boolean hasLogprobs = logprobs != null && !logprobs.isEmpty();
+            if (hasText || hasThinking || !deltas.isEmpty() || hasLogprobs || finish != null) {
+                return new ChatChunk(
+                        hasText ? content : null,
+                        hasThinking ? thinking : null,
+                        deltas,
+                        finish,
+                        usage,
+                        0,
+                        hasLogprobs ? logprobs : null);
             }
         }
         return null;

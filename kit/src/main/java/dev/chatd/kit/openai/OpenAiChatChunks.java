@@ -2,6 +2,7 @@ package dev.chatd.kit.openai;
 
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.FinishReason;
+import dev.chatd.api.TokenLogprob;
 import dev.chatd.api.Usage;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +23,27 @@ public final class OpenAiChatChunks {
      */
     public static Map<String, Object> encodeChunk(
             String id, long created, String model, Map<String, Object> delta, FinishReason finishReason) {
+        return encodeChunk(id, created, model, 0, delta, null, finishReason);
+    }
+
+    /**
+     * A {@code chat.completion.chunk} for the choice at {@code index}, with the log probabilities
+     * of its tokens (null for none).
+     *
+     * @since 0.3
+     */
+    public static Map<String, Object> encodeChunk(
+            String id,
+            long created,
+            String model,
+            int index,
+            Map<String, Object> delta,
+            List<TokenLogprob> logprobs,
+            FinishReason finishReason) {
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("delta", delta);
-        choice.put("logprobs", null);
+        choice.put("logprobs", OpenAiLogprobs.encodeChoice(logprobs));
         choice.put("finish_reason", finishReason == null ? null : finishReason.wire());
         Map<String, Object> body = chunkHead(id, created, model);
         body.put("choices", List.of(choice));

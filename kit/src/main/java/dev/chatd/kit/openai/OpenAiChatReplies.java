@@ -39,10 +39,17 @@ public final class OpenAiChatReplies {
         if (choices == null || choices.isEmpty()) {
             throw reply.fail(provider + "'s reply has no choices");
         }
-        JsonObjectView choice = reply.at(choices.get(0), "choices[0]");
+        List<ChatResponse.Choice> decoded = new ArrayList<>(choices.size());
+        for (int i = 0; i < choices.size(); i++) {
+            decoded.add(decodeChoice(reply.at(choices.get(i), "choices[" + i + "]"), provider));
+        }
+        return new ChatResponse(reply.string("id"), reply.string("model"), decoded, usage(reply.object("usage")));
+    }
+
+    private static ChatResponse.Choice decodeChoice(JsonObjectView choice, String provider) {
         JsonObjectView message = choice.object("message");
         if (message == null) {
-            throw reply.fail(provider + "'s reply has no choices[0].message");
+            throw choice.fail(provider + "'s reply has no " + choice.path("message"));
         }
         String content = message.string("content");
         List<ToolCall> toolCalls = OpenAiToolCalls.decode(message);
@@ -61,8 +68,7 @@ public final class OpenAiChatReplies {
         if (finish == null) {
             finish = toolCalls.isEmpty() ? FinishReason.STOP : FinishReason.TOOL_CALLS;
         }
-        return new ChatResponse(
-                reply.string("id"), reply.string("model"), assistant, finish, usage(reply.object("usage")));
+        return new ChatResponse.Choice(assistant, finish, OpenAiLogprobs.decodeChoice(choice));
     }
 
     /**
@@ -93,7 +99,26 @@ public final class OpenAiChatReplies {
         Integer total = usage.integer("total_tokens");
         int p = prompt == null ? 0 : prompt;
         int c = completion == null ? 0 : completion;
-        return new Usage(p, c, total == null ? p + c : total, cost(usage.raw("cost")));
+        return new Usage(p, c, total == null ? p + c : total, cost(usage.raw("cost")))
+                .withDetails(cachedTokens(usage), detail(usage, "completion_tokens_details", "reasoning_tokens"));
+    }
+
+    /**
+     * Prompt tokens read from the cache: OpenAI's {@code prompt_tokens_details.cached_tokens},
+     * else Moonshot's (Kimi's) top-level {@code cached_tokens}, else DeepSeek's
+     * {@code prompt_cache_hit_tokens}.
+     */
+    private static Integer cachedTokens(JsonObjectView usage) {
+        Integer cached = detail(usage, "prompt_tokens_details", "cached_tokens");
+        if (cached == null) {
+            cached = usage.integer("cached_tokens");
+        }
+        return cached != null ? cached : usage.integer("prompt_cache_hit_tokens");
+    }
+
+    private static Integer detail(JsonObjectView usage, String details, String key) {
+        JsonObjectView object = usage.object(details);
+        return object == null ? null : object.integer(key);
     }
 
     /** A cost as a number or as a numeric string; null for anything else. */
@@ -129,9 +154,24 @@ public final class OpenAiChatReplies {
         return infos;
     }
 
-    /** A {@code chat.completion} for an OpenAI client. */
+    /** A {@code chat.completion} for an OpenAI client, every choice of the response in it. */
     public static Map<String, Object> encodeResponse(String id, long created, String model, ChatResponse response) {
-        Message m = response.message();
+        List<Object> choices = new ArrayList<>(response.choices().size());
+        for (int i = 0; i < response.choices().size(); i++) {
+            choices.add(encodeChoice(i, response.choices().get(i)));
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", id);
+        body.put("object", "chat.completion");
+        body.put("created", created);
+        body.put("model", model);
+        body.put("choices", choices);
+        body.put("usage", encodeUsage(response.usage()));
+        return body;
+    }
+
+    private static Map<String, Object> encodeChoice(int index, ChatResponse.Choice c) {
+        Message m = c.message();
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
         message.put("content", m.content().isEmpty() && !m.toolCalls().isEmpty() ? null : m.text());
@@ -142,25 +182,25 @@ public final class OpenAiChatReplies {
             message.put("tool_calls", OpenAiToolCalls.encode(m.toolCalls()));
         }
         Map<String, Object> choice = new LinkedHashMap<>();
-        choice.put("index", 0);
+        choice.put("index", index);
         choice.put("message", message);
-        choice.put("logprobs", null);
-        choice.put("finish_reason", response.finishReason().wire());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", id);
-        body.put("object", "chat.completion");
-        body.put("created", created);
-        body.put("model", model);
-        body.put("choices", List.of(choice));
-        body.put("usage", encodeUsage(response.usage()));
-        return body;
+        choice.put("logprobs", OpenAiLogprobs.encodeChoice(c.logprobs()));
+        choice.put("finish_reason", c.finishReason().wire());
+        return choice;
     }
 
+    /** OpenAI's {@code usage}, with {@code prompt_tokens_details} and {@code completion_tokens_details} where known. */
     public static Map<String, Object> encodeUsage(Usage usage) {
         Map<String, Object> u = new LinkedHashMap<>();
         u.put("prompt_tokens", usage.promptTokens());
         u.put("completion_tokens", usage.completionTokens());
         u.put("total_tokens", usage.totalTokens());
+        if (usage.cachedTokens() != null) {
+            u.put("prompt_tokens_details", Map.of("cached_tokens", usage.cachedTokens()));
+        }
+        if (usage.reasoningTokens() != null) {
+            u.put("completion_tokens_details", Map.of("reasoning_tokens", usage.reasoningTokens()));
+        }
         if (usage.cost() != null) {
             u.put("cost", usage.cost());
         }

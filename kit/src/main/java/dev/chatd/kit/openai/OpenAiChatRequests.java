@@ -38,6 +38,10 @@ public final class OpenAiChatRequests {
             "tools",
             "tool_choice",
             "response_format",
+            "n",
+            "logprobs",
+            "top_logprobs",
+            "reasoning_effort",
             "stream",
             "stream_options");
 
@@ -62,8 +66,20 @@ public final class OpenAiChatRequests {
                 .tools(decodeTools(r, "tools"))
                 .toolChoice(r.raw("tool_choice"))
                 .responseFormat(r.raw("response_format"))
+                .n(choiceCount(r))
+                .logprobs(r.bool("logprobs"))
+                .topLogprobs(r.integer("top_logprobs"))
+                .reasoningEffort(r.string("reasoning_effort"))
                 .extra(r.otherThan(REQUEST_FIELDS), FORMAT)
                 .build();
+    }
+
+    private static Integer choiceCount(JsonObjectView r) {
+        Integer n = r.integer("n");
+        if (n != null && n < 1) {
+            throw r.fail("n is " + n + "; it must be 1 or more");
+        }
+        return n;
     }
 
     /** Reads an OpenAI {@code messages} array; errors name the offending path. */
@@ -205,6 +221,10 @@ public final class OpenAiChatRequests {
         }
         putIfSet(body, "tool_choice", request.toolChoice());
         putIfSet(body, "response_format", request.responseFormat());
+        putIfSet(body, "n", request.n());
+        putIfSet(body, "logprobs", request.logprobs());
+        putIfSet(body, "top_logprobs", request.topLogprobs());
+        putIfSet(body, "reasoning_effort", request.reasoningEffort());
         // OpenAI-format upstreams reject fields they do not know, so extras written in another
         // format (Ollama's options, say) stay behind.
         if (request.extraFormat() == null || FORMAT.equals(request.extraFormat())) {

@@ -38,11 +38,23 @@ class ExtrasByFormatTest {
     }
 
     @Test
-    void ollamaUpstreamsTakeExtrasOfAnyFormatAsTheyIgnoreUnknownFields() {
+    void ollamaUpstreamsGetExtrasWrittenInTheirFormatOrInNone() {
         assertThat(OllamaChatRequests.encodeChat(withExtras(OllamaChatRequests.FORMAT), false))
                 .containsKey("logit_bias");
-        assertThat(OllamaChatRequests.encodeChat(withExtras(OpenAiChatRequests.FORMAT), false))
-                .containsKey("logit_bias");
+        assertThat(OllamaChatRequests.encodeChat(withExtras(null), false)).containsKey("logit_bias");
+    }
+
+    @Test
+    void ollamaUpstreamsNeverGetExtrasOfAnotherFormat() {
+        // Issue 11: an OpenAI client's fields used to reach Ollama as unknown top-level keys.
+        ChatRequest openAi = ChatRequest.builder()
+                .model("m")
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .extra(
+                        Map.of("logit_bias", Map.of("50256", -100), "user", "u1", "options", Map.of("x", 1)),
+                        "openai-chat")
+                .build();
+        assertThat(OllamaChatRequests.encodeChat(openAi, false)).doesNotContainKeys("logit_bias", "user", "options");
     }
 
     @Test

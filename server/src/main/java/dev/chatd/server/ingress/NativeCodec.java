@@ -5,12 +5,14 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.Message;
+import dev.chatd.api.TokenLogprob;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatChunks;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiChatRequests;
+import dev.chatd.kit.openai.OpenAiLogprobs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +20,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * chatd's native {@code /chat} API. Requests use OpenAI's message shape; replies are one flat
+ * chatd's native {@code /chat} API. Requests use OpenAI's message shape, and every field it does
+ * not model goes to the upstream as it is, whatever the upstream's format; replies are one flat
  * object with the provider, the finish reason and the latency; streams are server-sent events
  * whose failure is an {@code event: error}. Its error envelope is chatd's own, and the one for
  * every path no other codec claims.
@@ -39,7 +42,15 @@ public final class NativeCodec implements IngressCodec {
     public IngressCall decode(Object body) {
         JsonObjectView r = JsonObjectView.of(body, "the request body", ChatException.InvalidRequest::new);
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
-        return new Call(OpenAiChatRequests.decodeRequest(r), stream);
+        // chatd's own API passes the fields it does not model to whichever upstream the model
+        // routes to, so a caller can use any provider's own (Ollama's keep_alive, OpenRouter's
+        // provider): its extras are tied to no format.
+        ChatRequest request = OpenAiChatRequests.decodeRequest(r).withExtrasForEveryFormat();
+        if (request.n() != null && request.n() > 1) {
+            throw new ChatException.InvalidRequest("n is " + request.n()
+                    + ", but chatd's native /chat answers with one choice: for several, use /v1/chat/completions");
+        }
+        return new Call(request, stream);
     }
 
     /** chatd's own envelope: {@code {"error":{"type":…,"message":…,"request_id":…}}}. */
@@ -109,6 +120,9 @@ public final class NativeCodec implements IngressCodec {
         event.put("model", model);
         event.put("provider", provider);
         event.put("delta", delta);
+        if (chunk.logprobs() != null) {
+            event.put("logprobs", OpenAiLogprobs.encodeEntries(chunk.logprobs()));
+        }
         if (chunk.finishReason() != null) {
             event.put("finish_reason", chunk.finishReason().wire());
             event.put("usage", OpenAiChatReplies.encodeUsage(chunk.usage() == null ? Usage.NONE : chunk.usage()));
@@ -135,7 +149,7 @@ public final class NativeCodec implements IngressCodec {
                         sorted("name", call.name(), "arguments", call.arguments())));
             }
         }
-        Usage u = response.usage();
+        List<TokenLogprob> logprobs = response.choices().get(0).logprobs();
         return sorted(
                 "id",
                 id,
@@ -147,16 +161,10 @@ public final class NativeCodec implements IngressCodec {
                 sorted("role", "assistant", "content", m.text(), "reasoning", m.reasoning(), "tool_calls", calls),
                 "finish_reason",
                 response.finishReason().wire(),
+                "logprobs",
+                logprobs == null ? null : OpenAiLogprobs.encodeEntries(logprobs),
                 "usage",
-                sorted(
-                        "prompt_tokens",
-                        u.promptTokens(),
-                        "completion_tokens",
-                        u.completionTokens(),
-                        "total_tokens",
-                        u.totalTokens(),
-                        "cost",
-                        u.cost()),
+                new TreeMap<>(OpenAiChatReplies.encodeUsage(response.usage())),
                 "latency_ms",
                 latencyMs);
     }

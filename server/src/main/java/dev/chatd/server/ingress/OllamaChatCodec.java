@@ -63,9 +63,9 @@ public final class OllamaChatCodec implements IngressCodec {
                 @Override
                 public void chunk(EventSink out, ChatChunk chunk) {
                     toolCalls.add(chunk.toolCalls());
-                    if (chunk.content() != null || chunk.reasoning() != null) {
+                    if (chunk.content() != null || chunk.reasoning() != null || chunk.logprobs() != null) {
                         out.data(OllamaChatChunks.encodeChunk(
-                                model, Instant.now().toString(), chunk.content(), chunk.reasoning()));
+                                model, Instant.now().toString(), chunk.content(), chunk.reasoning(), chunk.logprobs()));
                     }
                     if (chunk.isFinal()) {
                         out.data(OllamaChatChunks.encodeFinal(

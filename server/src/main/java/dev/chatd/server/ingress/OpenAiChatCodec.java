@@ -9,8 +9,10 @@ import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatChunks;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiChatRequests;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * OpenAI's chat completions API, {@code POST /v1/chat/completions}, in OpenAI's exact shapes so
@@ -78,21 +80,41 @@ public final class OpenAiChatCodec implements IngressCodec {
             long created = created(exchange);
             String model = exchange.model();
             return new StreamEncoder() {
+                /** The choices whose role chunk went out; OpenAI's SDKs want one for every choice. */
+                private final Set<Integer> opened = new HashSet<>();
+
                 @Override
                 public void open(EventSink out) {
-                    // OpenAI opens every stream with the role, then sends deltas.
-                    out.data(OpenAiChatChunks.encodeChunk(
-                            id, created, model, new LinkedHashMap<>(Map.of("role", "assistant", "content", "")), null));
+                    role(out, 0);
+                }
+
+                private void role(EventSink out, int index) {
+                    // OpenAI opens every choice with the role, then sends deltas.
+                    if (opened.add(index)) {
+                        out.data(OpenAiChatChunks.encodeChunk(
+                                id,
+                                created,
+                                model,
+                                index,
+                                new LinkedHashMap<>(Map.of("role", "assistant", "content", "")),
+                                null,
+                                null));
+                    }
                 }
 
                 @Override
                 public void chunk(EventSink out, ChatChunk chunk) {
+                    role(out, chunk.index());
                     Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
-                    if (!delta.isEmpty()) {
-                        out.data(OpenAiChatChunks.encodeChunk(id, created, model, delta, null));
+                    if (!delta.isEmpty() || chunk.logprobs() != null) {
+                        out.data(OpenAiChatChunks.encodeChunk(
+                                id, created, model, chunk.index(), delta, chunk.logprobs(), null));
+                    }
+                    if (chunk.finishReason() != null) {
+                        out.data(OpenAiChatChunks.encodeChunk(
+                                id, created, model, chunk.index(), Map.of(), null, chunk.finishReason()));
                     }
                     if (chunk.isFinal()) {
-                        out.data(OpenAiChatChunks.encodeChunk(id, created, model, Map.of(), chunk.finishReason()));
                         if (includeUsage) {
                             out.data(OpenAiChatChunks.encodeUsageChunk(
                                     id, created, model, chunk.usage() == null ? Usage.NONE : chunk.usage()));
