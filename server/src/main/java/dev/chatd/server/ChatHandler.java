@@ -33,12 +33,19 @@ final class ChatHandler implements Handler {
     private final ProviderRegistry registry;
     private final long maxRequestBytes;
     private final Duration keepAlive;
+    private final boolean forwardForeignFields;
 
-    ChatHandler(IngressCodec codec, ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
+    ChatHandler(
+            IngressCodec codec,
+            ProviderRegistry registry,
+            long maxRequestBytes,
+            Duration keepAlive,
+            boolean forwardForeignFields) {
         this.codec = codec;
         this.registry = registry;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
+        this.forwardForeignFields = forwardForeignFields;
     }
 
     @Override
@@ -53,6 +60,9 @@ final class ChatHandler implements Handler {
         Exchange exchange =
                 new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
         ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
+        if (forwardForeignFields) {
+            upstreamRequest = upstreamRequest.withExtrasForEveryFormat();
+        }
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.

@@ -31,6 +31,9 @@ import java.util.Optional;
  * @param authToken the inbound bearer token; empty means no authentication
  * @param shutdownGrace how long a shutdown lets requests and streams in flight finish
  * @param upstream the upstream transport's limits: reply and stream-line sizes, connection pool
+ * @param forwardForeignFields whether request fields chatd does not model go to every upstream,
+ *     whatever format the client wrote them in; by default an upstream receives only the fields
+ *     of its own format (an OpenAI client's {@code user} never reaches Ollama)
  */
 public record ChatdConfig(
         Config server,
@@ -46,7 +49,8 @@ public record ChatdConfig(
         Optional<Secret> authToken,
         Map<String, ProviderSettings> providers,
         Duration shutdownGrace,
-        HelidonTransport.Settings upstream) {
+        HelidonTransport.Settings upstream,
+        boolean forwardForeignFields) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
@@ -87,7 +91,8 @@ public record ChatdConfig(
             "client-read-timeout-secs",
             "client-idle-timeout-secs",
             "shutdown-grace-secs",
-            "plugins-dir");
+            "plugins-dir",
+            "forward-foreign-fields");
 
     /**
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
@@ -167,7 +172,8 @@ public record ChatdConfig(
                 token,
                 providers,
                 grace,
-                upstream(chatd));
+                upstream(chatd),
+                bool(chatd.get("forward-foreign-fields"), false));
     }
 
     private static HelidonTransport.Settings upstream(Config chatd) {

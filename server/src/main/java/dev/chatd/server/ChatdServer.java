@@ -73,7 +73,8 @@ public final class ChatdServer implements AutoCloseable {
 
         List<Ingress> mounted = new ArrayList<>(Ingresses.standard(registry, catalog));
         mounted.addAll(moreIngresses);
-        Ingresses ingresses = new Ingresses(mounted, registry, config.maxRequestBytes(), config.streamKeepAlive());
+        Ingresses ingresses = new Ingresses(
+                mounted, registry, config.maxRequestBytes(), config.streamKeepAlive(), config.forwardForeignFields());
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope

@@ -22,18 +22,25 @@ final class Ingresses implements HttpService {
     /** The envelope of paths no API claims ({@code /health}, unknown routes). */
     private static final IngressCodec DEFAULT = new NativeCodec();
 
-    private static final Ingresses NATIVE_ONLY = new Ingresses(List.of(), null, 0, Duration.ZERO);
+    private static final Ingresses NATIVE_ONLY = new Ingresses(List.of(), null, 0, Duration.ZERO, false);
 
     private final List<Ingress> mounted;
     private final ProviderRegistry registry;
     private final long maxRequestBytes;
     private final Duration keepAlive;
+    private final boolean forwardForeignFields;
 
-    Ingresses(List<Ingress> mounted, ProviderRegistry registry, long maxRequestBytes, Duration keepAlive) {
+    Ingresses(
+            List<Ingress> mounted,
+            ProviderRegistry registry,
+            long maxRequestBytes,
+            Duration keepAlive,
+            boolean forwardForeignFields) {
         this.mounted = List.copyOf(mounted);
         this.registry = registry;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
+        this.forwardForeignFields = forwardForeignFields;
     }
 
     /** chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama. */
@@ -64,7 +71,8 @@ final class Ingresses implements HttpService {
     @Override
     public void routing(HttpRules rules) {
         for (Ingress ingress : mounted) {
-            ChatHandler chat = new ChatHandler(ingress.codec(), registry, maxRequestBytes, keepAlive);
+            ChatHandler chat =
+                    new ChatHandler(ingress.codec(), registry, maxRequestBytes, keepAlive, forwardForeignFields);
             for (String path : ingress.chatPaths()) {
                 rules.post(path, chat);
             }

@@ -165,6 +165,21 @@ class FidelityTest {
     }
 
     @Test
+    void theOperatorCanSendEveryFieldToEveryUpstream() {
+        try (TestServer chatd = TestServer.builder()
+                .config("chatd.forward-foreign-fields", "true")
+                .start()) {
+            chatd.fake.on("POST", "/api/chat", FakeUpstream.json(200, TestServer.OLLAMA_REPLY));
+
+            TestServer.Reply reply = chatd.post(PATH, """
+                    {"model":"llama3.2","user":"u-1","messages":[{"role":"user","content":"Hi"}]}""");
+
+            assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+            assertThat(chatd.fake.lastRequest().json()).containsEntry("user", "u-1");
+        }
+    }
+
+    @Test
     void severalChoicesFromOllamaAreA400ThatSaysSo() {
         int before = server.fake.requests().size();
         TestServer.Reply reply = server.post(PATH, """

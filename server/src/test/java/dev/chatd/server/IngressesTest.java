@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 /** Which API's error envelope a path gets: the mount that claims it most precisely, else native. */
 class IngressesTest {
     private final Ingresses ingresses =
-            new Ingresses(Ingresses.standard(null, null), null, 1024, Duration.ofSeconds(1));
+            new Ingresses(Ingresses.standard(null, null), null, 1024, Duration.ofSeconds(1), false);
 
     @Test
     void eachPathGetsTheCodecMountedAtIt() {
