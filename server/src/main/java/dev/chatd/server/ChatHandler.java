@@ -59,10 +59,8 @@ final class ChatHandler implements Handler {
         log.provider(route.provider().name());
         Exchange exchange =
                 new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
-        ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
-        if (forwardForeignFields) {
-            upstreamRequest = upstreamRequest.withExtrasForEveryFormat();
-        }
+        ChatRequest routed = call.request().withModel(route.upstreamModel());
+        ChatRequest upstreamRequest = forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
