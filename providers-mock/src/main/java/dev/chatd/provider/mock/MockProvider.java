@@ -16,6 +16,7 @@ import dev.chatd.api.Usage;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.kit.json.JsonCodec;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -31,6 +32,8 @@ final class MockProvider implements ChatProvider {
     private static final Pattern WORD = Pattern.compile("\\S+");
     /** A word with the blanks after it; the first also takes any blanks before it. */
     private static final Pattern PIECE = Pattern.compile("\\s*\\S+\\s*");
+    /** As many choices as OpenAI gives at most. */
+    private static final int MAX_CHOICES = 128;
 
     private final String name;
 
@@ -38,8 +41,12 @@ final class MockProvider implements ChatProvider {
         this.name = name;
     }
 
-    /** The whole answer, before it is handed over whole or in chunks. */
-    private record Answer(String text, ToolCall call, Usage usage) {
+    /**
+     * The whole answer, before it is handed over whole or in chunks.
+     *
+     * @param completionWords the words of one choice
+     */
+    private record Answer(String text, ToolCall call, int promptWords, int completionWords) {
         FinishReason finish() {
             return call == null ? FinishReason.STOP : FinishReason.TOOL_CALLS;
         }
@@ -56,37 +63,69 @@ final class MockProvider implements ChatProvider {
         return name;
     }
 
+    /** The same answer {@code n} times: every choice asked for, never a silent single one. */
     @Override
     public ChatResponse chat(ChatRequest request) {
+        int choices = choices(request);
         Answer answer = answer(request);
-        return new ChatResponse(null, request.model(), answer.message(), answer.finish(), answer.usage());
+        return new ChatResponse(
+                null,
+                request.model(),
+                Collections.nCopies(choices, new ChatResponse.Choice(answer.message(), answer.finish(), null)),
+                usage(answer, choices));
     }
 
     /** Fails, like a real upstream, before the first chunk: the caller still gets a proper HTTP status. */
     @Override
     public ChatStream stream(ChatRequest request) {
+        int choices = choices(request);
         Answer answer = answer(request);
         List<ChatChunk> chunks = new ArrayList<>();
-        if (answer.call() != null) {
-            ToolCall call = answer.call();
-            // As OpenAI streams a call: id and name first, then the arguments.
-            chunks.add(toolDelta(new ToolCallDelta(0, call.id(), call.name(), "")));
-            chunks.add(toolDelta(new ToolCallDelta(0, null, null, call.arguments())));
-        } else {
-            Matcher piece = PIECE.matcher(answer.text());
-            while (piece.find()) {
-                chunks.add(ChatChunk.text(piece.group()));
-            }
-            if (chunks.isEmpty() && !answer.text().isEmpty()) {
-                chunks.add(ChatChunk.text(answer.text())); // blanks only
+        for (Piece piece : pieces(answer)) {
+            for (int index = 0; index < choices; index++) {
+                chunks.add(new ChatChunk(piece.text(), null, piece.toolCalls(), null, null, index, null));
             }
         }
-        chunks.add(ChatChunk.finish(answer.finish(), answer.usage()));
+        // The other choices end before the first, whose finish ends the stream.
+        for (int index = 1; index < choices; index++) {
+            chunks.add(new ChatChunk(null, null, List.of(), answer.finish(), null, index, null));
+        }
+        chunks.add(ChatChunk.finish(answer.finish(), usage(answer, choices)));
         return new ListedStream(chunks);
     }
 
-    private static ChatChunk toolDelta(ToolCallDelta delta) {
-        return new ChatChunk(null, null, List.of(delta), null, null);
+    /** One chunk's worth of a choice. */
+    private record Piece(String text, List<ToolCallDelta> toolCalls) {}
+
+    private static List<Piece> pieces(Answer answer) {
+        List<Piece> pieces = new ArrayList<>();
+        if (answer.call() != null) {
+            ToolCall call = answer.call();
+            // As OpenAI streams a call: id and name first, then the arguments.
+            pieces.add(new Piece(null, List.of(new ToolCallDelta(0, call.id(), call.name(), ""))));
+            pieces.add(new Piece(null, List.of(new ToolCallDelta(0, null, null, call.arguments()))));
+            return pieces;
+        }
+        Matcher piece = PIECE.matcher(answer.text());
+        while (piece.find()) {
+            pieces.add(new Piece(piece.group(), List.of()));
+        }
+        if (pieces.isEmpty() && !answer.text().isEmpty()) {
+            pieces.add(new Piece(answer.text(), List.of())); // blanks only
+        }
+        return pieces;
+    }
+
+    private int choices(ChatRequest request) {
+        Integer n = request.n();
+        if (n != null && (n < 1 || n > MAX_CHOICES)) {
+            throw new ChatException.InvalidRequest(name + " gives from 1 to " + MAX_CHOICES + " choices; n is " + n);
+        }
+        return n == null ? 1 : n;
+    }
+
+    private static Usage usage(Answer answer, int choices) {
+        return Usage.of(answer.promptWords(), answer.completionWords() * choices);
     }
 
     private Answer answer(ChatRequest request) {
@@ -124,11 +163,11 @@ final class MockProvider implements ChatProvider {
         String arguments = JsonCodec.writeString(SchemaExample.ofParameters(tool.parameters()));
         // Stable for one request and different for each turn of a conversation, as real ids are.
         ToolCall call = new ToolCall("call_mock_" + request.messages().size(), tool.name(), arguments);
-        return new Answer(null, call, Usage.of(promptWords(request), words(tool.name() + " " + arguments)));
+        return new Answer(null, call, promptWords(request), words(tool.name() + " " + arguments));
     }
 
     private static Answer text(ChatRequest request, String text) {
-        return new Answer(text, null, Usage.of(promptWords(request), words(text)));
+        return new Answer(text, null, promptWords(request), words(text));
     }
 
     private static int promptWords(ChatRequest request) {

@@ -212,4 +212,47 @@ class MockProviderTest {
                 .contains("echo", "tool", "error-429", "error-500", "error-404")
                 .allMatch(id -> id.equals("echo") || id.equals("tool") || id.matches("error-[45][0-9][0-9]"));
     }
+
+    @Test
+    void everyChoiceAskedForComesBackWholeAndStreamedByIndex() {
+        ChatRequest request = ChatRequest.builder()
+                .model("echo")
+                .addMessage(Message.of(Role.USER, "Say hi"))
+                .n(3)
+                .build();
+
+        ChatResponse whole = mock.chat(request);
+        assertThat(whole.choices())
+                .hasSize(3)
+                .allSatisfy(choice -> assertThat(choice.message().text()).isEqualTo("Say hi"));
+        assertThat(whole.usage()).isEqualTo(Usage.of(2, 6));
+
+        List<ChatChunk> chunks = drain(mock.stream(request));
+        for (int index = 0; index < 3; index++) {
+            int i = index;
+            assertThat(chunks.stream()
+                            .filter(chunk -> chunk.index() == i && chunk.content() != null)
+                            .map(ChatChunk::content))
+                    .containsExactly("Say ", "hi");
+            assertThat(chunks)
+                    .filteredOn(chunk -> chunk.index() == i && chunk.finishReason() != null)
+                    .hasSize(1);
+        }
+        assertThat(chunks).filteredOn(ChatChunk::isFinal).containsExactly(chunks.getLast());
+        assertThat(chunks.getLast().usage()).isEqualTo(Usage.of(2, 6));
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 129})
+    void aChoiceCountOutOfRangeIsABadRequest(int n) {
+        ChatRequest request = ChatRequest.builder()
+                .model("echo")
+                .addMessage(Message.of(Role.USER, "Hi"))
+                .n(n)
+                .build();
+
+        assertThat(catchThrowable(() -> mock.chat(request)))
+                .isInstanceOf(ChatException.InvalidRequest.class)
+                .hasMessageContaining("n is " + n);
+    }
 }
