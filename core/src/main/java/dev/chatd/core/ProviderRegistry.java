@@ -29,8 +29,30 @@ import java.util.logging.Logger;
 public final class ProviderRegistry implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ProviderRegistry.class.getName());
 
-    /** A routed request's provider and the model its upstream should see. */
-    public record Route(ChatProvider provider, String upstreamModel) {}
+    /**
+     * A routed request's provider and the model its upstream should see.
+     *
+     * @param hint what to say when the upstream does not know the model: set when the name went
+     *     to the default provider but its first segment is a near miss of a provider's name
+     *     ({@code openruoter/openai/gpt-4o}), since routing cannot tell a typo from an Ollama
+     *     model such as {@code hf.co/org/model}
+     */
+    public record Route(ChatProvider provider, String upstreamModel, Optional<String> hint) {
+        public Route {
+            Objects.requireNonNull(hint, "hint");
+        }
+
+        public Route(ChatProvider provider, String upstreamModel) {
+            this(provider, upstreamModel, Optional.empty());
+        }
+
+        /** {@code failure} as the caller should see it: a model-not-found gains the hint. */
+        public ChatException explain(ChatException failure) {
+            return failure instanceof ChatException.ModelNotFound && hint.isPresent()
+                    ? new ChatException.ModelNotFound(failure.getMessage() + "; " + hint.get())
+                    : failure;
+        }
+    }
 
     private sealed interface Entry {}
 
@@ -256,7 +278,7 @@ public final class ProviderRegistry implements AutoCloseable {
         ModelRouter.Target target = router.route(model);
         Entry entry = entries.get(target.provider());
         return switch (entry) {
-            case Active a -> new Route(a.provider(), target.upstreamModel());
+            case Active a -> new Route(a.provider(), target.upstreamModel(), prefixHint(model, target));
             case Disabled d ->
                 throw new ChatException.ProviderDisabled("provider '" + target.provider()
                         + "' is disabled (chatd.providers." + target.provider() + ".enabled is false)");
@@ -270,6 +292,25 @@ public final class ProviderRegistry implements AutoCloseable {
                         + "' is not installed; prefix the model with one of "
                         + prefixes());
         };
+    }
+
+    /**
+     * For a name that reached the default provider unchanged: whether its first segment looks like
+     * a misspelt provider name, known to chatd whether configured or not. Ignoring case, at most
+     * two edits away, one for a segment of four letters or fewer (so {@code ai/...} is not
+     * {@code kimi}).
+     */
+    private Optional<String> prefixHint(String model, ModelRouter.Target target) {
+        int slash = model.indexOf('/');
+        if (slash <= 0
+                || !target.provider().equals(defaultProvider)
+                || !target.upstreamModel().equals(model)) {
+            return Optional.empty();
+        }
+        String typed = model.substring(0, slash);
+        return NearestName.among(typed, entries.keySet(), typed.length() <= 4 ? 1 : 2)
+                .map(name ->
+                        "did you mean '" + name + model.substring(slash) + "'? ('" + typed + "' is not a provider)");
     }
 
     private List<String> prefixes() {

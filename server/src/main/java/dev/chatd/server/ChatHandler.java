@@ -3,6 +3,7 @@ package dev.chatd.server;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
+import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.Exchange;
@@ -65,14 +66,28 @@ final class ChatHandler implements Handler {
             StreamEncoder encoder = call.streamEncoder(exchange);
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
             StreamRelay.Outcome outcome = codec.framing() == Framing.SSE
-                    ? StreamRelay.relaySse(req, res, keepAlive, () -> route.provider().stream(upstreamRequest), encoder)
-                    : StreamRelay.relayNdjson(req, res, route.provider().stream(upstreamRequest), encoder);
+                    ? StreamRelay.relaySse(req, res, keepAlive, () -> open(route, upstreamRequest), encoder)
+                    : StreamRelay.relayNdjson(req, res, open(route, upstreamRequest), encoder);
             log.stream(outcome);
             return;
         }
-        ChatResponse response = route.provider().chat(upstreamRequest);
+        ChatResponse response;
+        try {
+            response = route.provider().chat(upstreamRequest);
+        } catch (ChatException e) {
+            throw route.explain(e);
+        }
         HttpSupport.json(res, call.reply(response, exchange));
         log.reply(response.finishReason().wire(), response.usage());
+    }
+
+    /** Opens the provider's stream; its failure to open is explained as a whole reply's is. */
+    private static ChatStream open(ProviderRegistry.Route route, ChatRequest request) {
+        try {
+            return route.provider().stream(request);
+        } catch (ChatException e) {
+            throw route.explain(e);
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.chatd.server;
 
+import dev.chatd.core.NearestName;
 import io.helidon.config.Config;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -142,7 +143,7 @@ final class KnownKeys {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : known) {
-            int distance = distance(normal, normal(candidate));
+            int distance = NearestName.distance(normal, normal(candidate));
             if (distance < bestDistance) {
                 best = candidate;
                 bestDistance = distance;
@@ -150,26 +151,6 @@ final class KnownKeys {
         }
         int allowed = key.length() <= 4 ? 1 : key.length() <= 8 ? 2 : 3;
         return bestDistance <= allowed ? Optional.of(best) : Optional.empty();
-    }
-
-    private static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     private static String normal(String key) {

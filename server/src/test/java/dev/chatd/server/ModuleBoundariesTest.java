@@ -47,7 +47,7 @@ class ModuleBoundariesTest {
 
     @Test
     void providersDoNotDependOnEachOther() {
-        for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi"}) {
+        for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi", "mock"}) {
             String own = "dev.chatd.provider." + provider + "..";
             noClasses()
                     .that()
@@ -61,7 +61,7 @@ class ModuleBoundariesTest {
 
     @Test
     void providersUseOnlyTheApiTheKitTheirOwnPackageAndTheJdk() {
-        for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi"}) {
+        for (String provider : new String[] {"ollama", "openrouter", "opencode", "kimi", "mock"}) {
             classes()
                     .that()
                     .resideInAPackage("dev.chatd.provider." + provider + "..")

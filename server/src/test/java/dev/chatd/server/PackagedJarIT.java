@@ -5,6 +5,8 @@ import static dev.chatd.server.ChatdProcess.post;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.tck.FakeUpstream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +62,7 @@ class PackagedJarIT {
                 .anyMatch(name -> name.startsWith("chatd-providers-ollama"));
         HttpResponse<String> providers = get(port, "/chat/providers");
         assertThat(providers.statusCode()).isEqualTo(200);
-        assertThat(providers.body()).isEqualTo("{\"providers\":{\"ollama\":true}}");
+        assertThat(providers.body()).isEqualTo("{\"providers\":{\"mock\":true,\"ollama\":true}}");
 
         HttpResponse<String> chat = post(
                 port, "/chat", "{\"model\":\"ollama/llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -89,7 +91,7 @@ class PackagedJarIT {
         int port = start(Map.of("OLLAMA_API_KEY", "sk-packaged-canary"));
 
         assertThat(get(port, "/chat/providers").body())
-                .isEqualTo("{\"providers\":{\"ollama\":true,\"ollama_cloud\":true}}");
+                .isEqualTo("{\"providers\":{\"mock\":true,\"ollama\":true,\"ollama_cloud\":true}}");
         HttpResponse<String> chat = post(
                 port,
                 "/chat",
@@ -102,7 +104,7 @@ class PackagedJarIT {
     }
 
     @Test
-    void discoversAllFiveProvidersFromTheirOwnJars() throws Exception {
+    void discoversAllSixProvidersFromTheirOwnJars() throws Exception {
         int port = start(Map.of(
                 "OLLAMA_API_KEY", "k1", "OPENROUTER_API_KEY", "k2", "OPENCODE_API_KEY", "k3", "KIMI_API_KEY", "k4"));
 
@@ -111,10 +113,11 @@ class PackagedJarIT {
                 .anyMatch(name -> name.startsWith("chatd-providers-ollama"))
                 .anyMatch(name -> name.startsWith("chatd-providers-openrouter"))
                 .anyMatch(name -> name.startsWith("chatd-providers-opencode"))
-                .anyMatch(name -> name.startsWith("chatd-providers-kimi"));
+                .anyMatch(name -> name.startsWith("chatd-providers-kimi"))
+                .anyMatch(name -> name.startsWith("chatd-providers-mock"));
         assertThat(get(port, "/chat/providers").body())
                 .isEqualTo(
-                        "{\"providers\":{\"kimi\":true,\"ollama\":true,\"ollama_cloud\":true,\"opencode\":true,\"openrouter\":true}}");
+                        "{\"providers\":{\"kimi\":true,\"mock\":true,\"ollama\":true,\"ollama_cloud\":true,\"opencode\":true,\"openrouter\":true}}");
     }
 
     @Test
@@ -132,7 +135,7 @@ class PackagedJarIT {
         int port = start(copy.resolve("chatd.jar"), Map.of("KIMI_API_KEY", "k4", "OPENROUTER_API_KEY", "k2"));
 
         assertThat(get(port, "/chat/providers").body())
-                .isEqualTo("{\"providers\":{\"ollama\":true,\"openrouter\":true}}");
+                .isEqualTo("{\"providers\":{\"mock\":true,\"ollama\":true,\"openrouter\":true}}");
         HttpResponse<String> chat = post(
                 port,
                 "/chat",
@@ -141,6 +144,35 @@ class PackagedJarIT {
         assertThat(chat.statusCode()).isEqualTo(200);
         assertThat(chat.body()).contains("\"provider\":\"ollama\"");
         assertThat(ollama.lastRequest().json()).containsEntry("model", "kimi/kimi-for-coding");
+    }
+
+    @Test
+    void theQuickStartsFirstRequestIsAnsweredWithNothingInstalled() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        chatd = ChatdProcess.start(jar(), dir, """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                chatd:
+                  providers:
+                    ollama:
+                      base-url: http://127.0.0.1:%d
+                """.formatted(closedPort), Map.of());
+
+        HttpResponse<String> echo = post(
+                chatd.port(),
+                "/chat",
+                "{\"model\":\"mock/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}");
+        assertThat(echo.statusCode()).as(echo.body()).isEqualTo(200);
+        assertThat(echo.body()).contains("\"content\":\"Say hi\"", "\"provider\":\"mock\"");
+        HttpResponse<String> ollama = post(
+                chatd.port(),
+                "/chat",
+                "{\"model\":\"llama3.2\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hi\"}]}");
+        assertThat(ollama.statusCode()).as("no Ollama listens").isEqualTo(502);
     }
 
     private int start(Map<String, String> env) throws Exception {

@@ -11,7 +11,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code GET /chat/providers}: every registered provider by name and whether it is up (seed fix B-2). */
+/**
+ * {@code GET /chat/providers}: every registered provider by name and whether it is up (seed fix
+ * B-2). The keyless {@code mock} is always registered and always up.
+ */
 class ProvidersListingTest {
 
     @ParameterizedTest
@@ -24,7 +27,7 @@ class ProvidersListingTest {
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
             assertThat(reply.header("Content-Type")).startsWith("application/json");
-            assertThat(reply.json()).isEqualTo(Map.of("providers", Map.of("ollama", true)));
+            assertThat(reply.json()).isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", true)));
             assertThat(server.fake.lastRequest().path()).isEqualTo("/api/version");
         }
     }
@@ -41,7 +44,7 @@ class ProvidersListingTest {
             TestServer.Reply reply = server.get("/chat/providers");
 
             assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
-            assertThat(reply.json()).isEqualTo(Map.of("providers", Map.of("ollama", false)));
+            assertThat(reply.json()).isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", false)));
         }
     }
 
@@ -50,7 +53,8 @@ class ProvidersListingTest {
         try (TestServer server = TestServer.start()) {
             server.fake.on("GET", "/api/version", json(500, "{\"error\":\"starting\"}"));
 
-            assertThat(server.get("/chat/providers").json()).isEqualTo(Map.of("providers", Map.of("ollama", false)));
+            assertThat(server.get("/chat/providers").json())
+                    .isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", false)));
         }
     }
 
@@ -61,7 +65,7 @@ class ProvidersListingTest {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())
-                    .isEqualTo(Map.of("providers", Map.of("ollama", true, "ollama_cloud", true)));
+                    .isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", true, "ollama_cloud", true)));
         }
     }
 
@@ -70,7 +74,8 @@ class ProvidersListingTest {
         try (TestServer server = TestServer.builder().env("OLLAMA_API_KEY", " ").start()) {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
-            assertThat(server.get("/chat/providers").json()).isEqualTo(Map.of("providers", Map.of("ollama", true)));
+            assertThat(server.get("/chat/providers").json())
+                    .isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", true)));
         }
     }
 
@@ -83,10 +88,27 @@ class ProvidersListingTest {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())
-                    .isEqualTo(Map.of("providers", Map.of("ollama", false, "ollama_cloud", true)));
+                    .isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", false, "ollama_cloud", true)));
             assertThat(server.fake.requests())
                     .as("a disabled provider is not probed")
                     .isEmpty();
+        }
+    }
+
+    @Test
+    void theMockIsListedAndCanBeDisabledLikeAnyProvider() {
+        try (TestServer server = TestServer.builder()
+                .config("chatd.providers.mock.enabled", "false")
+                .start()) {
+            server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
+
+            assertThat(server.get("/chat/providers").json())
+                    .isEqualTo(Map.of("providers", Map.of("mock", false, "ollama", true)));
+            assertThat(server.post(
+                                    "/chat",
+                                    "{\"model\":\"mock/echo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")
+                            .status())
+                    .isEqualTo(503);
         }
     }
 
@@ -98,7 +120,7 @@ class ProvidersListingTest {
             server.fake.on("GET", "/api/version", json(200, "{\"version\":\"0.5.1\"}"));
 
             assertThat(server.get("/chat/providers").json())
-                    .isEqualTo(Map.of("providers", Map.of("ollama", true, "ollama_cloud", false)));
+                    .isEqualTo(Map.of("providers", Map.of("mock", true, "ollama", true, "ollama_cloud", false)));
         }
     }
 }
