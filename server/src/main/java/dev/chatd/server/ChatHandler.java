@@ -31,6 +31,7 @@ import java.time.Instant;
 final class ChatHandler implements Handler {
     private final IngressCodec codec;
     private final ProviderRegistry registry;
+    private final RecentModels recent;
     private final long maxRequestBytes;
     private final Duration keepAlive;
     private final boolean forwardForeignFields;
@@ -38,11 +39,13 @@ final class ChatHandler implements Handler {
     ChatHandler(
             IngressCodec codec,
             ProviderRegistry registry,
+            RecentModels recent,
             long maxRequestBytes,
             Duration keepAlive,
             boolean forwardForeignFields) {
         this.codec = codec;
         this.registry = registry;
+        this.recent = recent;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
         this.forwardForeignFields = forwardForeignFields;
@@ -59,6 +62,12 @@ final class ChatHandler implements Handler {
         log.provider(route.provider().name());
         Exchange exchange =
                 new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
+        Object answered = call.replyWithoutUpstream(exchange);
+        if (answered != null) {
+            HttpSupport.json(res, answered);
+            log.reply("answered_locally", null); // no upstream call, no tokens
+            return;
+        }
         ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
         if (forwardForeignFields) {
             upstreamRequest = upstreamRequest.withExtrasForEveryFormat();
@@ -70,9 +79,13 @@ final class ChatHandler implements Handler {
                     ? StreamRelay.relaySse(req, res, keepAlive, () -> route.provider().stream(upstreamRequest), encoder)
                     : StreamRelay.relayNdjson(req, res, route.provider().stream(upstreamRequest), encoder);
             log.stream(outcome);
+            if (outcome.chunks() > 0) {
+                recent.served(model);
+            }
             return;
         }
         ChatResponse response = route.provider().chat(upstreamRequest);
+        recent.served(model);
         HttpSupport.json(res, call.reply(response, exchange));
         log.reply(response.finishReason().wire(), response.usage());
     }
