@@ -27,15 +27,31 @@ class OllamaShowAndPsTest {
             "general.parameter_count":8190735360,"qwen3.context_length":40960,"qwen3.embedding_length":4096},\
             "capabilities":["completion","tools","thinking"],"modified_at":"2025-06-01T10:55:38.123456-08:00"}""";
 
+    /** OpenRouter's {@code GET /models}, two entries trimmed to the fields that matter. */
+    private static final String OPENROUTER_MODELS = """
+            {"data":[{"id":"openai/gpt-4o","name":"OpenAI: GPT-4o","context_length":128000,\
+            "architecture":{"modality":"text+image->text","input_modalities":["text","image","file"],\
+            "output_modalities":["text"],"tokenizer":"GPT"},\
+            "supported_parameters":["max_tokens","temperature","tools","tool_choice","response_format"]},\
+            {"id":"deepseek/deepseek-r1","context_length":163840,\
+            "architecture":{"input_modalities":["text"],"output_modalities":["text"]},\
+            "supported_parameters":["max_tokens","reasoning","include_reasoning"]}]}""";
+
     private static FakeUpstream kimi;
+    private static FakeUpstream openrouter;
     private static TestServer server;
 
     @BeforeAll
     static void start() {
         kimi = FakeUpstream.start();
+        openrouter = FakeUpstream.start().on("GET", "/models", FakeUpstream.json(200, OPENROUTER_MODELS));
         server = TestServer.builder()
                 .config("chatd.providers.kimi.base-url", kimi.baseUrl().toString())
                 .env("KIMI_API_KEY", "sk-kimi-test")
+                .config(
+                        "chatd.providers.openrouter.base-url",
+                        openrouter.baseUrl().toString())
+                .env("OPENROUTER_API_KEY", "sk-or-test")
                 .start();
     }
 
@@ -43,6 +59,31 @@ class OllamaShowAndPsTest {
     static void stop() {
         server.close();
         kimi.close();
+        openrouter.close();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void openRoutersModelListSaysContextLengthVisionToolsAndThinking() {
+        Map<String, Object> gpt = server.post("/api/show", "{\"model\":\"openrouter/openai/gpt-4o\"}")
+                .json();
+        Map<String, Object> r1 = server.post("/api/show", "{\"model\":\"openrouter/deepseek/deepseek-r1\"}")
+                .json();
+
+        assertThat(gpt).containsEntry("capabilities", List.of("completion", "tools", "vision"));
+        assertThat((Map<String, Object>) gpt.get("model_info"))
+                .containsEntry("general.architecture", "gpt")
+                .containsEntry("gpt.context_length", n(128000));
+        assertThat(r1).containsEntry("capabilities", List.of("completion", "thinking"));
+        assertThat((Map<String, Object>) r1.get("model_info")).containsEntry("deepseek.context_length", n(163840));
+        // The list is large: asked once, then kept for a while.
+        assertThat(openrouter.requests())
+                .extracting(FakeUpstream.Recorded::path)
+                .containsExactly("/models");
+
+        TestServer.Reply unknown = server.post("/api/show", "{\"model\":\"openrouter/nope/nope-1\"}");
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.json()).isEqualTo(Map.of("error", "model 'openrouter/nope/nope-1' not found"));
     }
 
     @Test
