@@ -68,10 +68,8 @@ final class ChatHandler implements Handler {
             log.reply("answered_locally", null); // no upstream call, no tokens
             return;
         }
-        ChatRequest upstreamRequest = call.request().withModel(route.upstreamModel());
-        if (forwardForeignFields) {
-            upstreamRequest = upstreamRequest.withExtrasForEveryFormat();
-        }
+        ChatRequest routed = call.request().withModel(route.upstreamModel());
+        ChatRequest upstreamRequest = forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
