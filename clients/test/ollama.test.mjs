@@ -67,3 +67,71 @@ test('version() answers', async () => {
   const { version } = await ollama.version();
   assert.match(version, /^\d+\.\d+\.\d+$/);
 });
+
+for (const model of ['llama3.2', 'openrouter/openai/gpt-4o']) {
+  test(`generate (one reply) through ${model}`, async () => {
+    const reply = await ollama.generate({ model, prompt: 'Say hello', system: 'Be brief' });
+    assert.equal(reply.model, model);
+    assert.equal(reply.response, 'Hello from the fake upstream!');
+    assert.equal(reply.done, true);
+    assert.equal(reply.done_reason, 'stop');
+    assert.ok(reply.prompt_eval_count > 0 && reply.eval_count > 0);
+  });
+
+  test(`generate (streamed) through ${model}`, async () => {
+    const parts = await ollama.generate({ model, prompt: 'Say hello', stream: true });
+    let text = '';
+    let last = null;
+    let count = 0;
+    for await (const part of parts) {
+      count++;
+      text += part.response;
+      last = part;
+    }
+    assert.ok(count >= 3, `expected several parts, got ${count}`);
+    assert.equal(text, 'Hello from the fake upstream!');
+    assert.equal(last.done, true);
+    assert.equal(last.eval_count > 0, true);
+  });
+}
+
+test('generate without a prompt loads the model at once', async () => {
+  const reply = await ollama.generate({ model: 'llama3.2', prompt: '' });
+  assert.equal(reply.done, true);
+  assert.equal(reply.done_reason, 'load');
+});
+
+test('generate refuses a raw prompt with a ResponseError 400', async () => {
+  await assert.rejects(
+    ollama.generate({ model: 'llama3.2', prompt: '[INST] hi [/INST]', raw: true }),
+    (err) => err.name === 'ResponseError' && err.status_code === 400 && /raw/.test(err.error));
+});
+
+test('show() reports the upstream\'s capabilities and context length', async () => {
+  const info = await ollama.show({ model: 'llama3.2' });
+  assert.deepEqual(info.capabilities, ['completion', 'tools']);
+  assert.equal(info.details.family, 'llama');
+  assert.equal(info.model_info['general.architecture'], 'llama');
+  assert.equal(info.model_info['llama.context_length'], 131072);
+});
+
+test('show() of a model the upstream does not know is a ResponseError 404', async () => {
+  await assert.rejects(
+    ollama.show({ model: 'no-such-model' }),
+    (err) => err.name === 'ResponseError' && err.status_code === 404 && err.error === "model 'no-such-model' not found");
+});
+
+test('ps() lists a model chatd served a moment ago', async () => {
+  await ollama.chat({ model: 'llama3.2', messages: hello, stream: false });
+  const { models } = await ollama.ps();
+  const served = models.find((m) => m.name === 'llama3.2');
+  assert.ok(served, JSON.stringify(models));
+  assert.ok(new Date(served.expires_at) > new Date());
+  assert.equal(served.size_vram, 0);
+});
+
+test('embed() is a ResponseError 404 that names what chatd serves', async () => {
+  await assert.rejects(
+    ollama.embed({ model: 'llama3.2', input: 'hello' }),
+    (err) => err.name === 'ResponseError' && err.status_code === 404 && err.error.includes('POST /api/generate'));
+});

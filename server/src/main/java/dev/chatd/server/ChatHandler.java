@@ -32,6 +32,7 @@ import java.time.Instant;
 final class ChatHandler implements Handler {
     private final IngressCodec codec;
     private final ProviderRegistry registry;
+    private final RecentModels recent;
     private final long maxRequestBytes;
     private final Duration keepAlive;
     private final boolean forwardForeignFields;
@@ -39,11 +40,13 @@ final class ChatHandler implements Handler {
     ChatHandler(
             IngressCodec codec,
             ProviderRegistry registry,
+            RecentModels recent,
             long maxRequestBytes,
             Duration keepAlive,
             boolean forwardForeignFields) {
         this.codec = codec;
         this.registry = registry;
+        this.recent = recent;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
         this.forwardForeignFields = forwardForeignFields;
@@ -60,6 +63,12 @@ final class ChatHandler implements Handler {
         log.provider(route.provider().name());
         Exchange exchange =
                 new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
+        Object answered = call.replyWithoutUpstream(exchange);
+        if (answered != null) {
+            HttpSupport.json(res, answered);
+            log.reply("answered_locally", null); // no upstream call, no tokens
+            return;
+        }
         ChatRequest routed = call.request().withModel(route.upstreamModel());
         ChatRequest upstreamRequest = forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
         if (call.stream()) {
@@ -69,6 +78,9 @@ final class ChatHandler implements Handler {
                     ? StreamRelay.relaySse(req, res, keepAlive, () -> open(route, upstreamRequest), encoder)
                     : StreamRelay.relayNdjson(req, res, open(route, upstreamRequest), encoder);
             log.stream(outcome);
+            if (outcome.chunks() > 0) {
+                recent.served(model);
+            }
             return;
         }
         ChatResponse response;
@@ -77,6 +89,7 @@ final class ChatHandler implements Handler {
         } catch (ChatException e) {
             throw route.explain(e);
         }
+        recent.served(model);
         HttpSupport.json(res, call.reply(response, exchange));
         log.reply(response.finishReason().wire(), response.usage());
     }

@@ -71,10 +71,16 @@ public final class ChatdServer implements AutoCloseable {
                 .build();
         ClientTimeouts timeouts = new ClientTimeouts(socket, config.clientIdleTimeout());
 
-        List<Ingress> mounted = new ArrayList<>(Ingresses.standard(registry, catalog));
+        RecentModels recent = new RecentModels();
+        List<Ingress> mounted = new ArrayList<>(Ingresses.standard(registry, catalog, recent));
         mounted.addAll(moreIngresses);
         Ingresses ingresses = new Ingresses(
-                mounted, registry, config.maxRequestBytes(), config.streamKeepAlive(), config.forwardForeignFields());
+                mounted,
+                registry,
+                recent,
+                config.maxRequestBytes(),
+                config.streamKeepAlive(),
+                config.forwardForeignFields());
         HttpRouting.Builder routing = HttpRouting.builder()
                 .addFilter((chain, req, res) -> {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope
@@ -114,8 +120,8 @@ public final class ChatdServer implements AutoCloseable {
                                 404,
                                 "not_found",
                                 "no route for " + req.prologue().method().text() + " "
-                                        + req.path().path() + "; chatd serves " + String.join(", ", ingresses.served())
-                                        + " and GET /health")))
+                                        + req.path().path() + "; "
+                                        + ingresses.servedNear(req.path().path()))))
                 .error(
                         ChatHandler.BodyTooLarge.class,
                         (req, res, e) -> HttpSupport.refuse(

@@ -4,6 +4,7 @@ import dev.chatd.core.ProviderRegistry;
 import dev.chatd.server.ingress.IngressCodec;
 import dev.chatd.server.ingress.NativeCodec;
 import dev.chatd.server.ingress.OllamaChatCodec;
+import dev.chatd.server.ingress.OllamaGenerateCodec;
 import dev.chatd.server.ingress.OpenAiChatCodec;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -22,29 +23,37 @@ final class Ingresses implements HttpService {
     /** The envelope of paths no API claims ({@code /health}, unknown routes). */
     private static final IngressCodec DEFAULT = new NativeCodec();
 
-    private static final Ingresses NATIVE_ONLY = new Ingresses(List.of(), null, 0, Duration.ZERO, false);
+    private static final Ingresses NATIVE_ONLY =
+            new Ingresses(List.of(), null, new RecentModels(), 0, Duration.ZERO, false);
 
     private final List<Ingress> mounted;
     private final ProviderRegistry registry;
+    private final RecentModels recent;
     private final long maxRequestBytes;
     private final Duration keepAlive;
     private final boolean forwardForeignFields;
 
+    /** @param recent where the chat handlers note the models they served, for {@code /api/ps} */
     Ingresses(
             List<Ingress> mounted,
             ProviderRegistry registry,
+            RecentModels recent,
             long maxRequestBytes,
             Duration keepAlive,
             boolean forwardForeignFields) {
         this.mounted = List.copyOf(mounted);
         this.registry = registry;
+        this.recent = recent;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
         this.forwardForeignFields = forwardForeignFields;
     }
 
-    /** chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama. */
-    static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog) {
+    /**
+     * chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama's (chat and
+     * generate, each its own codec, and the routes beside them).
+     */
+    static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog, RecentModels recent) {
         return List.of(
                 new Ingress(
                         DEFAULT,
@@ -64,15 +73,28 @@ final class Ingresses implements HttpService {
                         List.of("/api/chat"),
                         List.of("/api/*"),
                         rules -> rules.get("/api/tags", Listings.ollamaTags(catalog))
+                                .post("/api/show", new OllamaShowRoute(registry))
+                                .get("/api/ps", Listings.ollamaRunning(recent))
                                 .get("/api/version", Listings.ollamaVersion()),
-                        List.of("POST /api/chat", "GET /api/tags", "GET /api/version")));
+                        List.of(
+                                "POST /api/chat",
+                                "POST /api/show",
+                                "GET /api/tags",
+                                "GET /api/ps",
+                                "GET /api/version")),
+                new Ingress(
+                        new OllamaGenerateCodec(),
+                        List.of("/api/generate"),
+                        List.of("/api/generate"),
+                        rules -> {},
+                        List.of("POST /api/generate")));
     }
 
     @Override
     public void routing(HttpRules rules) {
         for (Ingress ingress : mounted) {
-            ChatHandler chat =
-                    new ChatHandler(ingress.codec(), registry, maxRequestBytes, keepAlive, forwardForeignFields);
+            ChatHandler chat = new ChatHandler(
+                    ingress.codec(), registry, recent, maxRequestBytes, keepAlive, forwardForeignFields);
             for (String path : ingress.chatPaths()) {
                 rules.post(path, chat);
             }
@@ -97,6 +119,25 @@ final class Ingresses implements HttpService {
     /** Every endpoint the mounted APIs serve, for the 404 of an unknown route to list. */
     List<String> served() {
         return mounted.stream().flatMap(ingress -> ingress.served().stream()).toList();
+    }
+
+    /**
+     * What an unknown route's 404 says is served: the endpoints under the same first path
+     * segment ({@code /api/embed} gets Ollama's), or every endpoint when none is.
+     */
+    String servedNear(String path) {
+        int slash = path.indexOf('/', 1);
+        List<String> near = List.of();
+        if (slash > 0) {
+            String segment = path.substring(0, slash + 1);
+            near = served().stream()
+                    .filter(endpoint ->
+                            endpoint.substring(endpoint.indexOf(' ') + 1).startsWith(segment))
+                    .toList();
+        }
+        return near.isEmpty()
+                ? "chatd serves " + String.join(", ", served()) + " and GET /health"
+                : "under " + path.substring(0, slash + 1) + " chatd serves " + String.join(", ", near);
     }
 
     /** Makes these the ingresses that {@link #of} finds for the request. */

@@ -69,6 +69,38 @@ final class Listings {
         };
     }
 
+    /**
+     * Ollama's {@code /api/ps}: {@code {"models":[{"name","model","size","digest","details",
+     * "expires_at","size_vram"}]}}. chatd holds no model in memory, so it lists the models it
+     * served within Ollama's default keep-alive, each expiring five minutes after its last use,
+     * with sizes of 0: what a front end shows as "in use", and no memory claimed.
+     */
+    static Handler ollamaRunning(RecentModels recent) {
+        return (req, res) -> {
+            List<Object> models = new ArrayList<>();
+            for (RecentModels.Used used : recent.current()) {
+                String family = OllamaShowRoute.familyOf(used.model());
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("parent_model", "");
+                details.put("format", "");
+                details.put("family", family == null ? "" : family);
+                details.put("families", family == null ? List.of() : List.of(family));
+                details.put("parameter_size", "");
+                details.put("quantization_level", "");
+                Map<String, Object> model = new LinkedHashMap<>();
+                model.put("name", used.model());
+                model.put("model", used.model());
+                model.put("size", 0);
+                model.put("digest", "");
+                model.put("details", details);
+                model.put("expires_at", used.expiresAt().toString());
+                model.put("size_vram", 0);
+                models.add(model);
+            }
+            HttpSupport.json(res, Map.of("models", models));
+        };
+    }
+
     /** Ollama's {@code /api/version}. */
     static Handler ollamaVersion() {
         return (req, res) -> HttpSupport.json(res, Map.of("version", OLLAMA_API_VERSION));

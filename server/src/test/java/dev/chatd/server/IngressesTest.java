@@ -7,8 +7,13 @@ import org.junit.jupiter.api.Test;
 
 /** Which API's error envelope a path gets: the mount that claims it most precisely, else native. */
 class IngressesTest {
-    private final Ingresses ingresses =
-            new Ingresses(Ingresses.standard(null, null), null, 1024, Duration.ofSeconds(1), false);
+    private final Ingresses ingresses = new Ingresses(
+            Ingresses.standard(null, null, new RecentModels()),
+            null,
+            new RecentModels(),
+            1024,
+            Duration.ofSeconds(1),
+            false);
 
     @Test
     void eachPathGetsTheCodecMountedAtIt() {
@@ -17,6 +22,7 @@ class IngressesTest {
         assertThat(ingresses.codecFor("/v1/models").name()).isEqualTo("openai-chat");
         assertThat(ingresses.codecFor("/api/chat").name()).isEqualTo("ollama");
         assertThat(ingresses.codecFor("/api/nosuch").name()).isEqualTo("ollama");
+        assertThat(ingresses.codecFor("/api/generate").name()).isEqualTo("ollama-generate");
         assertThat(ingresses.codecFor("/chat").name()).isEqualTo("native");
         assertThat(ingresses.codecFor("/v1/chat").name()).isEqualTo("native");
     }
@@ -38,7 +44,10 @@ class IngressesTest {
                         "POST /v1/chat/completions",
                         "GET /v1/models",
                         "POST /api/chat",
+                        "POST /api/show",
                         "GET /api/tags",
-                        "GET /api/version");
+                        "GET /api/ps",
+                        "GET /api/version",
+                        "POST /api/generate");
     }
 }

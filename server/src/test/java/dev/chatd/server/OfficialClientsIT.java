@@ -44,6 +44,7 @@ class OfficialClientsIT {
         ollama = FakeUpstream.start()
                 .on("POST", "/api/chat", OfficialClientsIT::ollamaChat)
                 .on("GET", "/api/version", FakeUpstream.json(200, "{\"version\":\"0.5.1\"}"))
+                .on("POST", "/api/show", OfficialClientsIT::ollamaShow)
                 .on("GET", "/api/tags", FakeUpstream.json(200, """
                         {"models":[{"name":"llama3.2:latest","model":"llama3.2:latest","modified_at":"2026-11-01T00:00:00Z",
                         "size":2019393189,"digest":"a80c4f17acd5","details":{"format":"gguf","family":"llama"}}]}"""));
@@ -156,6 +157,20 @@ class OfficialClientsIT {
                             + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
                             + "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000,\"prompt_eval_count\":7,\"eval_count\":6}\n");
         }
+    }
+
+    /** Ollama's {@code /api/show}: llama3.2 as Ollama describes it, and its 404 for any other model. */
+    private static void ollamaShow(FakeUpstream.Recorded request, HttpExchange exchange, FakeUpstream self)
+            throws IOException {
+        Object model = request.json().get("model");
+        if (!"llama3.2".equals(model)) {
+            FakeUpstream.send(exchange, 404, "application/json", "{\"error\":\"model '" + model + "' not found\"}");
+            return;
+        }
+        FakeUpstream.send(exchange, 200, "application/json", """
+                {"details":{"format":"gguf","family":"llama","families":["llama"],"parameter_size":"3.2B",\
+                "quantization_level":"Q4_K_M"},"model_info":{"general.architecture":"llama",\
+                "llama.context_length":131072},"capabilities":["completion","tools"]}""");
     }
 
     /** An OpenAI-format upstream: chat completions (streamed or not, tool calls, 429 and 400 by model name) and a model list. */

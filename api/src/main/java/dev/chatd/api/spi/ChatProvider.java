@@ -5,10 +5,12 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelDetails;
 import dev.chatd.api.ModelInfo;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 
 /**
  * A configured provider: one upstream with its key. Instances are created once at start-up by
@@ -81,6 +83,20 @@ public interface ChatProvider extends AutoCloseable {
      */
     default List<ModelInfo> models() {
         return List.of();
+    }
+
+    /**
+     * What the upstream says about one model (family, context length, capabilities), asked of
+     * it now. The default, and any provider whose upstream does not say, returns empty; the
+     * caller then falls back on what it knows from the name.
+     *
+     * @param model the model as the upstream knows it (without chatd's provider prefix)
+     * @throws ChatException.ModelNotFound when the upstream says it has no such model
+     * @throws ChatException when the upstream cannot be asked
+     * @since 0.3
+     */
+    default Optional<ModelDetails> details(String model) {
+        return Optional.empty();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelDetails;
 import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
@@ -14,6 +15,7 @@ import dev.chatd.kit.http.UpstreamStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A provider whose upstream speaks OpenAI chat completions at {@code base-url/chat/completions}
@@ -64,16 +66,33 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
             return event;
         }
 
+        /**
+         * Whether the upstream's {@code GET /models} lists every model it serves with its
+         * details ({@link OpenAiModelDetails}), as OpenRouter's does: then {@link #details}
+         * reads them from there and a model not listed is not found. Without it, the provider
+         * says nothing about a model.
+         *
+         * @since 0.3
+         */
+        default boolean modelListHasDetails() {
+            return false;
+        }
+
         /** The exception for a non-2xx reply. */
         default ChatException error(UpstreamReply reply) {
             return UpstreamErrors.fromReply(reply);
         }
     }
 
+    private static final long MODEL_LIST_FRESH_NANOS = Duration.ofSeconds(60).toNanos();
+
+    private record ModelList(Object tree, long fetchedAt) {}
+
     private final String name;
     private final UpstreamClient upstream;
     private final Quirks quirks;
     private final Duration idleTimeout;
+    private volatile ModelList modelList;
 
     /** @param headers headers every call carries besides the key (configured headers still win) */
     public OpenAiCompatibleProvider(ProviderContext context, Map<String, String> headers, Quirks quirks) {
@@ -117,6 +136,30 @@ public final class OpenAiCompatibleProvider implements ChatProvider {
             throw quirks.error(reply);
         }
         return OpenAiChatReplies.decodeModels(reply.json(), name);
+    }
+
+    /**
+     * The model's entry in the upstream's model list, for an upstream whose list has details
+     * ({@link Quirks#modelListHasDetails}); the list is big, so it is kept for a minute.
+     */
+    @Override
+    public Optional<ModelDetails> details(String model) {
+        if (!quirks.modelListHasDetails()) {
+            return Optional.empty();
+        }
+        ModelList list = modelList;
+        if (list == null || System.nanoTime() - list.fetchedAt() > MODEL_LIST_FRESH_NANOS) {
+            UpstreamReply reply = upstream.get("/models", upstream.timeout());
+            if (!reply.isSuccess()) {
+                throw quirks.error(reply);
+            }
+            list = new ModelList(reply.json(), System.nanoTime());
+            modelList = list;
+        }
+        Object tree = list.tree();
+        return Optional.of(OpenAiModelDetails.find(tree, model, name)
+                .orElseThrow(() ->
+                        new ChatException.ModelNotFound(name + ": model '" + model + "' is not in its model list")));
     }
 
     /** A keyed upstream is available unless disabled; probing it would spend the operator's quota. */

@@ -4,6 +4,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
+import dev.chatd.api.ModelDetails;
 import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ProviderContext;
@@ -14,13 +15,15 @@ import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.ollama.OllamaChatReplies;
 import dev.chatd.kit.ollama.OllamaChatRequests;
 import dev.chatd.kit.ollama.OllamaChatStream;
+import dev.chatd.kit.ollama.OllamaShow;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * An Ollama server's {@code /api/chat}: a local one without a key, or Ollama Cloud with a
- * Bearer key. Both speak the same wire format.
+ * An Ollama server's {@code /api/chat} (and {@code /api/show} for a model's details): a local
+ * one without a key, or Ollama Cloud with a Bearer key. Both speak the same wire format.
  */
 final class OllamaProvider implements ChatProvider {
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
@@ -74,6 +77,16 @@ final class OllamaProvider implements ChatProvider {
             throw UpstreamErrors.fromReply(reply);
         }
         return OllamaChatReplies.decodeTags(reply.json(), name);
+    }
+
+    /** Ollama's {@code POST /api/show}: family, size, context length, capabilities; an unknown model is its 404. */
+    @Override
+    public Optional<ModelDetails> details(String model) {
+        UpstreamReply reply = upstream.postJson("/api/show", OllamaShow.encodeRequest(model));
+        if (!reply.isSuccess()) {
+            throw UpstreamErrors.fromReply(reply);
+        }
+        return Optional.of(reply.decode(tree -> OllamaShow.decodeReply(tree, name)));
     }
 
     /** A cheap {@code GET /api/version}, cached for a few seconds, for a local server; always true for the cloud. */

@@ -139,6 +139,12 @@ public final class OpenRouterProviderFactory implements ChatProviderFactory {
             };
         }
 
+        /** OpenRouter's list has every model it routes, with context length, modalities and parameters. */
+        @Override
+        public boolean modelListHasDetails() {
+            return true;
+        }
+
         @Override
         public ChatException error(UpstreamReply reply) {
             String message = reply.errorMessage();

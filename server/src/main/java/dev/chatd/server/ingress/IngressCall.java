@@ -18,6 +18,16 @@ public interface IngressCall {
     /** The whole reply as a JSON tree, for a call that does not stream. */
     Object reply(ChatResponse response, Exchange exchange);
 
+    /**
+     * The whole reply when the API answers this call without asking the upstream (Ollama's
+     * {@code /api/generate} without a prompt only loads the model), as a JSON tree; null, the
+     * default, to call the upstream. The model is routed first either way, so an unknown one
+     * still gets its 404.
+     */
+    default Object replyWithoutUpstream(Exchange exchange) {
+        return null;
+    }
+
     /** A fresh encoder for the one stream of this call. */
     StreamEncoder streamEncoder(Exchange exchange);
 }
