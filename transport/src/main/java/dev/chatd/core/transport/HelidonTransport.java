@@ -121,13 +121,18 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      * host can let that happen while it reads its configuration (about 0.2 s of a start).
      */
     public static void warmUpInBackground() {
-        Thread.ofVirtual()
-                .name("chatd-transport-warm-up")
-                .start(() -> WebClient.builder()
+        Thread.ofVirtual().name("chatd-transport-warm-up").start(() -> {
+            try {
+                WebClient.builder()
                         .connectTimeout(CONNECT_TIMEOUT)
                         .followRedirects(false)
                         .build()
-                        .client(Http1Client.PROTOCOL));
+                        .client(Http1Client.PROTOCOL);
+            } catch (RuntimeException | LinkageError e) {
+                // Only a head start: a JVM that exits at once (a configuration error) may refuse
+                // the client's shutdown hook, and the first real request builds the client anyway.
+            }
+        });
     }
 
     /** One shared transport with the default settings, for contexts made outside a registry. */
