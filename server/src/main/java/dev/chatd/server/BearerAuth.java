@@ -7,7 +7,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 
 /**
- * The inbound bearer token check. Digests are compared, not the strings, so the comparison
+ * The inbound token check: {@code Authorization: Bearer <token>}, or {@code x-api-key: <token>}
+ * as Anthropic's SDKs and Claude Code send it (on every path: a client that has the token may
+ * present it either way). Digests are compared, not the strings, so the comparison
  * takes the same time whatever the length or content of a guess.
  */
 final class BearerAuth {
@@ -31,6 +33,22 @@ final class BearerAuth {
         }
         return MessageDigest.isEqual(
                 expected, digest(authorization.substring(PREFIX.length()).strip()));
+    }
+
+    /** Whether an {@code x-api-key} header's value is the token; null (no header) is not. */
+    boolean acceptsApiKey(String apiKey) {
+        if (apiKey == null || apiKey.isBlank()) {
+            return false;
+        }
+        return MessageDigest.isEqual(expected, digest(apiKey.strip()));
+    }
+
+    /** Whether either header carries the token; each may be null. */
+    boolean accepts(String authorization, String apiKey) {
+        // Both checked, so the time taken does not say which header was tried.
+        boolean bearer = accepts(authorization);
+        boolean key = acceptsApiKey(apiKey);
+        return bearer | key;
     }
 
     private static byte[] digest(String value) {

@@ -6,6 +6,7 @@ import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.server.ingress.ApiError;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.ErrorHandling;
@@ -34,6 +35,9 @@ public final class ChatdServer implements AutoCloseable {
     /** How long requests ended at the end of the grace get to write their error and finish. */
     private static final Duration ENDING = Duration.ofSeconds(3);
 
+    /** The header Anthropic's SDKs and Claude Code send their key in; chatd's inbound token there is accepted too. */
+    private static final HeaderName API_KEY = HeaderNames.create("x-api-key");
+
     private final WebServer webServer;
     private final ProviderRegistry registry;
     private final InFlightRequests inFlight;
@@ -61,7 +65,10 @@ public final class ChatdServer implements AutoCloseable {
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
-        LOG.info(auth.isPresent() ? "inbound auth: bearer token required" : "inbound auth: off (no token configured)");
+        LOG.info(
+                auth.isPresent()
+                        ? "inbound auth: token required (Authorization: Bearer or x-api-key)"
+                        : "inbound auth: off (no token configured)");
 
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
         SocketOptions socket = SocketOptions.builder()
@@ -92,16 +99,18 @@ public final class ChatdServer implements AutoCloseable {
                     if (auth.isPresent()
                             && !req.path().path().equals("/health")
                             && !auth.get()
-                                    .accepts(req.headers()
-                                            .first(HeaderNames.AUTHORIZATION)
-                                            .orElse(null))) {
+                                    .accepts(
+                                            req.headers()
+                                                    .first(HeaderNames.AUTHORIZATION)
+                                                    .orElse(null),
+                                            req.headers().first(API_KEY).orElse(null))) {
                         HttpSupport.send(
                                 req,
                                 res,
                                 ApiError.of(
                                         401,
                                         "unauthorized",
-                                        "missing or wrong bearer token: send 'Authorization: Bearer <token>' with the token chatd was configured with"));
+                                        "missing or wrong bearer token: send 'Authorization: Bearer <token>' (or 'x-api-key: <token>') with the token chatd was configured with"));
                     } else {
                         chain.proceed();
                     }

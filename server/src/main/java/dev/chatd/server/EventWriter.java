@@ -3,6 +3,7 @@ package dev.chatd.server;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.EventSink;
 import dev.chatd.server.ingress.Framing;
+import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -25,14 +26,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * write after the one its reset answered fails): an SSE comment line, or for NDJSON a space
  * before the next line (JSON allows leading whitespace; the relay always writes a last line
  * after a probe, so no space is ever left dangling at the end). SSE also gets a visible
- * {@code : keep-alive} comment every keep-alive interval so that proxies keep the connection.
+ * keep-alive every keep-alive interval so that proxies keep the connection: the encoder's
+ * ({@link StreamEncoder#keepAlive()}), a {@code : keep-alive} comment unless it has an event for it.
  * When a write fails, {@code onBroken} runs once, so the upstream call is cancelled at once.
  */
 final class EventWriter implements EventSink, AutoCloseable {
     /** Silence before the client is probed; a client that left is noticed within twice this. */
     static final Duration PROBE_INTERVAL = Duration.ofMillis(500);
 
-    private static final byte[] KEEP_ALIVE = ": keep-alive\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SSE_PROBE = ":\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NDJSON_PROBE = {' '};
     private static final byte[] DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
@@ -44,6 +45,7 @@ final class EventWriter implements EventSink, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Runnable onBroken;
     private final long keepAliveNanos; // SSE only
+    private final byte[] keepAliveBytes; // SSE only
     private final long probeNanos;
     private final Thread heartbeat;
     private volatile long lastWrite = System.nanoTime(); // any bytes, probes included
@@ -52,7 +54,19 @@ final class EventWriter implements EventSink, AutoCloseable {
     private volatile boolean finished; // the heartbeat stops
 
     EventWriter(OutputStream out, Framing framing, Duration keepAlive, Duration probe, Runnable onBroken) {
+        this(out, framing, keepAlive, StreamEncoder.KEEP_ALIVE_COMMENT, probe, onBroken);
+    }
+
+    /** @param keepAliveText the SSE keep-alive, written as it is ({@link StreamEncoder#keepAlive()}) */
+    EventWriter(
+            OutputStream out,
+            Framing framing,
+            Duration keepAlive,
+            String keepAliveText,
+            Duration probe,
+            Runnable onBroken) {
         this.out = out;
+        this.keepAliveBytes = keepAliveText.getBytes(StandardCharsets.UTF_8);
         this.framing = framing;
         this.onBroken = onBroken;
         this.keepAliveNanos = keepAlive.toNanos();
@@ -60,16 +74,21 @@ final class EventWriter implements EventSink, AutoCloseable {
         this.heartbeat = Thread.ofVirtual().name("chatd-heartbeat").start(this::beat);
     }
 
-    /** Commits a 200 {@code text/event-stream} response and returns its writer. */
-    static EventWriter sse(ServerResponse res, Duration keepAlive, Runnable onBroken) {
+    /**
+     * Commits a 200 {@code text/event-stream} response and returns its writer.
+     *
+     * @param keepAliveText what a silent stream writes every {@code keepAlive} ({@link StreamEncoder#keepAlive()})
+     */
+    static EventWriter sse(ServerResponse res, Duration keepAlive, String keepAliveText, Runnable onBroken) {
         res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8"));
-        return new EventWriter(open(res), Framing.SSE, keepAlive, PROBE_INTERVAL, onBroken);
+        return new EventWriter(open(res), Framing.SSE, keepAlive, keepAliveText, PROBE_INTERVAL, onBroken);
     }
 
     /** Commits a 200 {@code application/x-ndjson} response and returns its writer. */
     static EventWriter ndjson(ServerResponse res, Runnable onBroken) {
         res.header(HeaderValues.create(HeaderNames.CONTENT_TYPE, "application/x-ndjson"));
-        return new EventWriter(open(res), Framing.NDJSON, Duration.ZERO, PROBE_INTERVAL, onBroken);
+        return new EventWriter(
+                open(res), Framing.NDJSON, Duration.ZERO, StreamEncoder.KEEP_ALIVE_COMMENT, PROBE_INTERVAL, onBroken);
     }
 
     private static OutputStream open(ServerResponse res) {
@@ -97,11 +116,11 @@ final class EventWriter implements EventSink, AutoCloseable {
         write(null, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes a keep-alive comment now: commits the response and tells proxies the stream lives. */
+    /** Writes a keep-alive now: commits the response and tells proxies the stream lives. */
     void keepAliveNow() {
         lock.lock();
         try {
-            send(KEEP_ALIVE);
+            send(keepAliveBytes);
             lastVisible = lastWrite;
         } finally {
             lock.unlock();
@@ -161,7 +180,7 @@ final class EventWriter implements EventSink, AutoCloseable {
                     return;
                 }
                 if (framing == Framing.SSE && System.nanoTime() - lastVisible >= keepAliveNanos) {
-                    send(KEEP_ALIVE);
+                    send(keepAliveBytes);
                     lastVisible = lastWrite;
                 } else {
                     send(framing == Framing.SSE ? SSE_PROBE : NDJSON_PROBE);

@@ -45,11 +45,12 @@ final class HttpSupport {
             Thread.interrupted(); // the interrupt has done its job; the reply must still go out
             error = inFlight.endedError();
         }
+        IngressCodec codec = Ingresses.of(req).codecFor(req.path().path());
+        error = error.withStatus(codec.status(error));
         AccessLog.of(req).error(error);
         if (res.isSent()) {
             return;
         }
-        IngressCodec codec = Ingresses.of(req).codecFor(req.path().path());
         res.status(Status.create(error.status()));
         res.header(HeaderValues.CONTENT_TYPE_JSON);
         // Helidon resets the response before an error handler runs, taking the filter's header with it.

@@ -1,6 +1,8 @@
 package dev.chatd.server;
 
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.server.ingress.AnthropicCountTokensCodec;
+import dev.chatd.server.ingress.AnthropicMessagesCodec;
 import dev.chatd.server.ingress.IngressCodec;
 import dev.chatd.server.ingress.NativeCodec;
 import dev.chatd.server.ingress.OllamaChatCodec;
@@ -50,8 +52,9 @@ final class Ingresses implements HttpService {
     }
 
     /**
-     * chatd's client APIs: native {@code /chat}, OpenAI chat completions and Ollama's (chat and
-     * generate, each its own codec, and the routes beside them).
+     * chatd's client APIs: native {@code /chat}, OpenAI chat completions, Ollama's (chat and
+     * generate, each its own codec, and the routes beside them) and Anthropic's Messages (and
+     * its {@code count_tokens}).
      */
     static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog, RecentModels recent) {
         return List.of(
@@ -82,6 +85,18 @@ final class Ingresses implements HttpService {
                                 "GET /api/tags",
                                 "GET /api/ps",
                                 "GET /api/version")),
+                new Ingress(
+                        new AnthropicMessagesCodec(),
+                        List.of("/v1/messages"),
+                        List.of("/v1/messages*"),
+                        rules -> {},
+                        List.of("POST /v1/messages")),
+                new Ingress(
+                        new AnthropicCountTokensCodec(),
+                        List.of("/v1/messages/count_tokens"),
+                        List.of("/v1/messages/count_tokens"),
+                        rules -> {},
+                        List.of("POST /v1/messages/count_tokens")),
                 new Ingress(
                         new OllamaGenerateCodec(),
                         List.of("/api/generate"),

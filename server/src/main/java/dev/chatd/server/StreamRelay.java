@@ -83,7 +83,8 @@ final class StreamRelay {
      * accepts the call within one keep-alive interval gets the usual treatment: a failure
      * before that is an ordinary HTTP error (thrown from here). An upstream that is slower (a
      * local model loading) does not leave the client in silence: the 200 goes out with a
-     * keep-alive comment, keep-alives follow, and a later failure is an error event.
+     * keep-alive ({@link StreamEncoder#keepAlive()}), keep-alives follow, and a later failure is an
+     * error event.
      */
     static Outcome relaySse(
             ServerRequest req,
@@ -112,7 +113,7 @@ final class StreamRelay {
             upstream.cancel();
             throw new ChatException.UpstreamFailure("interrupted while opening the stream");
         }
-        try (EventWriter sse = EventWriter.sse(res, keepAlive, upstream::cancel)) {
+        try (EventWriter sse = EventWriter.sse(res, keepAlive, encoder.keepAlive(), upstream::cancel)) {
             if (stream == null) {
                 try {
                     sse.keepAliveNow();

@@ -56,10 +56,11 @@ final class TransportErrors implements DirectHandler {
                                 .orElse(null));
         String method = orDash(request.method());
         String path = orDash(request.path());
-        ApiError error = error(defaultStatus.code(), message, requestId);
+        IngressCodec codec = ingresses.codecFor(path);
+        ApiError refused = error(defaultStatus.code(), message, requestId);
+        ApiError error = refused.withStatus(codec.status(refused)); // the API's own status for it, if any
         LOG.info(() -> "request id=" + requestId + " " + method + " " + path + " refused before routing -> "
                 + error.status() + " " + error.type());
-        IngressCodec codec = ingresses.codecFor(path);
         TransportResponse.Builder response = TransportResponse.builder()
                 .status(Status.create(error.status()))
                 .headers(responseHeaders)

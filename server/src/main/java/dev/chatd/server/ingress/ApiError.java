@@ -31,6 +31,11 @@ public record ApiError(int status, String type, String message, String retryAfte
         };
     }
 
+    /** This error answered with another HTTP status ({@link IngressCodec#status}). */
+    public ApiError withStatus(int status) {
+        return status == this.status ? this : new ApiError(status, type, message, retryAfter);
+    }
+
     public static ApiError internal(String requestId) {
         return of(500, "internal", "chatd failed unexpectedly; the log has the details under request id " + requestId);
     }

@@ -27,4 +27,14 @@ public interface IngressCodec {
      * error raised at a path this codec is mounted at, routing and transport errors included.
      */
     Object errorBody(ApiError error, String requestId);
+
+    /**
+     * The HTTP status this API answers {@code error} with: chatd's own, {@link ApiError#status()},
+     * unless the API has a status of its own for it (Anthropic's 529 for an overloaded
+     * upstream). The handler, the access log and {@link #errorBody} see the error with this
+     * status; a stream's encoder asks for it too, for the type of its error event.
+     */
+    default int status(ApiError error) {
+        return error.status();
+    }
 }

@@ -20,4 +20,18 @@ public interface StreamEncoder {
 
     /** Ends the stream with a failure after the 200 went out, in the API's in-stream error shape. */
     void error(EventSink out, ApiError error);
+
+    /** The SSE keep-alive comment most APIs' clients skip. */
+    String KEEP_ALIVE_COMMENT = ": keep-alive\n\n";
+
+    /**
+     * What an SSE stream writes, as it is, while it waits on a silent upstream (before the first
+     * chunk, or between two) so that clients and proxies keep the connection: one whole SSE
+     * comment or event, its blank line included. A comment by default; an API with an event
+     * for it (Anthropic's {@code ping}) says so. Written from the stream's heartbeat thread, so
+     * it is a constant, not made from the encoder's state. Never called for NDJSON.
+     */
+    default String keepAlive() {
+        return KEEP_ALIVE_COMMENT;
+    }
 }
