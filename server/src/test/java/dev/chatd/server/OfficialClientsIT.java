@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Drives chatd with the official, unmodified client libraries from npm: {@code openai} (the
- * OpenAI Node SDK) and {@code ollama} (ollama-js). This test starts chatd and a fake upstream
+ * OpenAI Node SDK), {@code ollama} (ollama-js) and {@code @anthropic-ai/sdk} (Anthropic's
+ * TypeScript SDK, which Claude Code is built on). This test starts chatd and a fake upstream
  * per provider, each speaking its real wire format, then runs the Node tests in
  * {@code clients/test} against it ({@code npm ci} first when the packages are not installed).
  */
@@ -90,13 +91,14 @@ class OfficialClientsIT {
     }
 
     @Test
-    void officialOpenAiAndOllamaClientsWorkAgainstChatd() throws Exception {
+    void officialOpenAiOllamaAndAnthropicClientsWorkAgainstChatd() throws Exception {
         Path clients = Path.of(System.getProperty("basedir", "."))
                 .toAbsolutePath()
                 .resolve("../clients")
                 .normalize();
         if (!Files.isDirectory(clients.resolve("node_modules/openai"))
-                || !Files.isDirectory(clients.resolve("node_modules/ollama"))) {
+                || !Files.isDirectory(clients.resolve("node_modules/ollama"))
+                || !Files.isDirectory(clients.resolve("node_modules/@anthropic-ai/sdk"))) {
             run(clients, List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
         }
         String output = run(clients, List.of("node", "--test", "--test-reporter=spec", "test/"), 180);
@@ -129,6 +131,7 @@ class OfficialClientsIT {
         Map<String, Object> body = request.json();
         boolean tools = body.containsKey("tools");
         if (Boolean.FALSE.equals(body.get("stream"))) {
+            tools = tools && !answered(body);
             String message = tools
                     ? "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]}"
                     : "{\"role\":\"assistant\",\"content\":\"" + TEXT + "\"}";
@@ -144,6 +147,20 @@ class OfficialClientsIT {
         exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
+            if (tools && !answered(body)) {
+                // As Ollama streams a tool call: whole, in a line of its own, and done_reason "stop".
+                line(
+                        out,
+                        "{\"model\":\"" + body.get("model")
+                                + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\","
+                                + "\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]},\"done\":false}\n");
+                line(
+                        out,
+                        "{\"model\":\"" + body.get("model")
+                                + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
+                                + "\"done\":true,\"done_reason\":\"stop\",\"prompt_eval_count\":7,\"eval_count\":6}\n");
+                return;
+            }
             for (String piece : PIECES) {
                 line(
                         out,
@@ -157,6 +174,15 @@ class OfficialClientsIT {
                             + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\"},"
                             + "\"done\":true,\"done_reason\":\"stop\",\"total_duration\":1000,\"prompt_eval_count\":7,\"eval_count\":6}\n");
         }
+    }
+
+    /** Whether the conversation's last message is a tool's result: the model answers it in text. */
+    @SuppressWarnings("unchecked")
+    private static boolean answered(Map<String, Object> body) {
+        List<Map<String, Object>> messages = (List<Map<String, Object>>) body.get("messages");
+        return messages != null
+                && !messages.isEmpty()
+                && "tool".equals(messages.getLast().get("role"));
     }
 
     /** Ollama's {@code /api/show}: llama3.2 as Ollama describes it, and its 404 for any other model. */
@@ -173,7 +199,7 @@ class OfficialClientsIT {
                 "llama.context_length":131072},"capabilities":["completion","tools"]}""");
     }
 
-    /** An OpenAI-format upstream: chat completions (streamed or not, tool calls, 429 and 400 by model name) and a model list. */
+    /** An OpenAI-format upstream: chat completions (streamed or not, tool calls, 429, 529 and 400 by model name) and a model list. */
     private static FakeUpstream openAiFake(String models) {
         return FakeUpstream.start()
                 .on("GET", "/models", FakeUpstream.json(200, models))
@@ -187,6 +213,14 @@ class OfficialClientsIT {
                                 429,
                                 "application/json",
                                 "{\"error\":{\"message\":\"Rate limit reached, slow down\",\"type\":\"rate_limit_exceeded\"}}");
+                        return;
+                    }
+                    if (model.equals("overloaded")) {
+                        FakeUpstream.send(
+                                exchange,
+                                529,
+                                "application/json",
+                                "{\"error\":{\"message\":\"Overloaded\",\"type\":\"overloaded_error\"}}");
                         return;
                     }
                     if (model.equals("too-long")) {
