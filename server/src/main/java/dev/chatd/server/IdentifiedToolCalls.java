@@ -18,32 +18,47 @@ import java.util.NoSuchElementException;
  * one, else a generated one. Clients need it to answer the call (the OpenAI SDKs, LangChain and
  * LangChain4j refuse or mishandle a call without one), and Ollama before 0.12.10 sends none.
  *
- * <p>In a stream, the first delta of each call (by index) carries its id and its name, as
- * OpenAI's first delta does: a call's pieces are held back until its name is known, then go out
- * as one delta; later pieces carry the same id when they carry one at all.
+ * <p>Every choice of an answer gets the same. In a stream, the first delta of each call (by
+ * choice and index) carries its id and its name, as OpenAI's first delta does: a call's pieces
+ * are held back until its name is known, then go out as one delta; later pieces carry the same
+ * id when they carry one at all.
  */
 final class IdentifiedToolCalls {
     private IdentifiedToolCalls() {}
 
-    /** The response with an id on each tool call; the same response when every call has one. */
+    /** The response with an id on each tool call of each choice; the same response when every call has one. */
     static ChatResponse of(ChatResponse response) {
-        Message m = response.message();
-        if (m.toolCalls().stream().allMatch(call -> call.id() != null)) {
+        boolean identified = response.choices().stream()
+                .flatMap(choice -> choice.message().toolCalls().stream())
+                .allMatch(call -> call.id() != null);
+        if (identified) {
             return response;
+        }
+        List<ChatResponse.Choice> choices = new ArrayList<>(response.choices().size());
+        for (ChatResponse.Choice choice : response.choices()) {
+            choices.add(new ChatResponse.Choice(identify(choice.message()), choice.finishReason(), choice.logprobs()));
+        }
+        return new ChatResponse(response.id(), response.model(), choices, response.usage());
+    }
+
+    private static Message identify(Message m) {
+        if (m.toolCalls().stream().allMatch(call -> call.id() != null)) {
+            return m;
         }
         List<ToolCall> calls = new ArrayList<>(m.toolCalls().size());
         for (ToolCall call : m.toolCalls()) {
             calls.add(call.id() != null ? call : new ToolCall(ToolCallIds.generate(), call.name(), call.arguments()));
         }
-        Message identified =
-                new Message(m.role(), m.content(), m.name(), calls, m.toolCallId(), m.reasoning(), m.extra());
-        return new ChatResponse(response.id(), response.model(), identified, response.finishReason(), response.usage());
+        return new Message(m.role(), m.content(), m.name(), calls, m.toolCallId(), m.reasoning(), m.extra());
     }
 
     /** The stream with an id and a name on the first delta of each tool call. */
     static ChatStream of(ChatStream stream) {
         return new Stream(stream);
     }
+
+    /** A streamed call: its index among the calls of the choice at {@code choice}. */
+    private record CallKey(int choice, int call) {}
 
     /** What the stream knows of one call. */
     private static final class Call {
@@ -55,7 +70,7 @@ final class IdentifiedToolCalls {
 
     private static final class Stream implements ChatStream {
         private final ChatStream upstream;
-        private final Map<Integer, Call> calls = new HashMap<>();
+        private final Map<CallKey, Call> calls = new HashMap<>();
         private ChatChunk pending;
 
         Stream(ChatStream upstream) {
@@ -93,7 +108,7 @@ final class IdentifiedToolCalls {
             }
             List<ToolCallDelta> deltas = new ArrayList<>(chunk.toolCalls().size());
             for (ToolCallDelta delta : chunk.toolCalls()) {
-                ToolCallDelta sent = identify(delta);
+                ToolCallDelta sent = identify(chunk.index(), delta);
                 if (sent != null) {
                     deltas.add(sent);
                 }
@@ -102,15 +117,23 @@ final class IdentifiedToolCalls {
                     && chunk.content() == null
                     && chunk.reasoning() == null
                     && chunk.finishReason() == null
-                    && chunk.usage() == null;
+                    && chunk.usage() == null
+                    && chunk.logprobs() == null;
             return empty
                     ? null
-                    : new ChatChunk(chunk.content(), chunk.reasoning(), deltas, chunk.finishReason(), chunk.usage());
+                    : new ChatChunk(
+                            chunk.content(),
+                            chunk.reasoning(),
+                            deltas,
+                            chunk.finishReason(),
+                            chunk.usage(),
+                            chunk.index(),
+                            chunk.logprobs());
         }
 
         /** The delta to send for one piece of a call, or null while the call's name is not known. */
-        private ToolCallDelta identify(ToolCallDelta delta) {
-            Call call = calls.computeIfAbsent(delta.index(), i -> new Call());
+        private ToolCallDelta identify(int choice, ToolCallDelta delta) {
+            Call call = calls.computeIfAbsent(new CallKey(choice, delta.index()), k -> new Call());
             if (call.announced) {
                 // An upstream that repeats the id, or sends it only now, must not change it.
                 return delta.id() == null || delta.id().equals(call.id)

@@ -107,6 +107,38 @@ class IdentifiedToolCallsTest {
     }
 
     @Test
+    void eachChoiceHasCallsOfItsOwn() {
+        List<ChatChunk> out = relay(
+                tools(new ToolCallDelta(0, null, "f", "{}")),
+                new ChatChunk(null, null, List.of(new ToolCallDelta(0, null, "f", "{}")), null, null, 1, null),
+                new ChatChunk(null, null, List.of(new ToolCallDelta(0, null, null, " ")), null, null, 1, null),
+                ChatChunk.finish(FinishReason.TOOL_CALLS, null));
+
+        String first = out.get(0).toolCalls().getFirst().id();
+        String second = out.get(1).toolCalls().getFirst().id();
+        assertThat(second).matches(GENERATED_ID).isNotEqualTo(first);
+        assertThat(out.get(1).index()).isEqualTo(1);
+        assertThat(out.get(2).toolCalls().getFirst().id()).isNull();
+        assertThat(out.get(2).toolCalls().getFirst().name()).isNull();
+    }
+
+    @Test
+    void everyChoiceOfAResponseGetsIds() {
+        ChatResponse.Choice first =
+                response(new ToolCall(null, "f", "{}")).choices().getFirst();
+        ChatResponse.Choice second =
+                response(new ToolCall(null, "g", "{}")).choices().getFirst();
+
+        ChatResponse identified =
+                IdentifiedToolCalls.of(new ChatResponse("r1", "m", List.of(first, second), Usage.NONE));
+
+        assertThat(identified.choices())
+                .hasSize(2)
+                .allSatisfy(choice ->
+                        assertThat(choice.message().toolCalls().getFirst().id()).matches(GENERATED_ID));
+    }
+
+    @Test
     void closingClosesTheUpstream() {
         Listed upstream = new Listed(List.of(ChatChunk.text("hi")));
         IdentifiedToolCalls.of(upstream).close();

@@ -25,6 +25,8 @@ public final class OpenAiToolCalls {
      * function-calling shape that a client which sent {@code functions} expects, where a message
      * has one {@code function_call} (the first call) and the finish reason is
      * {@code function_call}.
+     *
+     * @since 0.3
      */
     public enum Shape {
         TOOL_CALLS,

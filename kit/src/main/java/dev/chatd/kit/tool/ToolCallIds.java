@@ -6,7 +6,7 @@ import java.security.SecureRandom;
  * Ids for tool calls that came without one (Ollama before 0.12.10 sends none; OpenAI clients
  * and LangChain's agents refuse a call without one).
  *
- * @since 0.2
+ * @since 0.3
  */
 public final class ToolCallIds {
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -10,7 +10,7 @@ import java.util.List;
  * {@code tool_name}, OpenAI's legacy {@code role: "function"}) to the id of its call, which
  * OpenAI-format upstreams need.
  *
- * @since 0.2
+ * @since 0.3
  */
 public final class UnansweredCalls {
     private List<ToolCall> calls = new ArrayList<>();
