@@ -806,6 +806,14 @@ public final class AnthropicMessagesRequests {
      * an image counts 1,600 tokens, the most Anthropic charges for one after resizing. As
      * Anthropic does, thinking counts only in the last assistant message (earlier turns'
      * thinking is stripped); {@code redacted_thinking} is encrypted and is not counted.
+     *
+     * <p>How close: on the texts it counts, against Anthropic's published tokenizer
+     * ({@code @anthropic-ai/tokenizer} 0.0.4, {@code kit/src/test/calibration/}), the estimate is
+     * off by -7% (English prose), +2% (Markdown), +3% (JSON tool output), +17% (a Claude Code
+     * request with 16 tools) and +20% (Java source in a tool result); it errs high on code,
+     * which makes an agent compact a little early rather than overflow. That tokenizer is
+     * Claude 2's: Anthropic says it is only approximate for later models, and this estimate
+     * has not been compared with a live {@code count_tokens}.
      */
     public static int estimateInputTokens(ChatRequest request) {
         return TokenEstimate.of(request);
