@@ -86,7 +86,7 @@ final class ChatHandler implements Handler {
         ChatResponse response;
         try {
             // Every ingress hands out tool calls with ids, the upstream's or chatd's.
-            response = IdentifiedToolCalls.of(route.provider().chat(upstreamRequest));
+            response = IdentifiedToolCalls.of(route.provider().chat(upstreamRequest), codec::newToolCallId);
         } catch (ChatException e) {
             throw route.explain(e);
         }
@@ -96,9 +96,9 @@ final class ChatHandler implements Handler {
     }
 
     /** Opens the provider's stream; its failure to open is explained as a whole reply's is. */
-    private static ChatStream open(ProviderRegistry.Route route, ChatRequest request) {
+    private ChatStream open(ProviderRegistry.Route route, ChatRequest request) {
         try {
-            return IdentifiedToolCalls.of(route.provider().stream(request));
+            return IdentifiedToolCalls.of(route.provider().stream(request), codec::newToolCallId);
         } catch (ChatException e) {
             throw route.explain(e);
         }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.Supplier;
 
 /**
  * Gives every tool call a client gets an id, whatever the ingress: the upstream's where it sent
@@ -28,6 +29,11 @@ final class IdentifiedToolCalls {
 
     /** The response with an id on each tool call of each choice; the same response when every call has one. */
     static ChatResponse of(ChatResponse response) {
+        return of(response, ToolCallIds::generate);
+    }
+
+    /** As {@link #of(ChatResponse)}, with ids in the client API's shape ({@code newId}). */
+    static ChatResponse of(ChatResponse response, Supplier<String> newId) {
         boolean identified = response.choices().stream()
                 .flatMap(choice -> choice.message().toolCalls().stream())
                 .allMatch(call -> call.id() != null);
@@ -36,25 +42,31 @@ final class IdentifiedToolCalls {
         }
         List<ChatResponse.Choice> choices = new ArrayList<>(response.choices().size());
         for (ChatResponse.Choice choice : response.choices()) {
-            choices.add(new ChatResponse.Choice(identify(choice.message()), choice.finishReason(), choice.logprobs()));
+            choices.add(new ChatResponse.Choice(
+                    identify(choice.message(), newId), choice.finishReason(), choice.logprobs()));
         }
         return new ChatResponse(response.id(), response.model(), choices, response.usage());
     }
 
-    private static Message identify(Message m) {
+    private static Message identify(Message m, Supplier<String> newId) {
         if (m.toolCalls().stream().allMatch(call -> call.id() != null)) {
             return m;
         }
         List<ToolCall> calls = new ArrayList<>(m.toolCalls().size());
         for (ToolCall call : m.toolCalls()) {
-            calls.add(call.id() != null ? call : new ToolCall(ToolCallIds.generate(), call.name(), call.arguments()));
+            calls.add(call.id() != null ? call : new ToolCall(newId.get(), call.name(), call.arguments()));
         }
         return new Message(m.role(), m.content(), m.name(), calls, m.toolCallId(), m.reasoning(), m.extra());
     }
 
     /** The stream with an id and a name on the first delta of each tool call. */
     static ChatStream of(ChatStream stream) {
-        return new Stream(stream);
+        return of(stream, ToolCallIds::generate);
+    }
+
+    /** As {@link #of(ChatStream)}, with ids in the client API's shape ({@code newId}). */
+    static ChatStream of(ChatStream stream, Supplier<String> newId) {
+        return new Stream(stream, newId);
     }
 
     /** A streamed call: its index among the calls of the choice at {@code choice}. */
@@ -71,10 +83,12 @@ final class IdentifiedToolCalls {
     private static final class Stream implements ChatStream {
         private final ChatStream upstream;
         private final Map<CallKey, Call> calls = new HashMap<>();
+        private final Supplier<String> newId;
         private ChatChunk pending;
 
-        Stream(ChatStream upstream) {
+        Stream(ChatStream upstream, Supplier<String> newId) {
             this.upstream = upstream;
+            this.newId = newId;
         }
 
         @Override
@@ -157,7 +171,7 @@ final class IdentifiedToolCalls {
             }
             call.announced = true;
             if (call.id == null) {
-                call.id = ToolCallIds.generate();
+                call.id = newId.get();
             }
             String arguments = call.heldArguments == null ? null : call.heldArguments.toString();
             call.heldArguments = null;

@@ -86,6 +86,12 @@ final class Ingresses implements HttpService {
                                 "GET /api/ps",
                                 "GET /api/version")),
                 new Ingress(
+                        new OllamaGenerateCodec(),
+                        List.of("/api/generate"),
+                        List.of("/api/generate"),
+                        rules -> {},
+                        List.of("POST /api/generate")),
+                new Ingress(
                         new AnthropicMessagesCodec(),
                         List.of("/v1/messages"),
                         List.of("/v1/messages*"),
@@ -96,13 +102,7 @@ final class Ingresses implements HttpService {
                         List.of("/v1/messages/count_tokens"),
                         List.of("/v1/messages/count_tokens"),
                         rules -> {},
-                        List.of("POST /v1/messages/count_tokens")),
-                new Ingress(
-                        new OllamaGenerateCodec(),
-                        List.of("/api/generate"),
-                        List.of("/api/generate"),
-                        rules -> {},
-                        List.of("POST /api/generate")));
+                        List.of("POST /v1/messages/count_tokens")));
     }
 
     @Override

@@ -25,6 +25,9 @@ class IngressesTest {
         assertThat(ingresses.codecFor("/api/generate").name()).isEqualTo("ollama-generate");
         assertThat(ingresses.codecFor("/chat").name()).isEqualTo("native");
         assertThat(ingresses.codecFor("/v1/chat").name()).isEqualTo("native");
+        assertThat(ingresses.codecFor("/v1/messages").name()).isEqualTo("anthropic-messages");
+        assertThat(ingresses.codecFor("/v1/messages/batches").name()).isEqualTo("anthropic-messages");
+        assertThat(ingresses.codecFor("/v1/messages/count_tokens").name()).isEqualTo("anthropic-count-tokens");
     }
 
     @Test
@@ -48,6 +51,8 @@ class IngressesTest {
                         "GET /api/tags",
                         "GET /api/ps",
                         "GET /api/version",
-                        "POST /api/generate");
+                        "POST /api/generate",
+                        "POST /v1/messages",
+                        "POST /v1/messages/count_tokens");
     }
 }

@@ -61,6 +61,12 @@ public final class AnthropicMessagesCodec implements IngressCodec {
         return anthropicStatus(error);
     }
 
+    /** Anthropic's shape, {@code toolu_…}, for a tool call the upstream gave no id. */
+    @Override
+    public String newToolCallId() {
+        return AnthropicIds.toolUse();
+    }
+
     /** The status Anthropic would answer {@code error} with: 529 when the upstream (or chatd) is overloaded. */
     static int anthropicStatus(ApiError error) {
         return overloaded(error) ? 529 : error.status();

@@ -1,5 +1,7 @@
 package dev.chatd.server.ingress;
 
+import dev.chatd.kit.tool.ToolCallIds;
+
 /**
  * One client API chatd serves (OpenAI chat completions, Ollama, native {@code /chat}, …) as a
  * codec: request in, reply out, chunks out, errors out, in one framing. The chat handler does
@@ -36,5 +38,13 @@ public interface IngressCodec {
      */
     default int status(ApiError error) {
         return error.status();
+    }
+
+    /**
+     * A fresh id for a tool call the upstream gave none, in this API's shape: OpenAI's
+     * {@code call_…} by default ({@link ToolCallIds#generate()}), Anthropic's {@code toolu_…}.
+     */
+    default String newToolCallId() {
+        return ToolCallIds.generate();
     }
 }
