@@ -13,6 +13,11 @@ import java.util.List;
  *
  * @param index the choice this chunk belongs to, 0 unless the request asked for several
  * @param logprobs the log probabilities of this chunk's content tokens, or null
+ * @param reasoningSignature a piece of the opaque signature that seals the reasoning streamed
+ *     so far (Anthropic's {@code signature_delta}), to be concatenated and sent back unchanged to
+ *     the upstream that made it; null in most chunks (since 0.3)
+ * @param redactedReasoning one whole block of reasoning the upstream sent encrypted (Anthropic's
+ *     {@code redacted_thinking} data), to be sent back unchanged; null in most chunks (since 0.3)
  */
 public record ChatChunk(
         String content,
@@ -21,11 +26,25 @@ public record ChatChunk(
         FinishReason finishReason,
         Usage usage,
         int index,
-        List<TokenLogprob> logprobs) {
+        List<TokenLogprob> logprobs,
+        String reasoningSignature,
+        String redactedReasoning) {
 
     public ChatChunk {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
         logprobs = logprobs == null ? null : List.copyOf(logprobs);
+    }
+
+    /** A chunk without reasoning signature or redacted reasoning. */
+    public ChatChunk(
+            String content,
+            String reasoning,
+            List<ToolCallDelta> toolCalls,
+            FinishReason finishReason,
+            Usage usage,
+            int index,
+            List<TokenLogprob> logprobs) {
+        this(content, reasoning, toolCalls, finishReason, usage, index, logprobs, null, null);
     }
 
     /** A chunk of the first choice, without log probabilities. */

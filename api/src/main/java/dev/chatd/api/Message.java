@@ -1,5 +1,7 @@
 package dev.chatd.api;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +16,8 @@ import java.util.Objects;
  * @param toolCallId for a {@code tool} message, the id of the call it answers, or null
  * @param reasoning the model's reasoning text ("thinking"), when the upstream gives it
  * @param extra message fields the normalised model does not name, passed on unchanged
+ * @param verbatim the message's content exactly as its client wrote it in one wire format, or
+ *     null; see {@link Verbatim} (since 0.3)
  */
 public record Message(
         Role role,
@@ -22,13 +26,46 @@ public record Message(
         List<ToolCall> toolCalls,
         String toolCallId,
         String reasoning,
-        Map<String, Object> extra) {
+        Map<String, Object> extra,
+        Verbatim verbatim) {
 
     public Message {
         Objects.requireNonNull(role, "role");
         content = content == null ? List.of() : List.copyOf(content);
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
         extra = JsonTrees.copyOf(extra);
+    }
+
+    /** A message without verbatim content. */
+    public Message(
+            Role role,
+            List<ContentPart> content,
+            String name,
+            List<ToolCall> toolCalls,
+            String toolCallId,
+            String reasoning,
+            Map<String, Object> extra) {
+        this(role, content, name, toolCalls, toolCallId, reasoning, extra, null);
+    }
+
+    /**
+     * A message's content as its client wrote it, in a format whose blocks carry more than the
+     * normalised model names: Anthropic's thinking signatures, {@code redacted_thinking},
+     * {@code cache_control} on any block, {@code is_error}. An upstream codec of the same format
+     * sends these blocks instead of re-encoding the message, so that nothing is lost on the way
+     * through; every other codec ignores them and encodes the normalised fields. A codec uses
+     * them only while they still say what the normalised fields say (it decodes them again and
+     * compares), so code that changes a message need not clear them.
+     *
+     * @param format the wire format's name, as its codec names it (e.g. {@code "anthropic-messages"})
+     * @param blocks the content blocks as plain JSON trees, in their order
+     * @since 0.3
+     */
+    public record Verbatim(String format, List<Object> blocks) {
+        public Verbatim {
+            Objects.requireNonNull(format, "format");
+            blocks = Collections.unmodifiableList(new ArrayList<>(blocks));
+        }
     }
 
     /** A message whose content is one piece of text. */

@@ -2,6 +2,7 @@ package dev.chatd.kit.stream;
 
 import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatStream;
+import dev.chatd.kit.anthropic.AnthropicMessagesStream;
 import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.ollama.OllamaChatStream;
@@ -41,6 +42,10 @@ public final class StreamFixture {
 
     public static ChatStream openAi(FakeUpstream fake) {
         return new OpenAiChatStream(open(fake, "/chat/completions", Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    }
+
+    public static ChatStream anthropic(FakeUpstream fake) {
+        return new AnthropicMessagesStream(open(fake, "/messages", Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }
 
     /** Every chunk until the stream ends. */
