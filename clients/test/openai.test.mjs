@@ -58,6 +58,53 @@ test('a streamed tool call is assembled by the SDK', async () => {
   assert.equal(completion.choices[0].finish_reason, 'tool_calls');
 });
 
+// Ollama before 0.12.10 sends tool calls without ids: chatd gives each one, so the SDK can
+// assemble a streamed call and the tool result can name the call it answers.
+const weatherTools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+const askWeather = [{ role: 'user', content: 'Weather in Tokyo?' }];
+
+function assertGeneratedCall(message) {
+  const call = message.tool_calls[0];
+  assert.match(call.id, /^call_[0-9A-Za-z]{24}$/);
+  assert.equal(call.type, 'function');
+  assert.equal(call.function.name, 'get_weather');
+  assert.deepEqual(JSON.parse(call.function.arguments), { city: 'Tokyo' });
+  return call;
+}
+
+test('a tool call round trip through an Ollama upstream without ids', async () => {
+  const completion = await client.chat.completions.create({ model: 'ollama/llama3.2', messages: askWeather, tools: weatherTools });
+  assert.equal(completion.choices[0].finish_reason, 'tool_calls');
+  const message = completion.choices[0].message;
+  const call = assertGeneratedCall(message);
+
+  const final = await client.chat.completions.create({
+    model: 'ollama/llama3.2',
+    tools: weatherTools,
+    messages: [...askWeather, message, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+  });
+  assert.equal(final.choices[0].message.content, 'Sunny in Tokyo.');
+  assert.equal(final.choices[0].finish_reason, 'stop');
+});
+
+test('a streamed tool call round trip through an Ollama upstream without ids, with the stream helper', async () => {
+  const completion = await client.chat.completions
+    .stream({ model: 'ollama/llama3.2', messages: askWeather, tools: weatherTools })
+    .finalChatCompletion();
+  assert.equal(completion.choices[0].finish_reason, 'tool_calls');
+  const message = completion.choices[0].message;
+  const call = assertGeneratedCall(message);
+
+  const final = await client.chat.completions
+    .stream({
+      model: 'ollama/llama3.2',
+      tools: weatherTools,
+      messages: [...askWeather, message, { role: 'tool', tool_call_id: call.id, content: 'sunny' }],
+    })
+    .finalChatCompletion();
+  assert.equal(final.choices[0].message.content, 'Sunny in Tokyo.');
+});
+
 test('an upstream 429 surfaces as RateLimitError', async () => {
   await assert.rejects(
     client.chat.completions.create({ model: 'kimi/rate-limited', messages: hello }),

@@ -85,7 +85,8 @@ final class ChatHandler implements Handler {
         }
         ChatResponse response;
         try {
-            response = route.provider().chat(upstreamRequest);
+            // Every ingress hands out tool calls with ids, the upstream's or chatd's.
+            response = IdentifiedToolCalls.of(route.provider().chat(upstreamRequest));
         } catch (ChatException e) {
             throw route.explain(e);
         }
@@ -97,7 +98,7 @@ final class ChatHandler implements Handler {
     /** Opens the provider's stream; its failure to open is explained as a whole reply's is. */
     private static ChatStream open(ProviderRegistry.Route route, ChatRequest request) {
         try {
-            return route.provider().stream(request);
+            return IdentifiedToolCalls.of(route.provider().stream(request));
         } catch (ChatException e) {
             throw route.explain(e);
         }

@@ -32,6 +32,7 @@ class OfficialClientsIT {
     private static final String TEXT = "Hello from the fake upstream!";
     private static final List<String> PIECES = List.of("Hello", " from", " the fake", " upstream!");
     private static final String TOKEN = "clients-it-token";
+    private static final String TOOL_ANSWER = "Sunny in Tokyo.";
 
     private static FakeUpstream ollama;
     private static FakeUpstream openrouter;
@@ -124,14 +125,32 @@ class OfficialClientsIT {
 
     // ---- fake upstreams ----
 
+    /**
+     * Ollama before 0.12.10: a request with tools gets a tool call without an id, and the tool
+     * result after it (Ollama matches it by {@code tool_name}) gets {@link #TOOL_ANSWER}, or
+     * a text saying what arrived instead.
+     */
+    @SuppressWarnings("unchecked")
     private static void ollamaChat(FakeUpstream.Recorded request, HttpExchange exchange, FakeUpstream self)
             throws IOException {
         Map<String, Object> body = request.json();
-        boolean tools = body.containsKey("tools");
+        List<Map<String, Object>> messages = (List<Map<String, Object>>) body.get("messages");
+        Map<String, Object> last = messages.getLast();
+        boolean toolResult = "tool".equals(last.get("role"));
+        boolean tools = body.containsKey("tools") && !toolResult;
+        List<String> pieces = PIECES;
+        if (toolResult) {
+            String answer = "get_weather".equals(last.get("tool_name")) && "sunny".equals(last.get("content"))
+                    ? TOOL_ANSWER
+                    : "unmatched tool result: " + JsonCodec.writeString(last);
+            pieces = List.of(answer);
+        }
+        String toolCall =
+                "\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]";
         if (Boolean.FALSE.equals(body.get("stream"))) {
             String message = tools
-                    ? "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"function\":{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Tokyo\"}}}]}"
-                    : "{\"role\":\"assistant\",\"content\":\"" + TEXT + "\"}";
+                    ? "{\"role\":\"assistant\",\"content\":\"\"," + toolCall + "}"
+                    : "{\"role\":\"assistant\",\"content\":" + JsonCodec.writeString(String.join("", pieces)) + "}";
             FakeUpstream.send(
                     exchange,
                     200,
@@ -144,7 +163,15 @@ class OfficialClientsIT {
         exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
         exchange.sendResponseHeaders(200, 0);
         try (OutputStream out = exchange.getResponseBody()) {
-            for (String piece : PIECES) {
+            if (tools) {
+                line(
+                        out,
+                        "{\"model\":\"" + body.get("model")
+                                + "\",\"created_at\":\"2026-11-24T00:00:00Z\",\"message\":{\"role\":\"assistant\",\"content\":\"\","
+                                + toolCall + "},\"done\":false}\n");
+                pieces = List.of();
+            }
+            for (String piece : pieces) {
                 line(
                         out,
                         "{\"model\":\"" + body.get("model")

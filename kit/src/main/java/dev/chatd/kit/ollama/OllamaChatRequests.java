@@ -9,6 +9,8 @@ import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatRequests;
+import dev.chatd.kit.tool.ToolCallIds;
+import dev.chatd.kit.tool.UnansweredCalls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -277,8 +279,7 @@ public final class OllamaChatRequests {
             throw r.fail("messages is required and must hold at least one message");
         }
         List<Message> messages = new ArrayList<>(array.size());
-        // The calls of the latest assistant turn that no tool message has answered yet, in order.
-        List<ToolCall> unanswered = new ArrayList<>();
+        UnansweredCalls unanswered = new UnansweredCalls();
         for (int i = 0; i < array.size(); i++) {
             JsonObjectView m = r.at(array.get(i), "messages[" + i + "]");
             String roleName = m.requiredString("role");
@@ -305,15 +306,18 @@ public final class OllamaChatRequests {
                 ToolCall call = sent.get(c);
                 // Ollama clients send no ids; OpenAI-format upstreams need one to match results to calls.
                 toolCalls.add(
-                        call.id() != null ? call : new ToolCall("call_" + i + "_" + c, call.name(), call.arguments()));
+                        call.id() != null
+                                ? call
+                                : new ToolCall(ToolCallIds.forPosition(i, c), call.name(), call.arguments()));
             }
             if (role == Role.ASSISTANT) {
-                unanswered = new ArrayList<>(toolCalls);
+                unanswered.turn(toolCalls);
             }
             String toolName = m.string("tool_name");
             String toolCallId = m.string("tool_call_id");
             if (role == Role.TOOL) {
-                toolCallId = answeredCall(unanswered, toolCallId, toolName);
+                // Ollama names the function only; OpenAI-format upstreams need the call's id.
+                toolCallId = unanswered.answer(toolCallId, toolName);
             }
             messages.add(new Message(
                     role,
@@ -325,29 +329,6 @@ public final class OllamaChatRequests {
                     Map.of()));
         }
         return messages;
-    }
-
-    /**
-     * The id of the call a tool message answers, which OpenAI-format upstreams need and Ollama
-     * clients do not send: Ollama names the function only, and answers a turn's calls in order.
-     * So a result answers the first unanswered call of that name (two parallel calls of one
-     * function get one result each), else the first unanswered call; an id sent is kept.
-     */
-    private static String answeredCall(List<ToolCall> unanswered, String toolCallId, String toolName) {
-        for (int i = 0; i < unanswered.size(); i++) {
-            ToolCall call = unanswered.get(i);
-            boolean answers = toolCallId != null
-                    ? toolCallId.equals(call.id())
-                    : call.name().equals(toolName);
-            if (answers) {
-                unanswered.remove(i);
-                return call.id();
-            }
-        }
-        if (toolCallId == null && !unanswered.isEmpty()) {
-            return unanswered.remove(0).id();
-        }
-        return toolCallId;
     }
 
     /** The image type of base64 data, from its first bytes; JPEG when unknown. */

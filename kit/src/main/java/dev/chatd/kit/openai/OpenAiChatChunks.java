@@ -40,11 +40,29 @@ public final class OpenAiChatChunks {
             Map<String, Object> delta,
             List<TokenLogprob> logprobs,
             FinishReason finishReason) {
+        return encodeChunk(id, created, model, index, delta, logprobs, finishReason, OpenAiToolCalls.Shape.TOOL_CALLS);
+    }
+
+    /**
+     * A {@code chat.completion.chunk} as above, its finish reason written for tool calls in
+     * {@code shape}.
+     *
+     * @since 0.3
+     */
+    public static Map<String, Object> encodeChunk(
+            String id,
+            long created,
+            String model,
+            int index,
+            Map<String, Object> delta,
+            List<TokenLogprob> logprobs,
+            FinishReason finishReason,
+            OpenAiToolCalls.Shape shape) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", index);
         choice.put("delta", delta);
         choice.put("logprobs", OpenAiLogprobs.encodeChoice(logprobs));
-        choice.put("finish_reason", finishReason == null ? null : finishReason.wire());
+        choice.put("finish_reason", finishReason == null ? null : shape.finishReason(finishReason));
         Map<String, Object> body = chunkHead(id, created, model);
         body.put("choices", List.of(choice));
         return body;
@@ -69,6 +87,11 @@ public final class OpenAiChatChunks {
 
     /** A delta in OpenAI's shape: {@code content}, {@code reasoning_content}, {@code tool_calls}. */
     public static Map<String, Object> encodeDelta(ChatChunk chunk) {
+        return encodeDelta(chunk, OpenAiToolCalls.Shape.TOOL_CALLS);
+    }
+
+    /** A delta as above, its tool calls in {@code shape}. */
+    public static Map<String, Object> encodeDelta(ChatChunk chunk, OpenAiToolCalls.Shape shape) {
         Map<String, Object> delta = new LinkedHashMap<>();
         if (chunk.content() != null) {
             delta.put("content", chunk.content());
@@ -76,7 +99,15 @@ public final class OpenAiChatChunks {
         if (chunk.reasoning() != null) {
             delta.put("reasoning_content", chunk.reasoning());
         }
-        if (!chunk.toolCalls().isEmpty()) {
+        if (chunk.toolCalls().isEmpty()) {
+            return delta;
+        }
+        if (shape == OpenAiToolCalls.Shape.FUNCTION_CALL) {
+            Map<String, Object> functionCall = OpenAiToolCalls.encodeFunctionCallDelta(chunk.toolCalls());
+            if (functionCall != null) {
+                delta.put("function_call", functionCall);
+            }
+        } else {
             delta.put("tool_calls", OpenAiToolCalls.encodeDeltas(chunk.toolCalls()));
         }
         return delta;

@@ -156,9 +156,20 @@ public final class OpenAiChatReplies {
 
     /** A {@code chat.completion} for an OpenAI client, every choice of the response in it. */
     public static Map<String, Object> encodeResponse(String id, long created, String model, ChatResponse response) {
+        return encodeResponse(id, created, model, response, OpenAiToolCalls.Shape.TOOL_CALLS);
+    }
+
+    /**
+     * A {@code chat.completion} for an OpenAI client, every choice of the response in it, their
+     * tool calls in {@code shape}.
+     *
+     * @since 0.3
+     */
+    public static Map<String, Object> encodeResponse(
+            String id, long created, String model, ChatResponse response, OpenAiToolCalls.Shape shape) {
         List<Object> choices = new ArrayList<>(response.choices().size());
         for (int i = 0; i < response.choices().size(); i++) {
-            choices.add(encodeChoice(i, response.choices().get(i)));
+            choices.add(encodeChoice(i, response.choices().get(i), shape));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", id);
@@ -170,7 +181,7 @@ public final class OpenAiChatReplies {
         return body;
     }
 
-    private static Map<String, Object> encodeChoice(int index, ChatResponse.Choice c) {
+    private static Map<String, Object> encodeChoice(int index, ChatResponse.Choice c, OpenAiToolCalls.Shape shape) {
         Message m = c.message();
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("role", "assistant");
@@ -179,13 +190,19 @@ public final class OpenAiChatReplies {
             message.put("reasoning_content", m.reasoning());
         }
         if (!m.toolCalls().isEmpty()) {
-            message.put("tool_calls", OpenAiToolCalls.encode(m.toolCalls()));
+            if (shape == OpenAiToolCalls.Shape.FUNCTION_CALL) {
+                message.put(
+                        "function_call",
+                        OpenAiToolCalls.encodeFunctionCall(m.toolCalls().getFirst()));
+            } else {
+                message.put("tool_calls", OpenAiToolCalls.encode(m.toolCalls()));
+            }
         }
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", index);
         choice.put("message", message);
         choice.put("logprobs", OpenAiLogprobs.encodeChoice(c.logprobs()));
-        choice.put("finish_reason", c.finishReason().wire());
+        choice.put("finish_reason", shape.finishReason(c.finishReason()));
         return choice;
     }
 

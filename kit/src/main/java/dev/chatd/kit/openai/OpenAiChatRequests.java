@@ -7,6 +7,8 @@ import dev.chatd.api.Role;
 import dev.chatd.api.Tool;
 import dev.chatd.api.ToolCall;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.tool.ToolCallIds;
+import dev.chatd.kit.tool.UnansweredCalls;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,8 +25,8 @@ public final class OpenAiChatRequests {
     /** The name of this format, which a {@link ChatRequest}'s extras were written in ({@link ChatRequest#extraFormat()}). */
     public static final String FORMAT = "openai-chat";
 
-    private static final Set<String> MESSAGE_FIELDS =
-            Set.of("role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "reasoning");
+    private static final Set<String> MESSAGE_FIELDS = Set.of(
+            "role", "content", "name", "tool_calls", "tool_call_id", "reasoning_content", "reasoning", "function_call");
 
     private static final Set<String> REQUEST_FIELDS = Set.of(
             "model",
@@ -37,6 +39,8 @@ public final class OpenAiChatRequests {
             "seed",
             "tools",
             "tool_choice",
+            "functions",
+            "function_call",
             "response_format",
             "n",
             "logprobs",
@@ -50,11 +54,16 @@ public final class OpenAiChatRequests {
     /**
      * Reads an OpenAI chat-completions request (chatd's native {@code /chat} takes the same).
      * Fields the normalised model does not name are kept as extras. {@code stream} and
-     * {@code stream_options} are the ingress's business and are not kept.
+     * {@code stream_options} are the ingress's business and are not kept. OpenAI's deprecated
+     * function calling ({@code functions}, {@code function_call}, an assistant's
+     * {@code function_call}, {@code role: "function"}) becomes tools, tool choice, tool calls
+     * and tool messages, so that an upstream sees only the current shape.
      */
     public static ChatRequest decodeRequest(JsonObjectView r) {
         Integer maxTokens =
                 r.integer("max_tokens") != null ? r.integer("max_tokens") : r.integer("max_completion_tokens");
+        List<Tool> tools = new ArrayList<>(decodeTools(r, "tools"));
+        tools.addAll(decodeFunctions(r));
         return ChatRequest.builder()
                 .model(r.requiredString("model"))
                 .messages(decodeMessages(r, "messages"))
@@ -63,8 +72,8 @@ public final class OpenAiChatRequests {
                 .maxTokens(maxTokens)
                 .stop(r.strings("stop"))
                 .seed(r.longInteger("seed"))
-                .tools(decodeTools(r, "tools"))
-                .toolChoice(r.raw("tool_choice"))
+                .tools(tools)
+                .toolChoice(r.has("tool_choice") ? r.raw("tool_choice") : functionChoice(r))
                 .responseFormat(r.raw("response_format"))
                 .n(choiceCount(r))
                 .logprobs(r.bool("logprobs"))
@@ -82,28 +91,137 @@ public final class OpenAiChatRequests {
         return n;
     }
 
-    /** Reads an OpenAI {@code messages} array; errors name the offending path. */
+    /**
+     * Whether the client asked in OpenAI's deprecated function-calling shape ({@code functions}
+     * without {@code tools}), and so expects its answer in that shape too.
+     */
+    public static boolean usesFunctions(JsonObjectView r) {
+        return r.has("functions") && !r.has("tools");
+    }
+
+    /** The deprecated {@code functions}: each one a function tool's {@code function} object. */
+    private static List<Tool> decodeFunctions(JsonObjectView r) {
+        List<Object> functions = r.array("functions");
+        if (functions == null) {
+            return List.of();
+        }
+        List<Tool> decoded = new ArrayList<>(functions.size());
+        for (int i = 0; i < functions.size(); i++) {
+            JsonObjectView function = r.at(functions.get(i), r.path("functions") + "[" + i + "]");
+            decoded.add(new Tool(
+                    function.requiredString("name"), function.string("description"), function.raw("parameters")));
+        }
+        return decoded;
+    }
+
+    /** The deprecated {@code function_call} as a {@code tool_choice}; null when absent. */
+    private static Object functionChoice(JsonObjectView r) {
+        Object choice = r.raw("function_call");
+        if (choice == null || "none".equals(choice) || "auto".equals(choice)) {
+            return choice;
+        }
+        JsonObjectView named = choice instanceof Map<?, ?> ? r.object("function_call") : null;
+        if (named == null || named.string("name") == null) {
+            throw r.fail(r.path("function_call") + " must be \"none\", \"auto\" or {\"name\": \"<function>\"}");
+        }
+        return Map.of("type", "function", "function", Map.of("name", named.string("name")));
+    }
+
+    /**
+     * Reads an OpenAI {@code messages} array; errors name the offending path. An assistant's
+     * tool call without an id gets one, and a tool result without the id of its call (OpenAI's
+     * deprecated {@code role: "function"} has none) gets the id of the call it answers, found
+     * by the function's name, so that any upstream can match the two.
+     */
     public static List<Message> decodeMessages(JsonObjectView request, String key) {
         List<Object> array = request.array(key);
         if (array == null || array.isEmpty()) {
             throw request.fail(request.path(key) + " is required and must hold at least one message");
         }
         List<Message> messages = new ArrayList<>(array.size());
+        UnansweredCalls unanswered = new UnansweredCalls();
         for (int i = 0; i < array.size(); i++) {
-            messages.add(decodeMessage(request.at(array.get(i), request.path(key) + "[" + i + "]")));
+            Message message = decodeMessage(request.at(array.get(i), request.path(key) + "[" + i + "]"));
+            if (message.role() == Role.ASSISTANT) {
+                message = withCallIds(message, i);
+                unanswered.turn(message.toolCalls());
+            } else if (message.role() == Role.TOOL) {
+                message = answering(message, unanswered.answer(message.toolCallId(), message.name()));
+            }
+            messages.add(message);
         }
         return messages;
     }
 
+    private static Message withCallIds(Message message, int position) {
+        List<ToolCall> calls = message.toolCalls();
+        if (calls.stream().allMatch(call -> call.id() != null)) {
+            return message;
+        }
+        List<ToolCall> identified = new ArrayList<>(calls.size());
+        for (int c = 0; c < calls.size(); c++) {
+            ToolCall call = calls.get(c);
+            identified.add(
+                    call.id() != null
+                            ? call
+                            : new ToolCall(ToolCallIds.forPosition(position, c), call.name(), call.arguments()));
+        }
+        return new Message(
+                message.role(),
+                message.content(),
+                message.name(),
+                identified,
+                message.toolCallId(),
+                message.reasoning(),
+                message.extra());
+    }
+
+    /**
+     * A tool result answering the call {@code callId}. A result that had no id loses the
+     * function's name once its call is known: a tool message carries only the id, and Ollama
+     * finds the name from the call.
+     */
+    private static Message answering(Message result, String callId) {
+        if (callId == null || callId.equals(result.toolCallId())) {
+            return result;
+        }
+        return new Message(
+                Role.TOOL,
+                result.content(),
+                result.toolCallId() == null ? null : result.name(),
+                result.toolCalls(),
+                callId,
+                result.reasoning(),
+                result.extra());
+    }
+
+    /**
+     * Reads one OpenAI message. The deprecated {@code role: "function"} (which needs a
+     * {@code name}) is a tool message, and an assistant's {@code function_call} its one tool
+     * call; neither has an id here ({@link #decodeMessages} finds them one).
+     */
     public static Message decodeMessage(JsonObjectView m) {
         String roleName = m.requiredString("role");
-        Role role = "developer".equals(roleName)
-                ? Role.SYSTEM
-                : Role.fromWire(roleName)
-                        .orElseThrow(() -> m.fail(
-                                m.path("role") + " is '" + roleName + "'; expected system, user, assistant or tool"));
+        Role role = switch (roleName) {
+            case "developer" -> Role.SYSTEM;
+            case "function" -> Role.TOOL;
+            default ->
+                Role.fromWire(roleName)
+                        .orElseThrow(() -> m.fail(m.path("role") + " is '" + roleName
+                                + "'; expected system, developer, user, assistant, tool or function"));
+        };
+        if ("function".equals(roleName)) {
+            m.requiredString("name");
+        }
         List<ContentPart> content = decodeContent(m);
         List<ToolCall> toolCalls = OpenAiToolCalls.decode(m);
+        JsonObjectView functionCall = m.object("function_call");
+        if (toolCalls.isEmpty() && functionCall != null) {
+            toolCalls = List.of(new ToolCall(
+                    null,
+                    functionCall.requiredString("name"),
+                    OpenAiToolCalls.argumentsText(functionCall.raw("arguments"))));
+        }
         if (content.isEmpty()
                 && toolCalls.isEmpty()
                 && role != Role.ASSISTANT

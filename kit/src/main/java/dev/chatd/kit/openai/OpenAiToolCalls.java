@@ -1,5 +1,6 @@
 package dev.chatd.kit.openai;
 
+import dev.chatd.api.FinishReason;
 import dev.chatd.api.ToolCall;
 import dev.chatd.api.ToolCallDelta;
 import dev.chatd.kit.json.JsonCodec;
@@ -18,6 +19,24 @@ import java.util.Map;
  */
 public final class OpenAiToolCalls {
     private OpenAiToolCalls() {}
+
+    /**
+     * How an OpenAI client gets tool calls: as {@code tool_calls}, or in the deprecated
+     * function-calling shape that a client which sent {@code functions} expects, where a message
+     * has one {@code function_call} (the first call) and the finish reason is
+     * {@code function_call}.
+     *
+     * @since 0.3
+     */
+    public enum Shape {
+        TOOL_CALLS,
+        FUNCTION_CALL;
+
+        /** The finish reason as this shape writes it. */
+        public String finishReason(FinishReason reason) {
+            return this == FUNCTION_CALL && reason == FinishReason.TOOL_CALLS ? "function_call" : reason.wire();
+        }
+    }
 
     /** A message's {@code tool_calls}; each needs a {@code function} with a {@code name}. Errors name the path. */
     public static List<ToolCall> decode(JsonObjectView message) {
@@ -82,6 +101,38 @@ public final class OpenAiToolCalls {
             calls.add(c);
         }
         return calls;
+    }
+
+    /** A message's deprecated {@code function_call}: the call's name and arguments, no id. */
+    public static Map<String, Object> encodeFunctionCall(ToolCall call) {
+        Map<String, Object> function = new LinkedHashMap<>();
+        function.put("name", call.name());
+        function.put("arguments", call.arguments());
+        return function;
+    }
+
+    /**
+     * A stream delta's deprecated {@code function_call}: the pieces of the first call (index 0),
+     * the name with its first piece; null when the deltas hold none of it. The deprecated shape
+     * has one call, so pieces of other calls are left out.
+     */
+    public static Map<String, Object> encodeFunctionCallDelta(List<ToolCallDelta> deltas) {
+        Map<String, Object> function = null;
+        for (ToolCallDelta call : deltas) {
+            if (call.index() != 0) {
+                continue;
+            }
+            if (function == null) {
+                function = new LinkedHashMap<>();
+            }
+            if (call.name() != null) {
+                function.put("name", call.name());
+            }
+            if (call.argumentsFragment() != null) {
+                function.merge("arguments", call.argumentsFragment(), (a, b) -> (String) a + b);
+            }
+        }
+        return function;
     }
 
     /** A stream delta's {@code tool_calls}: the id and type come with a call's first piece only. */

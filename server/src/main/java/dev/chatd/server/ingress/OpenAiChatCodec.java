@@ -9,6 +9,7 @@ import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatChunks;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiChatRequests;
+import dev.chatd.kit.openai.OpenAiToolCalls;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,7 +40,10 @@ public final class OpenAiChatCodec implements IngressCodec {
         boolean stream = Boolean.TRUE.equals(r.bool("stream"));
         JsonObjectView streamOptions = r.object("stream_options");
         boolean includeUsage = streamOptions != null && Boolean.TRUE.equals(streamOptions.bool("include_usage"));
-        return new Call(request, stream, includeUsage);
+        OpenAiToolCalls.Shape shape = OpenAiChatRequests.usesFunctions(r)
+                ? OpenAiToolCalls.Shape.FUNCTION_CALL
+                : OpenAiToolCalls.Shape.TOOL_CALLS;
+        return new Call(request, stream, includeUsage, shape);
     }
 
     /**
@@ -68,10 +72,12 @@ public final class OpenAiChatCodec implements IngressCodec {
         return Map.of("error", detail);
     }
 
-    private record Call(ChatRequest request, boolean stream, boolean includeUsage) implements IngressCall {
+    /** @param shape how the client asked for tools, and so how it gets their calls */
+    private record Call(ChatRequest request, boolean stream, boolean includeUsage, OpenAiToolCalls.Shape shape)
+            implements IngressCall {
         @Override
         public Object reply(ChatResponse response, Exchange exchange) {
-            return OpenAiChatReplies.encodeResponse(id(exchange), created(exchange), exchange.model(), response);
+            return OpenAiChatReplies.encodeResponse(id(exchange), created(exchange), exchange.model(), response, shape);
         }
 
         @Override
@@ -105,14 +111,14 @@ public final class OpenAiChatCodec implements IngressCodec {
                 @Override
                 public void chunk(EventSink out, ChatChunk chunk) {
                     role(out, chunk.index());
-                    Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk);
+                    Map<String, Object> delta = OpenAiChatChunks.encodeDelta(chunk, shape);
                     if (!delta.isEmpty() || chunk.logprobs() != null) {
                         out.data(OpenAiChatChunks.encodeChunk(
                                 id, created, model, chunk.index(), delta, chunk.logprobs(), null));
                     }
                     if (chunk.finishReason() != null) {
                         out.data(OpenAiChatChunks.encodeChunk(
-                                id, created, model, chunk.index(), Map.of(), null, chunk.finishReason()));
+                                id, created, model, chunk.index(), Map.of(), null, chunk.finishReason(), shape));
                     }
                     if (chunk.isFinal()) {
                         if (includeUsage) {
