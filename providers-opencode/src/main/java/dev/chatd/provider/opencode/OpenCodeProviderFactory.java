@@ -58,8 +58,14 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
         return model.startsWith("claude-");
     }
 
-    /** Zen's departures on {@code /messages}: its own error types, as on {@code /chat/completions}. */
+    /** Zen's departures on {@code /messages}: its own error types and its cost, as on {@code /chat/completions}. */
     static final class ClaudeQuirks implements AnthropicCompatibleProvider.Quirks {
+        /** Zen adds the call's cost to Anthropic replies too; the stream reader finds it in Zen's last ping. */
+        @Override
+        public Object reply(Object tree) {
+            return Quirks.costIntoUsage(tree);
+        }
+
         @Override
         public ChatException error(UpstreamReply reply) {
             return zenError(reply, AnthropicErrors::fromReply);
@@ -102,7 +108,7 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
         }
 
         /** Moves a top-level {@code cost} into {@code usage.cost}, where OpenAI-compatible upstreams put it, unless one is there. */
-        private static Object costIntoUsage(Object tree) {
+        static Object costIntoUsage(Object tree) {
             if (tree instanceof Map<?, ?>) {
                 JsonObjectView view = JsonObjectView.of(tree, "reply", ChatException.UpstreamFailure::new);
                 BigDecimal cost = OpenAiChatReplies.cost(view.raw("cost"));

@@ -2,8 +2,10 @@ package dev.chatd.provider.opencode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
+import dev.chatd.api.FinishReason;
 import dev.chatd.api.Message;
 import dev.chatd.api.Role;
 import dev.chatd.api.spi.ChatProvider;
@@ -118,6 +120,38 @@ class OpenCodeClaudeTckTest extends ProviderContract {
             assertThat(sent.get(field)).as(field).isEqualTo(client.get(field));
         }
         assertThat(sent.get("stream")).isEqualTo(false);
+    }
+
+    @Test
+    void zensCostOnAWholeAnthropicReplyLandsInTheUsage() {
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
+                {"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5",
+                 "content":[{"type":"text","text":"Hello!"}],"stop_reason":"end_turn","stop_sequence":null,
+                 "usage":{"input_tokens":12,"output_tokens":3},"cost":"0.00042"}
+                """));
+
+        ChatResponse response = provider().chat(hello(model()));
+
+        assertThat(response.message().text()).isEqualTo("Hello!");
+        assertThat(response.usage().promptTokens()).isEqualTo(12);
+        assertCost(response.usage(), "0.00042");
+    }
+
+    /** Zen sends the cost as one more {@code ping} after the upstream's {@code message_stop}. */
+    @Test
+    void zensCostPingAfterMessageStopLandsInTheLastChunksUsage() {
+        upstream.on(
+                "POST",
+                chatPath(),
+                format().stream(replyModel(), "Hel", "lo")
+                        .write(UpstreamFormat.anthropicEvent("ping", "{\"type\":\"ping\",\"cost\":\"0.00042\"}")));
+
+        List<ChatChunk> chunks = streamAll(hello(model()));
+
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.finishReason()).isEqualTo(FinishReason.STOP);
+        assertThat(last.usage().completionTokens()).isEqualTo(3);
+        assertCost(last.usage(), "0.00042");
     }
 
     private static ChatRequest hello(String model) {
