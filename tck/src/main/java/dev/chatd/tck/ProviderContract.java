@@ -52,7 +52,10 @@ import org.junit.jupiter.api.TestFactory;
  * object, every row of {@link #errorRows() the error table}, the call and stream deadlines,
  * that closing a stream closes the upstream connection, {@code available()}, the model list,
  * and that the {@link #KEY key} never appears in an exception. The OpenAI-format checks also
- * cover images, several text parts and pass-through fields. Providers are created straight
+ * cover images, several text parts and pass-through fields; the Anthropic-format ones the key
+ * and version headers, {@code max_tokens}, the system prompt apart, parallel tool results in one
+ * user message, thinking with its signature and tool input streamed in pieces, and an
+ * overloaded upstream. Providers are created straight
  * from their factory with a {@link TestProviderContext}; the host's registry is not involved.
  */
 public abstract class ProviderContract {
