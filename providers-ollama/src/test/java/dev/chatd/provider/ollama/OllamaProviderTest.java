@@ -210,7 +210,11 @@ class OllamaProviderTest {
     @Test
     void availabilityIsCachedForAFewSeconds() {
         fake.on("GET", "/api/version", FakeUpstream.json(200, "{\"version\":\"0.5.1\"}"));
+        fake.on("GET", "/api/tags", FakeUpstream.json(200, "{\"models\":[]}"));
         ChatProvider provider = local();
+        // The probe allows 2 s; building the HTTP client in a fresh JVM on a loaded machine can
+        // take longer (chatd warms it at start-up), so a first call that is not a probe warms it.
+        provider.models();
 
         assertThat(provider.available()).isTrue();
         fake.on("GET", "/api/version", FakeUpstream.json(500, "{\"error\":\"down\"}"));
