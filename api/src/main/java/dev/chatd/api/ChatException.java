@@ -85,8 +85,11 @@ public abstract sealed class ChatException extends RuntimeException {
         }
     }
 
-    /** The upstream failed, was unreachable or answered nonsense (502). */
-    public static final class UpstreamFailure extends ChatException {
+    /**
+     * The upstream failed, was unreachable or answered nonsense (502). Subtypes say more where
+     * a client API can tell its callers more ({@link UpstreamOverloaded}).
+     */
+    public static sealed class UpstreamFailure extends ChatException permits UpstreamOverloaded {
         private static final long serialVersionUID = 1L;
 
         public UpstreamFailure(String message) {
@@ -95,6 +98,21 @@ public abstract sealed class ChatException extends RuntimeException {
 
         public UpstreamFailure(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /**
+     * The upstream says it is overloaded (Anthropic's {@code overloaded_error}, HTTP 529): an
+     * upstream failure (502) to most clients, which an Anthropic client is told as 529, so that
+     * its SDK retries as it does against Anthropic.
+     *
+     * @since 0.3
+     */
+    public static final class UpstreamOverloaded extends UpstreamFailure {
+        private static final long serialVersionUID = 1L;
+
+        public UpstreamOverloaded(String message) {
+            super(message);
         }
     }
 

@@ -300,6 +300,15 @@ class ChatdConfigTest {
     }
 
     @Test
+    void kimisApiSettingIsKnownAndMappedFromTheEnvironment() {
+        Main.Loaded loaded = load(null, Map.of("CHATD_PROVIDERS_KIMI_API", "anthropic"));
+        ChatdConfig config = ChatdConfig.from(loaded.config(), NO_ENV);
+
+        assertThat(config.providers().get("kimi").settings()).containsEntry("api", "anthropic");
+        assertThat(loaded.warnings()).as("api is one of kimi's own keys").isEmpty();
+    }
+
+    @Test
     void environmentWinsOverTheFileAndReachesProvidersNamedOnlyInTheFile(@TempDir Path dir) throws IOException {
         Path file = yaml(dir, """
                 chatd:

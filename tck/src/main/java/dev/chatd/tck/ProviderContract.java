@@ -52,7 +52,10 @@ import org.junit.jupiter.api.TestFactory;
  * object, every row of {@link #errorRows() the error table}, the call and stream deadlines,
  * that closing a stream closes the upstream connection, {@code available()}, the model list,
  * and that the {@link #KEY key} never appears in an exception. The OpenAI-format checks also
- * cover images, several text parts and pass-through fields. Providers are created straight
+ * cover images, several text parts and pass-through fields; the Anthropic-format ones the key
+ * and version headers, {@code max_tokens}, the system prompt apart, parallel tool results in one
+ * user message, thinking with its signature and tool input streamed in pieces, and an
+ * overloaded upstream. Providers are created straight
  * from their factory with a {@link TestProviderContext}; the host's registry is not involved.
  */
 public abstract class ProviderContract {
@@ -67,6 +70,14 @@ public abstract class ProviderContract {
 
     /** The wire format the provider's upstream speaks. */
     protected abstract UpstreamFormat format();
+
+    /**
+     * The format of the upstream's model list: {@link #format()}'s, unless the provider lists
+     * models in another format than it chats in (OpenCode Zen's Claude models).
+     */
+    protected UpstreamFormat modelsFormat() {
+        return format();
+    }
 
     /** The path of the real base URL ({@code /api/v1}), so that joining it with an endpoint is tested. */
     protected String basePath() {
@@ -182,7 +193,7 @@ public abstract class ProviderContract {
         FakeUpstream.Recorded sent = upstream.lastRequest();
         assertThat(sent.method()).isEqualTo("POST");
         assertThat(sent.path()).isEqualTo(chatPath());
-        assertThat(sent.header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(sent.header(format().keyHeader())).isEqualTo(format().keyValue(KEY));
         assertThat(sent.header("Content-Type")).startsWith("application/json");
         assertThat(sent.json().get("model")).isEqualTo(model());
         assertThat(sent.json().get("stream")).isEqualTo(false);
@@ -246,7 +257,7 @@ public abstract class ProviderContract {
                 {"role":"assistant","content":"","tool_calls":[{"id":"call_abc","type":"function",
                  "function":{"name":"get_weather","arguments":%s}}]}
                 """.formatted(argumentsJson),
-                                format() == UpstreamFormat.OPENAI_CHAT ? "tool_calls" : "stop",
+                                format() == UpstreamFormat.OLLAMA ? "stop" : "tool_calls",
                                 40,
                                 12)));
 
@@ -272,7 +283,7 @@ public abstract class ProviderContract {
      */
     protected List<ErrorRow> errorRows() {
         UpstreamFormat f = format();
-        return List.of(
+        List<ErrorRow> rows = new ArrayList<>(List.of(
                 ErrorRow.json(
                         "400 invalid request",
                         400,
@@ -282,13 +293,13 @@ public abstract class ProviderContract {
                 ErrorRow.json(
                         "401 wrong key, echoed back",
                         401,
-                        f.error("Invalid API key: " + KEY),
+                        f.error(401, "Invalid API key: " + KEY),
                         ChatException.UpstreamAuth.class),
-                ErrorRow.json("403 forbidden", 403, f.error("forbidden"), ChatException.UpstreamAuth.class),
+                ErrorRow.json("403 forbidden", 403, f.error(403, "forbidden"), ChatException.UpstreamAuth.class),
                 ErrorRow.json(
                         "404 unknown model",
                         404,
-                        f.error("model 'nope' not found"),
+                        f.error(404, "model 'nope' not found"),
                         ChatException.ModelNotFound.class,
                         "model 'nope' not found"),
                 ErrorRow.other(
@@ -299,24 +310,31 @@ public abstract class ProviderContract {
                         ChatException.UpstreamFailure.class,
                         "base-url"),
                 ErrorRow.json(
-                        "408 request timeout", 408, f.error("request timed out"), ChatException.UpstreamTimeout.class),
+                        "408 request timeout",
+                        408,
+                        f.error(408, "request timed out"),
+                        ChatException.UpstreamTimeout.class),
                 ErrorRow.json(
                         "413 too large",
                         413,
-                        f.error("prompt is too long"),
+                        f.error(413, "prompt is too long"),
                         ChatException.UpstreamBadRequest.class,
                         "prompt is too long"),
                 ErrorRow.json(
                                 "429 rate limited",
                                 429,
-                                f.error("slow down"),
+                                f.error(429, "slow down"),
                                 ChatException.RateLimited.class,
                                 "slow down")
                         .withHeader("Retry-After", "7"),
                 ErrorRow.json(
-                        "500", 500, f.error("internal error"), ChatException.UpstreamFailure.class, "internal error"),
-                ErrorRow.json("502", 502, f.error("bad gateway"), ChatException.UpstreamFailure.class),
-                ErrorRow.json("503", 503, f.error("overloaded"), ChatException.UpstreamFailure.class),
+                        "500",
+                        500,
+                        f.error(500, "internal error"),
+                        ChatException.UpstreamFailure.class,
+                        "internal error"),
+                ErrorRow.json("502", 502, f.error(502, "bad gateway"), ChatException.UpstreamFailure.class),
+                ErrorRow.json("503", 503, f.error(503, "overloaded"), ChatException.UpstreamFailure.class),
                 ErrorRow.other(
                         "502 from a proxy, as HTML",
                         502,
@@ -334,7 +352,20 @@ public abstract class ProviderContract {
                         200,
                         "{\"id\":\"x\",\"choices\":[",
                         ChatException.UpstreamFailure.class),
-                ErrorRow.json("200 with JSON of the wrong shape", 200, "[1,2,3]", ChatException.UpstreamFailure.class));
+                ErrorRow.json(
+                        "200 with JSON of the wrong shape", 200, "[1,2,3]", ChatException.UpstreamFailure.class)));
+        if (f == UpstreamFormat.ANTHROPIC_MESSAGES) {
+            // An Anthropic client is told 529 for these, so that its SDK backs off as it does for Anthropic.
+            rows.add(ErrorRow.json(
+                    "529 overloaded",
+                    529,
+                    f.error(529, "Overloaded"),
+                    ChatException.UpstreamOverloaded.class,
+                    "overloaded"));
+            rows.add(ErrorRow.other(
+                    "529 without a body", 529, "text/plain", "", ChatException.UpstreamOverloaded.class, "overloaded"));
+        }
+        return rows;
     }
 
     @TestFactory
@@ -377,9 +408,8 @@ public abstract class ProviderContract {
         upstream.on(
                 "POST",
                 chatPath(),
-                FakeUpstream.stream(
-                                format() == UpstreamFormat.OPENAI_CHAT ? "text/event-stream" : "application/x-ndjson")
-                        .write(format().streamPiece(replyModel()))
+                FakeUpstream.stream(format().streamContentType())
+                        .write(format().streamStart(replyModel()) + format().streamPiece(replyModel()))
                         .hang(Duration.ofSeconds(10)));
         ChatProvider provider = provider(Duration.ofSeconds(2), Duration.ofMillis(300));
 
@@ -402,8 +432,7 @@ public abstract class ProviderContract {
         upstream.on(
                 "POST",
                 chatPath(),
-                FakeUpstream.stream(
-                                format() == UpstreamFormat.OPENAI_CHAT ? "text/event-stream" : "application/x-ndjson")
+                startedStream()
                         .repeat(format().streamPiece(replyModel()), Duration.ofMillis(20), Duration.ofSeconds(20)));
 
         try (ChatStream stream =
@@ -416,6 +445,13 @@ public abstract class ProviderContract {
         long goneAt = upstream.awaitClientGone(Duration.ofSeconds(5));
         assertThat(goneAt).as("the upstream saw the connection close").isNotEqualTo(-1);
         assertThat(Duration.ofNanos(goneAt - closedAt)).isLessThan(Duration.ofSeconds(5));
+    }
+
+    /** A stream in the provider's format, with what comes before its first piece written. */
+    private FakeUpstream.StreamScript startedStream() {
+        FakeUpstream.StreamScript script = FakeUpstream.stream(format().streamContentType());
+        String start = format().streamStart(replyModel());
+        return start.isEmpty() ? script : script.write(start);
     }
 
     @Test
@@ -450,20 +486,23 @@ public abstract class ProviderContract {
     void modelsListsWhatTheUpstreamOffers() {
         upstream.on(
                 "GET",
-                basePath() + format().modelsPath(),
-                FakeUpstream.json(200, format().models("alpha-1", "beta-2")));
+                basePath() + modelsFormat().modelsPath(),
+                FakeUpstream.json(200, modelsFormat().models("alpha-1", "beta-2")));
 
         List<ModelInfo> models = provider().models();
 
         assertThat(models).extracting(ModelInfo::id).containsExactly("alpha-1", "beta-2");
         assertThat(upstream.lastRequest().method()).isEqualTo("GET");
-        assertThat(upstream.lastRequest().header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(upstream.lastRequest().header(modelsFormat().keyHeader()))
+                .isEqualTo(modelsFormat().keyValue(KEY));
     }
 
     @Test
     void aFailedModelListFailsWithoutTheKey() {
         upstream.on(
-                "GET", basePath() + format().modelsPath(), FakeUpstream.json(401, format().error("bad key " + KEY)));
+                "GET",
+                basePath() + modelsFormat().modelsPath(),
+                FakeUpstream.json(401, modelsFormat().error(401, "bad key " + KEY)));
 
         Throwable thrown = catchThrowable(() -> provider().models());
 
@@ -669,6 +708,285 @@ public abstract class ProviderContract {
         assertThat(sent.get("messages")).isEqualTo(json("""
                 [{"role":"user","content":"Hi","name":"alice","cache_control":{"type":"ephemeral"}}]
                 """));
+    }
+
+    // ---- Anthropic Messages in detail ----
+
+    private static String event(String name, String data) {
+        return UpstreamFormat.anthropicEvent(name, data);
+    }
+
+    @Test
+    void anthropicRequestCarriesKeyVersionMaxTokensAndTheSystemPromptApart() {
+        assumeTrue(format() == UpstreamFormat.ANTHROPIC_MESSAGES, "Anthropic format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"Hello\"}", "length", 9, 2)));
+
+        ChatResponse response = provider()
+                .chat(request(
+                                Message.of(Role.SYSTEM, "Be brief."),
+                                Message.of(Role.USER, "Hi"),
+                                Message.of(Role.ASSISTANT, "Hello."),
+                                Message.of(Role.USER, "Again"))
+                        .temperature(0.2)
+                        .stop(List.of("END"))
+                        .build());
+
+        FakeUpstream.Recorded sent = upstream.lastRequest();
+        assertThat(sent.header("x-api-key")).isEqualTo(KEY);
+        assertThat(sent.header("anthropic-version")).isEqualTo("2023-06-01");
+        assertThat(sent.header("Authorization"))
+                .as("Zen ignores a Bearer on /messages")
+                .isNull();
+        Map<String, Object> body = sent.json();
+        assertThat(body.get("model")).isEqualTo(model());
+        assertThat((BigDecimal) body.get("max_tokens"))
+                .as("Anthropic requires max_tokens")
+                .isEqualByComparingTo("4096");
+        assertThat(body.get("system")).isEqualTo("Be brief.");
+        assertThat(body.get("messages")).isEqualTo(json("""
+                [{"role":"user","content":[{"type":"text","text":"Hi"}]},
+                 {"role":"assistant","content":[{"type":"text","text":"Hello."}]},
+                 {"role":"user","content":[{"type":"text","text":"Again"}]}]
+                """));
+        assertThat((BigDecimal) body.get("temperature")).isEqualByComparingTo("0.2");
+        assertThat(body.get("stop_sequences")).isEqualTo(List.of("END"));
+        assertThat(body.get("stream")).isEqualTo(false);
+        assertThat(response.message().text()).isEqualTo("Hello");
+        assertThat(response.finishReason()).isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void anthropicParallelToolCallsComeBackAndTheirResultsGoAsOneUserMessage() {
+        assumeTrue(format() == UpstreamFormat.ANTHROPIC_MESSAGES, "Anthropic format only");
+        Tool weather = new Tool("get_weather", "Current weather in a city", json("""
+                {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
+                """));
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
+                {"id":"msg_01","type":"message","role":"assistant","model":"%s",
+                 "content":[{"type":"text","text":"Checking both."},
+                  {"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"Tokyo"}},
+                  {"type":"tool_use","id":"toolu_01B","name":"get_weather","input":{"city":"Paris"}}],
+                 "stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":40,"output_tokens":30}}
+                """.formatted(replyModel())));
+        Message question = Message.of(Role.USER, "Weather in Tokyo and Paris?");
+        ChatProvider provider = provider();
+
+        ChatResponse first = provider.chat(
+                request(question).tools(List.of(weather)).toolChoice("required").build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        assertThat(sent.get("tools")).isEqualTo(json("""
+                [{"name":"get_weather","description":"Current weather in a city",
+                  "input_schema":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}]
+                """));
+        assertThat(sent.get("tool_choice")).isEqualTo(Map.of("type", "any"));
+        assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(first.message().text()).isEqualTo("Checking both.");
+        assertThat(first.message().toolCalls())
+                .containsExactly(
+                        new ToolCall("toolu_01A", "get_weather", "{\"city\":\"Tokyo\"}"),
+                        new ToolCall("toolu_01B", "get_weather", "{\"city\":\"Paris\"}"));
+
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200, reply("{\"role\":\"assistant\",\"content\":\"21 °C and 14 °C.\"}", "stop", 60, 9)));
+        Message tokyo = new Message(
+                Role.TOOL,
+                List.of(new ContentPart.Text("{\"temp_c\":21}")),
+                null,
+                List.of(),
+                "toolu_01A",
+                null,
+                Map.of());
+        Message paris = new Message(
+                Role.TOOL,
+                List.of(new ContentPart.Text("{\"temp_c\":14}")),
+                null,
+                List.of(),
+                "toolu_01B",
+                null,
+                Map.of());
+
+        ChatResponse second = provider.chat(request(question, first.message(), tokyo, paris)
+                .tools(List.of(weather))
+                .build());
+
+        assertThat(upstream.lastRequest().json().get("messages")).isEqualTo(json("""
+                [{"role":"user","content":[{"type":"text","text":"Weather in Tokyo and Paris?"}]},
+                 {"role":"assistant","content":[{"type":"text","text":"Checking both."},
+                   {"type":"tool_use","id":"toolu_01A","name":"get_weather","input":{"city":"Tokyo"}},
+                   {"type":"tool_use","id":"toolu_01B","name":"get_weather","input":{"city":"Paris"}}]},
+                 {"role":"user","content":[
+                   {"type":"tool_result","tool_use_id":"toolu_01A","content":"{\\"temp_c\\":21}"},
+                   {"type":"tool_result","tool_use_id":"toolu_01B","content":"{\\"temp_c\\":14}"}]}]
+                """));
+        assertThat(second.message().text()).isEqualTo("21 °C and 14 °C.");
+        assertThat(second.finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void anthropicStreamBringsThinkingWithItsSignatureTextAndAToolCallInPieces() {
+        assumeTrue(format() == UpstreamFormat.ANTHROPIC_MESSAGES, "Anthropic format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .write(event(
+                                "message_start",
+                                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_01\",\"type\":\"message\","
+                                        + "\"role\":\"assistant\",\"model\":\"" + replyModel() + "\",\"content\":[],"
+                                        + "\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}"))
+                        .write(event(
+                                "content_block_start",
+                                "{\"type\":\"content_block_start\",\"index\":0,"
+                                        + "\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\"}}"))
+                        .write(event("ping", "{\"type\":\"ping\"}"))
+                        .write(event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":0,"
+                                        + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"The user wants \"}}"))
+                        .write(event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":0,"
+                                        + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"the weather.\"}}"))
+                        .write(event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":0,"
+                                        + "\"delta\":{\"type\":\"signature_delta\",\"signature\":\"EqQBCgIYAhIM\"}}"))
+                        .write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}"))
+                        .write(event(
+                                "content_block_start",
+                                "{\"type\":\"content_block_start\",\"index\":1,"
+                                        + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"))
+                        .write(event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":1,"
+                                        + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Let me check.\"}}"))
+                        .write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}"))
+                        .write(event(
+                                "content_block_start",
+                                "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
+                                        + "\"id\":\"toolu_01T\",\"name\":\"get_weather\",\"input\":{}}}"))
+                        .write(event(
+                                "content_block_delta",
+                                "{\"type\":\"content_block_delta\",\"index\":2,"
+                                        + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}"))
+                        .write(
+                                event(
+                                        "content_block_delta",
+                                        "{\"type\":\"content_block_delta\",\"index\":2,"
+                                                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"city\\\": \"}}"))
+                        .write(event("ping", "{\"type\":\"ping\"}"))
+                        .write(
+                                event(
+                                        "content_block_delta",
+                                        "{\"type\":\"content_block_delta\",\"index\":2,"
+                                                + "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\\"Tokyo\\\"}\"}}"))
+                        .write(event("content_block_stop", "{\"type\":\"content_block_stop\",\"index\":2}"))
+                        .write(event(
+                                "message_delta",
+                                "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\","
+                                        + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":42}}"))
+                        .write(event("message_stop", "{\"type\":\"message_stop\"}")));
+
+        List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Weather in Tokyo?"))
+                .reasoningEffort("low")
+                .build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        assertThat(sent.get("stream")).isEqualTo(true);
+        assertThat(sent.get("thinking")).isEqualTo(json("{\"type\":\"enabled\",\"budget_tokens\":2048}"));
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        StringBuilder arguments = new StringBuilder();
+        List<String> signatures = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        for (ChatChunk chunk : chunks) {
+            if (chunk.reasoning() != null) {
+                reasoning.append(chunk.reasoning());
+            }
+            if (chunk.reasoningSignature() != null) {
+                signatures.add(chunk.reasoningSignature());
+            }
+            if (chunk.content() != null) {
+                text.append(chunk.content());
+            }
+            chunk.toolCalls().forEach(d -> {
+                assertThat(d.index()).isZero();
+                if (d.id() != null) {
+                    ids.add(d.id());
+                }
+                if (d.argumentsFragment() != null) {
+                    arguments.append(d.argumentsFragment());
+                }
+            });
+        }
+        assertThat(reasoning).hasToString("The user wants the weather.");
+        assertThat(signatures).containsExactly("EqQBCgIYAhIM");
+        assertThat(text).hasToString("Let me check.");
+        assertThat(ids).containsExactly("toolu_01T");
+        assertThat(json(arguments.toString())).isEqualTo(Map.of("city", "Tokyo"));
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(last.usage().promptTokens()).isEqualTo(7);
+        assertThat(last.usage().completionTokens()).isEqualTo(42);
+    }
+
+    @Test
+    void anthropicOverloadedErrorMidStreamFailsAsOverloadedAfterTheTextSoFar() {
+        assumeTrue(format() == UpstreamFormat.ANTHROPIC_MESSAGES, "Anthropic format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .write(format().streamStart(replyModel()))
+                        .write(format().streamPiece(replyModel()))
+                        .write(event(
+                                "error",
+                                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\","
+                                        + "\"message\":\"Overloaded (key " + KEY + ")\"}}")));
+
+        StringBuilder text = new StringBuilder();
+        Throwable thrown;
+        try (ChatStream stream =
+                provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+            thrown = catchThrowable(() -> {
+                while (stream.hasNext()) {
+                    ChatChunk chunk = stream.next();
+                    if (chunk.content() != null) {
+                        text.append(chunk.content());
+                    }
+                }
+            });
+        }
+
+        assertThat(text).hasToString("tick ");
+        assertThat(thrown).isInstanceOf(ChatException.UpstreamOverloaded.class);
+        assertThat(thrown.getMessage()).contains("overloaded").doesNotContain(KEY);
+    }
+
+    @Test
+    void anthropicStreamRefusedWithAnErrorStatusFailsByItsType() {
+        assumeTrue(format() == UpstreamFormat.ANTHROPIC_MESSAGES, "Anthropic format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        429,
+                        format().error(429, "Number of request tokens has exceeded your rate limit"),
+                        "retry-after",
+                        "12"));
+
+        Throwable thrown = catchThrowable(
+                () -> provider().stream(request(Message.of(Role.USER, "Hi")).build()));
+
+        assertThat(thrown).isInstanceOf(ChatException.RateLimited.class);
+        assertThat(((ChatException.RateLimited) thrown).retryAfter()).contains("12");
     }
 
     /** A usage with its cost compared by value, not by scale. */

@@ -9,7 +9,6 @@ import dev.chatd.api.ModelDetails;
 import dev.chatd.api.ModelInfo;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Optional;
 
 /**
@@ -52,27 +51,7 @@ public interface ChatProvider extends AutoCloseable {
                     null, null, List.of(), response.choices().get(i).finishReason(), null, i, null));
         }
         chunks.add(ChatChunk.finish(response.finishReason(), response.usage()));
-        return new ChatStream() {
-            private int next;
-
-            @Override
-            public boolean hasNext() {
-                return next < chunks.size();
-            }
-
-            @Override
-            public ChatChunk next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                return chunks.get(next++);
-            }
-
-            @Override
-            public void close() {
-                next = chunks.size();
-            }
-        };
+        return ChatStream.of(chunks);
     }
 
     /**

@@ -74,7 +74,7 @@ public final class AnthropicErrors {
             case "rate_limit_error" ->
                 new ChatException.RateLimited(
                         provider + " is rate limiting" + said, UpstreamErrors.validRetryAfter(retryAfter));
-            case OVERLOADED -> new ChatException.UpstreamFailure(provider + " is overloaded" + said);
+            case OVERLOADED -> new ChatException.UpstreamOverloaded(provider + " is overloaded" + said);
             default -> new ChatException.UpstreamFailure(provider + " failed (" + type + ")" + said);
         };
     }
@@ -82,14 +82,15 @@ public final class AnthropicErrors {
     /**
      * The exception for an Anthropic-format upstream's non-2xx reply: by the envelope's type when
      * it has one (so a 529 says the upstream is overloaded), else by the status as for any
-     * upstream ({@link UpstreamErrors#fromReply}).
+     * upstream ({@link UpstreamErrors#fromReply}). {@code api_error}, the type of every other
+     * failure, is read by the status too, which says more (a 504 is a timeout).
      */
     public static ChatException fromReply(UpstreamReply reply) {
         String type = reply.errorType();
         if (type == null && reply.status() == 529) {
             type = OVERLOADED;
         }
-        if (type == null || !isKnown(type)) {
+        if (type == null || !isKnown(type) || "api_error".equals(type)) {
             return UpstreamErrors.fromReply(reply);
         }
         return toException(reply.provider(), type, reply.errorMessage(), reply.header("retry-after"));

@@ -8,6 +8,8 @@ import dev.chatd.api.ToolCall;
 import dev.chatd.api.Usage;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.json.JsonObjectView;
+import dev.chatd.kit.openai.OpenAiChatReplies;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -100,7 +102,10 @@ public final class AnthropicMessagesReplies {
         int written = orZero(usage.integer("cache_creation_input_tokens"));
         int output = orZero(usage.integer("output_tokens"));
         int prompt = input + orZero(read) + written;
-        return Usage.of(prompt, output).withDetails(read, null);
+        Usage counted = Usage.of(prompt, output).withDetails(read, null);
+        // Not Anthropic's: a gateway's charge for the call (OpenCode Zen's), a number or a string.
+        BigDecimal cost = OpenAiChatReplies.cost(usage.raw("cost"));
+        return cost == null ? counted : counted.withCost(cost);
     }
 
     private static int orZero(Integer value) {

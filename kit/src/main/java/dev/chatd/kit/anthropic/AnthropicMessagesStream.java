@@ -10,6 +10,7 @@ import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.stream.PullChatStream;
 import dev.chatd.kit.stream.SseReader;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,9 @@ public final class AnthropicMessagesStream extends PullChatStream {
             this.startInput = startInput;
         }
     }
+
+    /** How long to wait for trailing events (a gateway's cost) after {@code message_stop}. */
+    private static final Duration AFTER_STOP = Duration.ofSeconds(2);
 
     private final SseReader events;
     /** The open tool_use blocks, by block index. */
@@ -212,6 +216,7 @@ public final class AnthropicMessagesStream extends PullChatStream {
 
     private ChatChunk last() {
         finished = true;
+        readTrailingEvents();
         body.close();
         FinishReason finish = AnthropicMessagesReplies.finishReason(stopReason);
         if (finish == null) {
@@ -221,6 +226,29 @@ public final class AnthropicMessagesStream extends PullChatStream {
                 ? Usage.NONE
                 : AnthropicMessagesReplies.usage(JsonObjectView.of(usage, "usage", ChatException.UpstreamFailure::new));
         return ChatChunk.finish(finish, u);
+    }
+
+    /**
+     * Events after {@code message_stop} are not part of the answer, but a top-level
+     * {@code cost} there is kept: OpenCode Zen sends the call's cost as a last
+     * {@code ping} once the upstream's stream has ended.
+     */
+    private void readTrailingEvents() {
+        body.idleTimeout(AFTER_STOP);
+        try {
+            SseReader.Event event;
+            while ((event = events.next()) != null) {
+                try {
+                    if (JsonCodec.parse(event.data()) instanceof Map<?, ?> data && data.get("cost") != null) {
+                        usage.put("cost", data.get("cost"));
+                    }
+                } catch (JsonCodec.MalformedJsonException e) {
+                    // ignored, as anything after message_stop may be
+                }
+            }
+        } catch (ChatException e) {
+            // The answer is complete; a stall or cut after message_stop does not undo it.
+        }
     }
 
     private ChatException failure(JsonObjectView data) {

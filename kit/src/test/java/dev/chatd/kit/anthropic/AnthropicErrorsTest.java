@@ -61,7 +61,7 @@ class AnthropicErrorsTest {
         assertThat(limited).isInstanceOf(ChatException.RateLimited.class);
         assertThat(((ChatException.RateLimited) limited).retryAfter()).contains("7");
         assertThat(AnthropicErrors.toException("p", "overloaded_error", "Overloaded", null))
-                .isInstanceOf(ChatException.UpstreamFailure.class)
+                .isInstanceOf(ChatException.UpstreamOverloaded.class)
                 .hasMessageContaining("overloaded");
         assertThat(AnthropicErrors.toException("p", "api_error", "oops", null))
                 .isInstanceOf(ChatException.UpstreamFailure.class);

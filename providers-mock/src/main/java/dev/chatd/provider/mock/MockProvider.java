@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -91,7 +90,7 @@ final class MockProvider implements ChatProvider {
             chunks.add(new ChatChunk(null, null, List.of(), answer.finish(), null, index, null));
         }
         chunks.add(ChatChunk.finish(answer.finish(), usage(answer, choices)));
-        return new ListedStream(chunks);
+        return ChatStream.of(chunks);
     }
 
     /** One chunk's worth of a choice. */
@@ -190,33 +189,5 @@ final class MockProvider implements ChatProvider {
     @Override
     public boolean available() {
         return true;
-    }
-
-    /** Chunks made in advance, handed out one by one; closing drops the rest. */
-    private static final class ListedStream implements ChatStream {
-        private final List<ChatChunk> chunks;
-        private volatile int next; // close() may come from the thread that cancels the relay
-
-        ListedStream(List<ChatChunk> chunks) {
-            this.chunks = List.copyOf(chunks);
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next < chunks.size();
-        }
-
-        @Override
-        public ChatChunk next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            return chunks.get(next++);
-        }
-
-        @Override
-        public void close() {
-            next = chunks.size();
-        }
     }
 }

@@ -5,19 +5,25 @@ import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.api.spi.ProviderContext;
 import dev.chatd.api.spi.ProviderDefaults;
+import dev.chatd.kit.anthropic.AnthropicCompatibleProvider;
+import dev.chatd.kit.anthropic.AnthropicErrors;
 import dev.chatd.kit.http.UpstreamErrors;
 import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiCompatibleProvider;
+import dev.chatd.kit.routing.SplitByModelProvider;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * {@code opencode}: OpenCode Zen's OpenAI-format models ({@code opencode/glm-5} reaches Zen as
- * {@code glm-5}). Zen wraps errors in an Anthropic-style envelope and answers an unknown model
+ * {@code opencode}: OpenCode Zen ({@code opencode/glm-5} reaches Zen as {@code glm-5}). Its
+ * Claude models ({@code opencode/claude-sonnet-4-5}) are served in Anthropic's format at
+ * {@code /messages} with {@code x-api-key}; the others in OpenAI's at {@code /chat/completions}
+ * with a Bearer key, and so is the model list. Zen wraps errors in an Anthropic-style envelope and answers an unknown model
  * with 401 {@code ModelError}, which chatd reports as 404 {@code model_not_found}, not as a key
  * problem. Zen's {@code cost} lands in the usage.
  */
@@ -40,7 +46,52 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
 
     @Override
     public Optional<ChatProvider> create(ProviderContext context) {
-        return context.key().map(key -> new OpenAiCompatibleProvider(context, Map.of(), new Quirks()));
+        return context.key()
+                .map(key -> SplitByModelProvider.create(
+                        new OpenAiCompatibleProvider(context, Map.of(), new Quirks()),
+                        new AnthropicCompatibleProvider(context, Map.of(), new ClaudeQuirks()),
+                        OpenCodeProviderFactory::isClaude));
+    }
+
+    /** Whether Zen serves {@code model} on {@code /messages}: its Claude models. */
+    static boolean isClaude(String model) {
+        return model.startsWith("claude-");
+    }
+
+    /** Zen's departures on {@code /messages}: its own error types and its cost, as on {@code /chat/completions}. */
+    static final class ClaudeQuirks implements AnthropicCompatibleProvider.Quirks {
+        /** Zen adds the call's cost to Anthropic replies too; the stream reader finds it in Zen's last ping. */
+        @Override
+        public Object reply(Object tree) {
+            return Quirks.costIntoUsage(tree);
+        }
+
+        @Override
+        public ChatException error(UpstreamReply reply) {
+            return zenError(reply, AnthropicErrors::fromReply);
+        }
+    }
+
+    /**
+     * Zen's own error types, which bend the status: out of credits or over the monthly limit is
+     * a 401 with a good key, an unknown model a 401 {@code ModelError}. The rest is read as
+     * {@code plain} reads it.
+     */
+    static ChatException zenError(UpstreamReply reply, Function<UpstreamReply, ChatException> plain) {
+        String type = reply.errorType();
+        if ("CreditsError".equals(type) || "MonthlyLimitError".equals(type)) {
+            // Zen says 401, but the key is fine: the account ran out.
+            String message = reply.errorMessage();
+            return new ChatException.UpstreamFailure(reply.provider() + " refused the call: "
+                    + ("CreditsError".equals(type) ? "the account is out of credits" : "the monthly limit is reached")
+                    + " (" + type + ")" + (message == null ? "" : ": " + message));
+        }
+        if (reply.status() == 401 && "ModelError".equals(type)) {
+            String message = reply.errorMessage();
+            return new ChatException.ModelNotFound(
+                    reply.provider() + " does not serve this model" + (message == null ? "" : ": " + message));
+        }
+        return plain.apply(reply);
     }
 
     /** Zen's departures: its error envelope (above), and the call's cost as a top-level {@code cost}, often a string. */
@@ -57,7 +108,7 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
         }
 
         /** Moves a top-level {@code cost} into {@code usage.cost}, where OpenAI-compatible upstreams put it, unless one is there. */
-        private static Object costIntoUsage(Object tree) {
+        static Object costIntoUsage(Object tree) {
             if (tree instanceof Map<?, ?>) {
                 JsonObjectView view = JsonObjectView.of(tree, "reply", ChatException.UpstreamFailure::new);
                 BigDecimal cost = OpenAiChatReplies.cost(view.raw("cost"));
@@ -74,22 +125,7 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
 
         @Override
         public ChatException error(UpstreamReply reply) {
-            String type = reply.errorType();
-            if ("CreditsError".equals(type) || "MonthlyLimitError".equals(type)) {
-                // Zen says 401, but the key is fine: the account ran out.
-                String message = reply.errorMessage();
-                return new ChatException.UpstreamFailure(reply.provider() + " refused the call: "
-                        + ("CreditsError".equals(type)
-                                ? "the account is out of credits"
-                                : "the monthly limit is reached")
-                        + " (" + type + ")" + (message == null ? "" : ": " + message));
-            }
-            if (reply.status() == 401 && "ModelError".equals(type)) {
-                String message = reply.errorMessage();
-                return new ChatException.ModelNotFound(
-                        reply.provider() + " does not serve this model" + (message == null ? "" : ": " + message));
-            }
-            return UpstreamErrors.fromReply(reply);
+            return zenError(reply, UpstreamErrors::fromReply);
         }
     }
 }

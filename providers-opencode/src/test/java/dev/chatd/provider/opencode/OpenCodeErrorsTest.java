@@ -27,6 +27,9 @@ class OpenCodeErrorsTest {
             .addMessage(Message.of(Role.USER, "Hi"))
             .build();
 
+    private static final String CLAUDE_PATH = "/zen/v1/messages";
+    private static final ChatRequest CLAUDE_REQUEST = REQUEST.withModel("claude-sonnet-4-5");
+
     private FakeUpstream upstream;
     private ChatProvider provider;
 
@@ -114,6 +117,28 @@ class OpenCodeErrorsTest {
     @MethodSource("rows")
     void errorReplyBecomesTheRightChatException(ErrorRow row) {
         row.check(upstream, PATH, provider, REQUEST, KEY);
+    }
+
+    /** Zen's own envelope and types on {@code /messages} too, where its Claude models are. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void errorReplyOnTheClaudePathBecomesTheSameChatException(ErrorRow row) {
+        row.check(upstream, CLAUDE_PATH, provider, CLAUDE_REQUEST, KEY);
+    }
+
+    /** What Zen relays from Anthropic unchanged: the overloaded error, which an Anthropic client is told as 529. */
+    @Test
+    void anthropicOverloadedOnTheClaudePathIsOverloaded() {
+        ErrorRow.json(
+                        "529 overloaded_error",
+                        529,
+                        """
+                        {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}
+                        """,
+                        ChatException.UpstreamOverloaded.class,
+                        "overloaded",
+                        "Overloaded")
+                .check(upstream, CLAUDE_PATH, provider, CLAUDE_REQUEST, KEY);
     }
 
     @Test
