@@ -44,8 +44,10 @@ class AnthropicErrorsTest {
         openAi = FakeUpstream.start();
         server = TestServer.builder()
                 .config("chatd.providers.openrouter.base-url", openAi.baseUrl().toString())
+                .config("chatd.providers.opencode.base-url", openAi.baseUrl() + "/zen/v1")
                 .config("chatd.max-request-bytes", "8192")
                 .env("OPENROUTER_API_KEY", "sk-or-test")
+                .env("OPENCODE_API_KEY", "oc-test")
                 .env("CHATD_AUTH_TOKEN", TOKEN)
                 .start();
     }
@@ -101,6 +103,53 @@ class AnthropicErrorsTest {
 
         assertAnthropicError(post(PATH, HELLO), status, type);
         assertAnthropicError(post(PATH, HELLO.replace("{\"model\"", "{\"stream\":true,\"model\"")), status, type);
+    }
+
+    @Test
+    void anAnthropicFormatUpstreamsOverloadIs529ToAnthropicClientsOnly() throws Exception {
+        String claude = HELLO.replace("openrouter/openai/gpt-4o", "opencode/claude-sonnet-4-5");
+        openAi.on(
+                "POST",
+                "/zen/v1/messages",
+                json(529, "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+
+        assertAnthropicError(post(PATH, claude), 529, "overloaded_error");
+        TestServer.Reply openAiClient = server.post(
+                "/v1/chat/completions",
+                "{\"model\":\"opencode/claude-sonnet-4-5\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                "x-api-key",
+                TOKEN);
+        assertThat(openAiClient.status()).isEqualTo(502);
+        assertThat(openAiClient.error()).containsEntry("code", "upstream_overloaded");
+
+        // Mid-stream, as Anthropic says it: an error event after the stream began.
+        openAi.on(
+                "POST",
+                "/zen/v1/messages",
+                FakeUpstream.sse()
+                        .write(
+                                dev.chatd.tck.UpstreamFormat.anthropicEvent(
+                                        "message_start",
+                                        "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\","
+                                                + "\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5\",\"content\":[],"
+                                                + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"))
+                        .write(
+                                dev.chatd.tck.UpstreamFormat.anthropicEvent(
+                                        "error",
+                                        "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}")));
+        try (SseReader reply = new SseReader(java.net.http.HttpClient.newHttpClient()
+                .send(
+                        server.request(PATH, "x-api-key", TOKEN)
+                                .header("Content-Type", "application/json")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                        claude.replace("{\"model\"", "{\"stream\":true,\"model\"")))
+                                .build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofLines()))) {
+            assertThat(reply.status()).isEqualTo(200);
+            SseReader.Event last = reply.rest().getLast();
+            assertThat(last.name()).isEqualTo("error");
+            assertThat(last.error()).containsEntry("type", "overloaded_error");
+        }
     }
 
     @Test

@@ -73,18 +73,19 @@ public final class AnthropicMessagesCodec implements IngressCodec {
     }
 
     private static boolean overloaded(ApiError error) {
-        if (error.status() == 503 && "overloaded".equals(error.type())) {
-            return true; // chatd at its limit of requests (TransportErrors)
-        }
-        if (!"upstream_error".equals(error.type()) || error.message() == null) {
-            return false;
-        }
-        // chatd's own wording for an upstream's status (UpstreamErrors.classify, AnthropicErrors.toException)
-        String message = error.message();
-        return message.contains("failed with HTTP 529")
-                || message.contains(" is overloaded")
-                || (message.contains("failed with HTTP 503")
-                        && message.toLowerCase(Locale.ROOT).contains("overload"));
+        return switch (error.type()) {
+            case "upstream_overloaded" -> true; // an Anthropic-format upstream's overloaded_error or 529
+            case "overloaded" -> error.status() == 503; // chatd at its limit of requests (TransportErrors)
+            // Other formats have no type for it: chatd's own wording for the upstream's status
+            // (UpstreamErrors.classify).
+            case "upstream_error" -> {
+                String message = error.message() == null ? "" : error.message();
+                yield message.contains("failed with HTTP 529")
+                        || (message.contains("failed with HTTP 503")
+                                && message.toLowerCase(Locale.ROOT).contains("overload"));
+            }
+            default -> false;
+        };
     }
 
     /** Anthropic's envelope, typed by the status; also the data of an {@code event: error}. */

@@ -26,6 +26,8 @@ public record ApiError(int status, String type, String message, String retryAfte
             case ChatException.RateLimited x ->
                 new ApiError(429, "rate_limited", message, x.retryAfter().orElse(null));
             case ChatException.UpstreamAuth x -> of(502, "upstream_auth", message);
+            // Before its supertype: a client API may answer it with a status of its own (Anthropic's 529).
+            case ChatException.UpstreamOverloaded x -> of(502, "upstream_overloaded", message);
             case ChatException.UpstreamFailure x -> of(502, "upstream_error", message);
             case ChatException.UpstreamTimeout x -> of(504, "upstream_timeout", message);
         };
