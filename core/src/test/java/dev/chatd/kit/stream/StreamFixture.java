@@ -7,6 +7,7 @@ import dev.chatd.kit.http.UpstreamClient;
 import dev.chatd.kit.http.UpstreamStream;
 import dev.chatd.kit.ollama.OllamaChatStream;
 import dev.chatd.kit.openai.OpenAiChatStream;
+import dev.chatd.kit.responses.ResponsesStream;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.TestProviderContext;
 import java.time.Duration;
@@ -46,6 +47,10 @@ public final class StreamFixture {
 
     public static ChatStream anthropic(FakeUpstream fake) {
         return new AnthropicMessagesStream(open(fake, "/messages", Duration.ofSeconds(5), Duration.ofSeconds(5)));
+    }
+
+    public static ChatStream responses(FakeUpstream fake) {
+        return new ResponsesStream(open(fake, "/responses", Duration.ofSeconds(5), Duration.ofSeconds(5)));
     }
 
     /** Every chunk until the stream ends. */
