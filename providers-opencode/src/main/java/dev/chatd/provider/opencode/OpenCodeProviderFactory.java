@@ -12,6 +12,7 @@ import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.kit.json.JsonObjectView;
 import dev.chatd.kit.openai.OpenAiChatReplies;
 import dev.chatd.kit.openai.OpenAiCompatibleProvider;
+import dev.chatd.kit.responses.ResponsesCompatibleProvider;
 import dev.chatd.kit.routing.SplitByModelProvider;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -22,8 +23,10 @@ import java.util.function.Function;
 /**
  * {@code opencode}: OpenCode Zen ({@code opencode/glm-5} reaches Zen as {@code glm-5}). Its
  * Claude models ({@code opencode/claude-sonnet-4-5}) are served in Anthropic's format at
- * {@code /messages} with {@code x-api-key}; the others in OpenAI's at {@code /chat/completions}
- * with a Bearer key, and so is the model list. Zen wraps errors in an Anthropic-style envelope and answers an unknown model
+ * {@code /messages} with {@code x-api-key}; its OpenAI GPT models ({@code opencode/gpt-5},
+ * {@code opencode/gpt-5-codex}) only in OpenAI's Responses format at {@code /responses}, with a
+ * Bearer key; the others in OpenAI's chat completions at {@code /chat/completions} with a Bearer
+ * key, and so is the model list. Zen wraps errors in an Anthropic-style envelope and answers an unknown model
  * with 401 {@code ModelError}, which chatd reports as 404 {@code model_not_found}, not as a key
  * problem. Zen's {@code cost} lands in the usage.
  */
@@ -47,10 +50,24 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
     @Override
     public Optional<ChatProvider> create(ProviderContext context) {
         return context.key()
+                // Two splits, one inside the other: the innermost main provider, chat
+                // completions, is the one that lists the models and takes every model not named.
                 .map(key -> SplitByModelProvider.create(
-                        new OpenAiCompatibleProvider(context, Map.of(), new Quirks()),
-                        new AnthropicCompatibleProvider(context, Map.of(), new ClaudeQuirks()),
-                        OpenCodeProviderFactory::isClaude));
+                        SplitByModelProvider.create(
+                                new OpenAiCompatibleProvider(context, Map.of(), new Quirks()),
+                                new AnthropicCompatibleProvider(context, Map.of(), new ClaudeQuirks()),
+                                OpenCodeProviderFactory::isClaude),
+                        new ResponsesCompatibleProvider(context, Map.of(), new GptQuirks()),
+                        OpenCodeProviderFactory::isGpt));
+    }
+
+    /**
+     * Whether Zen serves {@code model} on {@code /responses}: its OpenAI GPT models
+     * ({@code gpt-5}, {@code gpt-5-codex}, {@code gpt-5.1…}), which Zen serves there only, as
+     * OpenAI serves its Codex models.
+     */
+    static boolean isGpt(String model) {
+        return model.startsWith("gpt-");
     }
 
     /** Whether Zen serves {@code model} on {@code /messages}: its Claude models. */
@@ -69,6 +86,14 @@ public final class OpenCodeProviderFactory implements ChatProviderFactory {
         @Override
         public ChatException error(UpstreamReply reply) {
             return zenError(reply, AnthropicErrors::fromReply);
+        }
+    }
+
+    /** Zen's departures on {@code /responses}: its own error types, as on the other endpoints. */
+    static final class GptQuirks implements ResponsesCompatibleProvider.Quirks {
+        @Override
+        public ChatException error(UpstreamReply reply) {
+            return zenError(reply, UpstreamErrors::fromReply);
         }
     }
 
