@@ -55,7 +55,10 @@ import org.junit.jupiter.api.TestFactory;
  * cover images, several text parts and pass-through fields; the Anthropic-format ones the key
  * and version headers, {@code max_tokens}, the system prompt apart, parallel tool results in one
  * user message, thinking with its signature and tool input streamed in pieces, and an
- * overloaded upstream. Providers are created straight
+ * overloaded upstream; the Responses-format ones the Bearer key, {@code store: false},
+ * {@code instructions} and input items, function calls and their outputs, reasoning summaries
+ * and call arguments streamed in pieces, truncation and mid-stream failures. Providers are
+ * created straight
  * from their factory with a {@link TestProviderContext}; the host's registry is not involved.
  */
 public abstract class ProviderContract {
@@ -987,6 +990,305 @@ public abstract class ProviderContract {
 
         assertThat(thrown).isInstanceOf(ChatException.RateLimited.class);
         assertThat(((ChatException.RateLimited) thrown).retryAfter()).contains("12");
+    }
+
+    // ---- OpenAI Responses in detail ----
+
+    private static String responsesEvent(String type, String data) {
+        return UpstreamFormat.responsesEvent(type, data);
+    }
+
+    @Test
+    void responsesRequestCarriesTheBearerKeyStoreFalseInputItemsAndTheSystemPromptAsInstructions() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(200, reply("{\"role\":\"assistant\",\"content\":\"Hello\"}", "length", 9, 2)));
+
+        ChatResponse response = provider()
+                .chat(request(
+                                Message.of(Role.SYSTEM, "Be brief."),
+                                Message.of(Role.USER, "Hi"),
+                                Message.of(Role.ASSISTANT, "Hello."),
+                                Message.of(Role.USER, "Again"))
+                        .temperature(0.2)
+                        .topP(0.9)
+                        .maxTokens(64)
+                        .build());
+
+        FakeUpstream.Recorded sent = upstream.lastRequest();
+        assertThat(sent.path()).isEqualTo(chatPath());
+        assertThat(sent.header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(sent.header("x-api-key")).isNull();
+        Map<String, Object> body = sent.json();
+        assertThat(body.get("model")).isEqualTo(model());
+        assertThat(body.get("instructions")).isEqualTo("Be brief.");
+        assertThat(body.get("input")).isEqualTo(json("""
+                [{"type":"message","role":"user","content":[{"type":"input_text","text":"Hi"}]},
+                 {"type":"message","role":"assistant","content":"Hello."},
+                 {"type":"message","role":"user","content":[{"type":"input_text","text":"Again"}]}]
+                """));
+        assertThat((BigDecimal) body.get("temperature")).isEqualByComparingTo("0.2");
+        assertThat((BigDecimal) body.get("top_p")).isEqualByComparingTo("0.9");
+        assertThat((BigDecimal) body.get("max_output_tokens")).isEqualByComparingTo("64");
+        assertThat(body.get("store")).as("chatd keeps no state upstream either").isEqualTo(false);
+        assertThat(body.get("stream")).isEqualTo(false);
+        assertThat(body).doesNotContainKeys("messages", "max_tokens", "previous_response_id");
+        assertThat(response.message().text()).isEqualTo("Hello");
+        assertThat(response.finishReason())
+                .as("status incomplete for max_output_tokens")
+                .isEqualTo(FinishReason.LENGTH);
+    }
+
+    @Test
+    void responsesFunctionCallComesBackAndItsResultGoesAsAFunctionCallOutput() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        Tool weather = new Tool("get_weather", "Current weather in a city", json("""
+                {"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}
+                """));
+        upstream.on("POST", chatPath(), FakeUpstream.json(200, """
+                {"id":"resp_01","object":"response","created_at":1700000000,"status":"completed","model":"%s",
+                 "output":[
+                  {"type":"function_call","id":"fc_01","call_id":"call_A","name":"get_weather",
+                   "arguments":"{\\"city\\":\\"Tokyo\\"}","status":"completed"},
+                  {"type":"function_call","id":"fc_02","call_id":"call_B","name":"get_weather",
+                   "arguments":"{\\"city\\":\\"Paris\\"}","status":"completed"}],
+                 "usage":{"input_tokens":40,"output_tokens":30,"total_tokens":70}}
+                """.formatted(replyModel())));
+        Message question = Message.of(Role.USER, "Weather in Tokyo and Paris?");
+        ChatProvider provider = provider();
+
+        ChatResponse first = provider.chat(
+                request(question).tools(List.of(weather)).toolChoice("required").build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        assertThat(sent.get("tools")).isEqualTo(json("""
+                [{"type":"function","name":"get_weather","description":"Current weather in a city",
+                  "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]},
+                  "strict":false}]
+                """));
+        assertThat(sent.get("tool_choice")).isEqualTo("required");
+        assertThat(first.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(first.message().toolCalls())
+                .containsExactly(
+                        new ToolCall("call_A", "get_weather", "{\"city\":\"Tokyo\"}"),
+                        new ToolCall("call_B", "get_weather", "{\"city\":\"Paris\"}"));
+
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.json(
+                        200, reply("{\"role\":\"assistant\",\"content\":\"21 °C and 14 °C.\"}", "stop", 60, 9)));
+        Message tokyo = new Message(
+                Role.TOOL, List.of(new ContentPart.Text("{\"temp_c\":21}")), null, List.of(), "call_A", null, Map.of());
+        Message paris = new Message(
+                Role.TOOL, List.of(new ContentPart.Text("{\"temp_c\":14}")), null, List.of(), "call_B", null, Map.of());
+
+        ChatResponse second = provider.chat(request(question, first.message(), tokyo, paris)
+                .tools(List.of(weather))
+                .build());
+
+        // The upstream's own items go back as they came, ids and status included.
+        assertThat(upstream.lastRequest().json().get("input")).isEqualTo(json("""
+                [{"type":"message","role":"user","content":[{"type":"input_text","text":"Weather in Tokyo and Paris?"}]},
+                 {"type":"function_call","id":"fc_01","call_id":"call_A","name":"get_weather",
+                  "arguments":"{\\"city\\":\\"Tokyo\\"}","status":"completed"},
+                 {"type":"function_call","id":"fc_02","call_id":"call_B","name":"get_weather",
+                  "arguments":"{\\"city\\":\\"Paris\\"}","status":"completed"},
+                 {"type":"function_call_output","call_id":"call_A","output":"{\\"temp_c\\":21}"},
+                 {"type":"function_call_output","call_id":"call_B","output":"{\\"temp_c\\":14}"}]
+                """));
+        assertThat(second.message().text()).isEqualTo("21 °C and 14 °C.");
+        assertThat(second.finishReason()).isEqualTo(FinishReason.STOP);
+    }
+
+    @Test
+    void responsesStreamBringsTheReasoningSummaryTextAndAFunctionCallInPieces() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        String created = "{\"id\":\"resp_01\",\"object\":\"response\",\"created_at\":1700000000,"
+                + "\"status\":\"in_progress\",\"model\":\"" + replyModel() + "\",\"output\":[]}";
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .write(responsesEvent(
+                                "response.created", "{\"type\":\"response.created\",\"response\":" + created + "}"))
+                        .write(responsesEvent(
+                                "response.output_item.added",
+                                "{\"type\":\"response.output_item.added\",\"output_index\":0,"
+                                        + "\"item\":{\"type\":\"reasoning\",\"id\":\"rs_01\",\"summary\":[]}}"))
+                        .write(responsesEvent(
+                                "response.reasoning_summary_part.added",
+                                "{\"type\":\"response.reasoning_summary_part.added\",\"item_id\":\"rs_01\","
+                                        + "\"output_index\":0,\"summary_index\":0,"
+                                        + "\"part\":{\"type\":\"summary_text\",\"text\":\"\"}}"))
+                        .write(responsesEvent(
+                                "response.reasoning_summary_text.delta",
+                                "{\"type\":\"response.reasoning_summary_text.delta\",\"item_id\":\"rs_01\","
+                                        + "\"output_index\":0,\"summary_index\":0,\"delta\":\"The user wants \"}"))
+                        .write(responsesEvent(
+                                "response.reasoning_summary_text.delta",
+                                "{\"type\":\"response.reasoning_summary_text.delta\",\"item_id\":\"rs_01\","
+                                        + "\"output_index\":0,\"summary_index\":0,\"delta\":\"the weather.\"}"))
+                        .write(responsesEvent(
+                                "response.output_item.done",
+                                "{\"type\":\"response.output_item.done\",\"output_index\":0,"
+                                        + "\"item\":{\"type\":\"reasoning\",\"id\":\"rs_01\",\"summary\":"
+                                        + "[{\"type\":\"summary_text\",\"text\":\"The user wants the weather.\"}]}}"))
+                        .write(responsesEvent(
+                                "response.output_item.added",
+                                "{\"type\":\"response.output_item.added\",\"output_index\":1,"
+                                        + "\"item\":{\"type\":\"function_call\",\"id\":\"fc_01\",\"call_id\":\"call_T\","
+                                        + "\"name\":\"get_weather\",\"arguments\":\"\",\"status\":\"in_progress\"}}"))
+                        .write(responsesEvent(
+                                "response.function_call_arguments.delta",
+                                "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_01\","
+                                        + "\"output_index\":1,\"delta\":\"{\\\"city\\\": \"}"))
+                        .write(responsesEvent(
+                                "response.function_call_arguments.delta",
+                                "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_01\","
+                                        + "\"output_index\":1,\"delta\":\"\\\"Tokyo\\\"}\"}"))
+                        .write(responsesEvent(
+                                "response.function_call_arguments.done",
+                                "{\"type\":\"response.function_call_arguments.done\",\"item_id\":\"fc_01\","
+                                        + "\"output_index\":1,\"arguments\":\"{\\\"city\\\": \\\"Tokyo\\\"}\"}"))
+                        .write(responsesEvent(
+                                "response.output_item.done",
+                                "{\"type\":\"response.output_item.done\",\"output_index\":1,"
+                                        + "\"item\":{\"type\":\"function_call\",\"id\":\"fc_01\",\"call_id\":\"call_T\","
+                                        + "\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\": \\\"Tokyo\\\"}\","
+                                        + "\"status\":\"completed\"}}"))
+                        .write(responsesEvent(
+                                "response.completed",
+                                "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_01\","
+                                        + "\"object\":\"response\",\"status\":\"completed\",\"model\":\""
+                                        + replyModel() + "\",\"output\":[],\"usage\":{\"input_tokens\":7,"
+                                        + "\"output_tokens\":42,\"total_tokens\":49,"
+                                        + "\"output_tokens_details\":{\"reasoning_tokens\":30}}}}")));
+
+        List<ChatChunk> chunks = streamAll(request(Message.of(Role.USER, "Weather in Tokyo?"))
+                .reasoningEffort("low")
+                .build());
+
+        Map<String, Object> sent = upstream.lastRequest().json();
+        assertThat(sent.get("stream")).isEqualTo(true);
+        assertThat(sent.get("store")).isEqualTo(false);
+        assertThat(sent.get("reasoning")).isEqualTo(json("{\"effort\":\"low\"}"));
+        StringBuilder reasoning = new StringBuilder();
+        List<String> pieces = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (ChatChunk chunk : chunks) {
+            if (chunk.reasoning() != null) {
+                reasoning.append(chunk.reasoning());
+            }
+            assertThat(chunk.content()).as("no text in this answer").isNull();
+            chunk.toolCalls().forEach(d -> {
+                assertThat(d.index()).isZero();
+                if (d.id() != null) {
+                    ids.add(d.id());
+                }
+                if (d.name() != null) {
+                    names.add(d.name());
+                }
+                if (d.argumentsFragment() != null) {
+                    pieces.add(d.argumentsFragment());
+                }
+            });
+        }
+        assertThat(reasoning).hasToString("The user wants the weather.");
+        assertThat(ids).containsExactly("call_T");
+        assertThat(names).containsExactly("get_weather");
+        assertThat(pieces)
+                .as("the arguments in their pieces, not again whole from .done")
+                .containsExactly("{\"city\": ", "\"Tokyo\"}");
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.finishReason()).isEqualTo(FinishReason.TOOL_CALLS);
+        assertThat(last.usage().promptTokens()).isEqualTo(7);
+        assertThat(last.usage().completionTokens()).isEqualTo(42);
+    }
+
+    @Test
+    void responsesIncompleteStreamEndsWithLength() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .write(format().streamStart(replyModel()))
+                        .write(format().streamPiece(replyModel()))
+                        .write(
+                                responsesEvent(
+                                        "response.incomplete",
+                                        "{\"type\":\"response.incomplete\",\"response\":{\"id\":\"resp_01\","
+                                                + "\"object\":\"response\",\"status\":\"incomplete\","
+                                                + "\"incomplete_details\":{\"reason\":\"max_output_tokens\"},\"output\":[],"
+                                                + "\"usage\":{\"input_tokens\":7,\"output_tokens\":16,\"total_tokens\":23}}}")));
+
+        List<ChatChunk> chunks =
+                streamAll(request(Message.of(Role.USER, "Hi")).maxTokens(16).build());
+
+        assertThat(upstream.lastRequest().json().get("max_output_tokens")).isEqualTo(BigDecimal.valueOf(16));
+        assertThat(chunks.get(0).content()).isEqualTo("tick ");
+        ChatChunk last = chunks.get(chunks.size() - 1);
+        assertThat(last.finishReason()).isEqualTo(FinishReason.LENGTH);
+        assertThat(last.usage().completionTokens()).isEqualTo(16);
+    }
+
+    @Test
+    void responsesFailedMidStreamFailsAfterTheTextSoFarWithoutTheKey() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        Throwable thrown = midStreamFailure(responsesEvent(
+                "response.failed",
+                "{\"type\":\"response.failed\",\"response\":{\"id\":\"resp_01\",\"object\":\"response\","
+                        + "\"status\":\"failed\",\"output\":[],\"error\":{\"code\":\"server_error\","
+                        + "\"message\":\"The model crashed (key " + KEY + ")\"}}}"));
+
+        assertThat(thrown).isInstanceOf(ChatException.UpstreamFailure.class);
+        assertThat(thrown.getMessage()).contains("The model crashed").doesNotContain(KEY);
+    }
+
+    @Test
+    void responsesErrorEventMidStreamFailsByItsCode() {
+        assumeTrue(format() == UpstreamFormat.OPENAI_RESPONSES, "Responses format only");
+        Throwable limited = midStreamFailure(responsesEvent(
+                "error",
+                "{\"type\":\"error\",\"code\":\"rate_limit_exceeded\",\"message\":\"Slow down\",\"param\":null}"));
+        Throwable other = midStreamFailure(responsesEvent(
+                "error",
+                "{\"type\":\"error\",\"code\":\"server_error\",\"message\":\"Oops " + KEY + "\",\"param\":null}"));
+
+        assertThat(limited).isInstanceOf(ChatException.RateLimited.class);
+        assertThat(limited.getMessage()).contains("Slow down");
+        assertThat(other).isInstanceOf(ChatException.UpstreamFailure.class);
+        assertThat(other.getMessage()).contains("server_error").contains("Oops").doesNotContain(KEY);
+    }
+
+    /** Streams one piece of text then {@code failure}; the text must have arrived before the exception. */
+    private Throwable midStreamFailure(String failure) {
+        upstream.on(
+                "POST",
+                chatPath(),
+                FakeUpstream.sse()
+                        .write(format().streamStart(replyModel()))
+                        .write(format().streamPiece(replyModel()))
+                        .write(failure));
+        StringBuilder text = new StringBuilder();
+        Throwable thrown;
+        try (ChatStream stream =
+                provider().stream(request(Message.of(Role.USER, "Hi")).build())) {
+            thrown = catchThrowable(() -> {
+                while (stream.hasNext()) {
+                    ChatChunk chunk = stream.next();
+                    if (chunk.content() != null) {
+                        text.append(chunk.content());
+                    }
+                }
+            });
+        }
+        assertThat(text).hasToString("tick ");
+        return thrown;
     }
 
     /** A usage with its cost compared by value, not by scale. */

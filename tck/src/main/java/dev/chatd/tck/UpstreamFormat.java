@@ -23,7 +23,15 @@ public enum UpstreamFormat {
      *
      * @since 0.3
      */
-    ANTHROPIC_MESSAGES("/messages", "/models");
+    ANTHROPIC_MESSAGES("/messages", "/models"),
+    /**
+     * OpenAI Responses: {@code /responses} with a Bearer key, SSE streams of typed events
+     * ({@code response.created} … {@code response.completed}), OpenAI's error envelope and
+     * OpenAI's {@code /models}.
+     *
+     * @since 0.3
+     */
+    OPENAI_RESPONSES("/responses", "/models");
 
     private final String chatPath;
     private final String modelsPath;
@@ -72,7 +80,71 @@ public enum UpstreamFormat {
                      "done_reason":"%s","prompt_eval_count":%d,"eval_count":%d}
                     """.formatted(model, messageJson, finishReason, prompt, completion);
             case ANTHROPIC_MESSAGES -> anthropicReply(model, messageJson, finishReason, prompt, completion);
+            case OPENAI_RESPONSES -> responsesReply(model, messageJson, finishReason, prompt, completion);
         };
+    }
+
+    /**
+     * A Responses {@code response} saying what the OpenAI-shaped {@code messageJson} says: its
+     * text as a {@code message} item with one {@code output_text} part, each tool call as a
+     * {@code function_call} item (arguments given as a JSON object are written as JSON text, as
+     * the format has them); a {@code length} finish as {@code status: incomplete}.
+     */
+    private static String responsesReply(
+            String model, String messageJson, String finishReason, int prompt, int completion) {
+        JsonObject message = Json.createReader(new StringReader(messageJson)).readObject();
+        JsonArrayBuilder output = Json.createArrayBuilder();
+        if (message.get("content") instanceof JsonString text
+                && !text.getString().isEmpty()) {
+            output.add(Json.createObjectBuilder()
+                    .add("type", "message")
+                    .add("id", "msg_01")
+                    .add("status", "completed")
+                    .add("role", "assistant")
+                    .add(
+                            "content",
+                            Json.createArrayBuilder()
+                                    .add(Json.createObjectBuilder()
+                                            .add("type", "output_text")
+                                            .add("text", text.getString())
+                                            .add("annotations", Json.createArrayBuilder()))));
+        }
+        if (message.get("tool_calls") instanceof jakarta.json.JsonArray calls) {
+            int n = 0;
+            for (JsonValue call : calls) {
+                JsonObject function = call.asJsonObject().getJsonObject("function");
+                JsonValue arguments = function.get("arguments");
+                output.add(Json.createObjectBuilder()
+                        .add("type", "function_call")
+                        .add("id", "fc_0" + n++)
+                        .add("call_id", call.asJsonObject().getString("id", "call_01"))
+                        .add("name", function.getString("name"))
+                        .add(
+                                "arguments",
+                                arguments instanceof JsonString json ? json.getString() : arguments.toString())
+                        .add("status", "completed"));
+            }
+        }
+        boolean truncated = "length".equals(finishReason);
+        JsonObjectBuilder response = Json.createObjectBuilder()
+                .add("id", "resp_01")
+                .add("object", "response")
+                .add("created_at", 1700000000)
+                .add("status", truncated ? "incomplete" : "completed")
+                .add("model", model)
+                .add("output", output)
+                .add(
+                        "usage",
+                        Json.createObjectBuilder()
+                                .add("input_tokens", prompt)
+                                .add("output_tokens", completion)
+                                .add("total_tokens", prompt + completion));
+        if (truncated) {
+            response.add("incomplete_details", Json.createObjectBuilder().add("reason", "max_output_tokens"));
+        } else {
+            response.addNull("incomplete_details");
+        }
+        return response.build().toString();
     }
 
     /**
@@ -128,6 +200,35 @@ public enum UpstreamFormat {
 
     /** A streamed answer in this format: {@code pieces} of text, then a stop with usage. */
     public FakeUpstream.StreamScript stream(String model, String... pieces) {
+        if (this == OPENAI_RESPONSES) {
+            FakeUpstream.StreamScript script = FakeUpstream.sse().write(streamStart(model));
+            StringBuilder text = new StringBuilder();
+            for (String piece : pieces) {
+                script = script.write(responsesTextDelta(piece));
+                text.append(piece);
+            }
+            String done = Json.createValue(text.toString()).toString();
+            String item = "{\"type\":\"message\",\"id\":\"msg_01\",\"status\":\"completed\",\"role\":\"assistant\","
+                    + "\"content\":[{\"type\":\"output_text\",\"text\":" + done + ",\"annotations\":[]}]}";
+            return script.write(responsesEvent(
+                            "response.output_text.done",
+                            "{\"type\":\"response.output_text.done\",\"item_id\":\"msg_01\",\"output_index\":0,"
+                                    + "\"content_index\":0,\"text\":" + done + "}"))
+                    .write(responsesEvent(
+                            "response.content_part.done",
+                            "{\"type\":\"response.content_part.done\",\"item_id\":\"msg_01\",\"output_index\":0,"
+                                    + "\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":" + done
+                                    + ",\"annotations\":[]}}"))
+                    .write(responsesEvent(
+                            "response.output_item.done",
+                            "{\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":" + item + "}"))
+                    .write(responsesEvent(
+                            "response.completed",
+                            "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_01\",\"object\":\"response\","
+                                    + "\"created_at\":1700000000,\"status\":\"completed\",\"model\":\"" + model
+                                    + "\",\"output\":[" + item + "],"
+                                    + "\"usage\":{\"input_tokens\":7,\"output_tokens\":3,\"total_tokens\":10}}}"));
+        }
         if (this == ANTHROPIC_MESSAGES) {
             FakeUpstream.StreamScript script = FakeUpstream.sse()
                     .write(anthropicEvent(
@@ -183,10 +284,30 @@ public enum UpstreamFormat {
     }
 
     /**
+     * One SSE event as the Responses API writes it: its type as the event name, then its data,
+     * which gets a {@code sequence_number} (0 here; readers must not depend on it).
+     */
+    public static String responsesEvent(String type, String data) {
+        String numbered = data.endsWith("}") ? data.substring(0, data.length() - 1) + ",\"sequence_number\":0}" : data;
+        return "event: " + type + "\ndata: " + numbered + "\n\n";
+    }
+
+    /** A {@code response.output_text.delta} of the message item at output 0. */
+    private static String responsesTextDelta(String text) {
+        return responsesEvent(
+                "response.output_text.delta",
+                "{\"type\":\"response.output_text.delta\",\"item_id\":\"msg_01\",\"output_index\":0,"
+                        + "\"content_index\":0,\"delta\":" + Json.createValue(text) + "}");
+    }
+
+    /**
      * One never-ending piece of a stream, for cancellation tests. An Anthropic piece is a text
      * delta, so {@link #streamStart(String)} must come first.
      */
     public String streamPiece(String model) {
+        if (this == OPENAI_RESPONSES) {
+            return responsesTextDelta("tick ");
+        }
         if (this == ANTHROPIC_MESSAGES) {
             return anthropicTextDelta("tick ");
         }
@@ -197,8 +318,28 @@ public enum UpstreamFormat {
                         + "\",\"message\":{\"role\":\"assistant\",\"content\":\"tick \"},\"done\":false}\n";
     }
 
-    /** What a stream sends before its first {@link #streamPiece(String)}: the message's and block's start for Anthropic, else nothing. */
+    /**
+     * What a stream sends before its first {@link #streamPiece(String)}: the message's and
+     * block's start for Anthropic; for Responses the response's creation and a message item with
+     * an empty text part; else nothing.
+     */
     public String streamStart(String model) {
+        if (this == OPENAI_RESPONSES) {
+            String response = "{\"id\":\"resp_01\",\"object\":\"response\",\"created_at\":1700000000,"
+                    + "\"status\":\"in_progress\",\"model\":\"" + model + "\",\"output\":[],\"usage\":null}";
+            return responsesEvent("response.created", "{\"type\":\"response.created\",\"response\":" + response + "}")
+                    + responsesEvent(
+                            "response.in_progress", "{\"type\":\"response.in_progress\",\"response\":" + response + "}")
+                    + responsesEvent(
+                            "response.output_item.added",
+                            "{\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":{\"type\":\"message\","
+                                    + "\"id\":\"msg_01\",\"status\":\"in_progress\",\"role\":\"assistant\",\"content\":[]}}")
+                    + responsesEvent(
+                            "response.content_part.added",
+                            "{\"type\":\"response.content_part.added\",\"item_id\":\"msg_01\",\"output_index\":0,"
+                                    + "\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\","
+                                    + "\"annotations\":[]}}");
+        }
         if (this != ANTHROPIC_MESSAGES) {
             return "";
         }
@@ -222,7 +363,8 @@ public enum UpstreamFormat {
             }
             list.append(
                     switch (this) {
-                        case OPENAI_CHAT -> "{\"id\":\"" + id + "\",\"object\":\"model\",\"owned_by\":\"someone\"}";
+                        case OPENAI_CHAT, OPENAI_RESPONSES ->
+                            "{\"id\":\"" + id + "\",\"object\":\"model\",\"owned_by\":\"someone\"}";
                         case OLLAMA -> "{\"name\":\"" + id + "\",\"model\":\"" + id + "\",\"size\":1234}";
                         case ANTHROPIC_MESSAGES ->
                             "{\"type\":\"model\",\"id\":\"" + id + "\",\"display_name\":\"" + id
@@ -230,7 +372,7 @@ public enum UpstreamFormat {
                     });
         }
         return switch (this) {
-            case OPENAI_CHAT -> "{\"object\":\"list\",\"data\":[" + list + "]}";
+            case OPENAI_CHAT, OPENAI_RESPONSES -> "{\"object\":\"list\",\"data\":[" + list + "]}";
             case OLLAMA -> "{\"models\":[" + list + "]}";
             case ANTHROPIC_MESSAGES ->
                 "{\"data\":[" + list + "],\"has_more\":false,\"first_id\":null,\"last_id\":null}";
@@ -250,10 +392,25 @@ public enum UpstreamFormat {
     public String error(int status, String message) {
         return switch (this) {
             case OPENAI_CHAT -> "{\"error\":{\"message\":\"" + message + "\",\"type\":\"invalid_request_error\"}}";
+            case OPENAI_RESPONSES ->
+                "{\"error\":{\"message\":\"" + message + "\",\"type\":\"" + openAiErrorType(status)
+                        + "\",\"param\":null,\"code\":null}}";
             case OLLAMA -> "{\"error\":\"" + message + "\"}";
             case ANTHROPIC_MESSAGES ->
                 "{\"type\":\"error\",\"error\":{\"type\":\"" + anthropicErrorType(status) + "\",\"message\":\""
                         + message + "\"}}";
+        };
+    }
+
+    /** The {@code type} OpenAI's envelope names for {@code status}. */
+    private static String openAiErrorType(int status) {
+        return switch (status) {
+            case 401 -> "invalid_authentication";
+            case 403 -> "permission_denied";
+            case 404 -> "not_found";
+            case 429 -> "rate_limit_exceeded";
+            case 400, 413 -> "invalid_request_error";
+            default -> "server_error";
         };
     }
 
