@@ -424,6 +424,25 @@ class ResponsesEndpointTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void anOllamaCallWithAnIdKeepsItAsTheCallId() {
+        // Ollama 0.12.10 and later give each call an id.
+        server.fake.on("POST", "/api/chat", FakeUpstream.json(200, """
+                {"model":"llama3.2","created_at":"2026-11-24T00:00:00Z","message":{"role":"assistant","content":"",\
+                "tool_calls":[{"id":"call_ollama1","function":{"index":0,"name":"get_weather","arguments":{"city":"Tokyo"}}}]},\
+                "done":true,"done_reason":"stop","prompt_eval_count":30,"eval_count":12}"""));
+
+        Map<String, Object> body = post(PATH, ask("ollama/llama3.2", false)).json();
+
+        assertThat((List<Map<String, Object>>) body.get("output"))
+                .singleElement()
+                .satisfies(item -> assertThat(item)
+                        .containsEntry("type", "function_call")
+                        .containsEntry("call_id", "call_ollama1")
+                        .containsEntry("arguments", "{\"city\":\"Tokyo\"}"));
+    }
+
+    @Test
     void aStreamedCallWithoutAnIdGetsACallIdOnItsItem() throws Exception {
         server.fake.on(
                 "POST",
