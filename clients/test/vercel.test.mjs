@@ -9,7 +9,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { z } from 'zod';
 
 const openai = createOpenAI({ baseURL: `${process.env.CHATD_URL}/v1`, apiKey: process.env.CHATD_TOKEN });
-// chatd is stateless: without store: false the SDK sends later steps' items as item_references.
+// chatd is stateless: without store: false the SDK sends earlier answers' text as item_references.
 const stateless = { openai: { store: false } };
 
 const weather = tool({
@@ -76,19 +76,23 @@ test('an error before the answer is an APICallError with chatd\'s status and mes
     });
 });
 
-test('without store: false a second step refers to stored items, a 400 that says to send store: false', async () => {
-  await assert.rejects(
-    generateText({
-      model: openai('ollama/llama3.2'),
-      prompt: 'Weather in Tokyo?',
-      tools: { get_weather: weather },
-      stopWhen: stepCountIs(2),
-      maxRetries: 0,
-    }),
-    (e) => {
-      assert.ok(APICallError.isInstance(e), String(e));
-      assert.equal(e.statusCode, 400);
-      assert.match(e.message, /item_reference.*store: false/s);
-      return true;
-    });
+// A chat app appends response.messages and asks again. By default (store: true) the SDK sends the
+// earlier answer's text as an item_reference to OpenAI's stored copy, which chatd does not keep.
+test('a second turn needs store: false; without it, a 400 that says so', async () => {
+  const model = openai('ollama/llama3.2');
+  const ask = async (providerOptions) => {
+    const first = await generateText({ model, prompt: 'Say hello', providerOptions, maxRetries: 0 });
+    const messages = [
+      { role: 'user', content: 'Say hello' }, ...first.response.messages, { role: 'user', content: 'Again' },
+    ];
+    return generateText({ model, messages, providerOptions, maxRetries: 0 });
+  };
+
+  assert.equal((await ask(stateless)).text, 'Hello from the fake upstream!');
+  await assert.rejects(ask(undefined), (e) => {
+    assert.ok(APICallError.isInstance(e), String(e));
+    assert.equal(e.statusCode, 400);
+    assert.match(e.message, /item_reference.*store: false/s);
+    return true;
+  });
 });
