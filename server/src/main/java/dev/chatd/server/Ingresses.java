@@ -8,6 +8,7 @@ import dev.chatd.server.ingress.NativeCodec;
 import dev.chatd.server.ingress.OllamaChatCodec;
 import dev.chatd.server.ingress.OllamaGenerateCodec;
 import dev.chatd.server.ingress.OpenAiChatCodec;
+import dev.chatd.server.ingress.ResponsesCodec;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -53,8 +54,9 @@ final class Ingresses implements HttpService {
 
     /**
      * chatd's client APIs: native {@code /chat}, OpenAI chat completions, Ollama's (chat and
-     * generate, each its own codec, and the routes beside them) and Anthropic's Messages (and
-     * its {@code count_tokens}).
+     * generate, each its own codec, and the routes beside them), Anthropic's Messages (and
+     * its {@code count_tokens}) and OpenAI's Responses (whose stored-response routes answer 404:
+     * {@link StatelessResponses}).
      */
     static List<Ingress> standard(ProviderRegistry registry, ModelCatalog catalog, RecentModels recent) {
         return List.of(
@@ -102,7 +104,13 @@ final class Ingresses implements HttpService {
                         List.of("/v1/messages/count_tokens"),
                         List.of("/v1/messages/count_tokens"),
                         rules -> {},
-                        List.of("POST /v1/messages/count_tokens")));
+                        List.of("POST /v1/messages/count_tokens")),
+                new Ingress(
+                        new ResponsesCodec(),
+                        List.of("/v1/responses"),
+                        List.of("/v1/responses*"),
+                        new StatelessResponses(),
+                        List.of("POST /v1/responses")));
     }
 
     @Override

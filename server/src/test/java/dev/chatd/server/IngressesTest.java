@@ -28,6 +28,9 @@ class IngressesTest {
         assertThat(ingresses.codecFor("/v1/messages").name()).isEqualTo("anthropic-messages");
         assertThat(ingresses.codecFor("/v1/messages/batches").name()).isEqualTo("anthropic-messages");
         assertThat(ingresses.codecFor("/v1/messages/count_tokens").name()).isEqualTo("anthropic-count-tokens");
+        assertThat(ingresses.codecFor("/v1/responses").name()).isEqualTo("openai-responses");
+        assertThat(ingresses.codecFor("/v1/responses/resp_1/input_items").name())
+                .isEqualTo("openai-responses");
     }
 
     @Test
@@ -53,6 +56,7 @@ class IngressesTest {
                         "GET /api/version",
                         "POST /api/generate",
                         "POST /v1/messages",
-                        "POST /v1/messages/count_tokens");
+                        "POST /v1/messages/count_tokens",
+                        "POST /v1/responses");
     }
 }

@@ -24,13 +24,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Drives chatd with the official, unmodified client libraries from npm: {@code openai} (the
- * OpenAI Node SDK), {@code ollama} (ollama-js) and {@code @anthropic-ai/sdk} (Anthropic's
- * TypeScript SDK, which Claude Code is built on). This test starts chatd and a fake upstream
+ * OpenAI Node SDK, chat completions and Responses), {@code ollama} (ollama-js),
+ * {@code @anthropic-ai/sdk} (Anthropic's TypeScript SDK, which Claude Code is built on) and the
+ * Vercel AI SDK ({@code ai} with {@code @ai-sdk/openai}, whose default model speaks Responses). This test starts chatd and a fake upstream
  * per provider, each speaking its real wire format, then runs the Node tests in
  * {@code clients/test} against it ({@code npm ci} first when the packages are not installed).
  */
 class OfficialClientsIT {
-    private static final String TEXT = "Hello from the fake upstream!";
     private static final List<String> PIECES = List.of("Hello", " from", " the fake", " upstream!");
     private static final String TOKEN = "clients-it-token";
     private static final String TOOL_ANSWER = "Sunny in Tokyo.";
@@ -99,7 +99,9 @@ class OfficialClientsIT {
                 .normalize();
         if (!Files.isDirectory(clients.resolve("node_modules/openai"))
                 || !Files.isDirectory(clients.resolve("node_modules/ollama"))
-                || !Files.isDirectory(clients.resolve("node_modules/@anthropic-ai/sdk"))) {
+                || !Files.isDirectory(clients.resolve("node_modules/@anthropic-ai/sdk"))
+                || !Files.isDirectory(clients.resolve("node_modules/ai"))
+                || !Files.isDirectory(clients.resolve("node_modules/@ai-sdk/openai"))) {
             run(clients, List.of("npm", "ci", "--no-audit", "--no-fund"), 300);
         }
         String output = run(clients, List.of("node", "--test", "--test-reporter=spec", "test/"), 180);
@@ -202,7 +204,11 @@ class OfficialClientsIT {
                 "llama.context_length":131072},"capabilities":["completion","tools"]}""");
     }
 
-    /** An OpenAI-format upstream: chat completions (streamed or not, tool calls, 429, 529 and 400 by model name) and a model list. */
+    /**
+     * An OpenAI-format upstream: chat completions (streamed or not, tool calls and the answer to
+     * their result, 429, 529 and 400 by model name) and a model list.
+     */
+    @SuppressWarnings("unchecked")
     private static FakeUpstream openAiFake(String models) {
         return FakeUpstream.start()
                 .on("GET", "/models", FakeUpstream.json(200, models))
@@ -235,10 +241,23 @@ class OfficialClientsIT {
                         return;
                     }
                     boolean tools = body.containsKey("tools");
+                    // A tool result with the tools still offered (as agents and the Vercel AI SDK send
+                    // it) gets TOOL_ANSWER when it answers call_1 with 'sunny', else says what arrived.
+                    List<Map<String, Object>> messages = (List<Map<String, Object>>) body.get("messages");
+                    Map<String, Object> last = messages.getLast();
+                    List<String> pieces = PIECES;
+                    if (tools && "tool".equals(last.get("role"))) {
+                        tools = false;
+                        pieces = List.of(
+                                "call_1".equals(last.get("tool_call_id")) && "sunny".equals(last.get("content"))
+                                        ? TOOL_ANSWER
+                                        : "unmatched tool result: " + JsonCodec.writeString(last));
+                    }
                     if (!Boolean.TRUE.equals(body.get("stream"))) {
                         String message = tools
                                 ? "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Tokyo\\\"}\"}}]}"
-                                : "{\"role\":\"assistant\",\"content\":\"" + TEXT + "\"}";
+                                : "{\"role\":\"assistant\",\"content\":"
+                                        + JsonCodec.writeString(String.join("", pieces)) + "}";
                         FakeUpstream.send(
                                 exchange,
                                 200,
@@ -272,7 +291,7 @@ class OfficialClientsIT {
                                             + "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"\\\"Tokyo\\\"}\"}}]},\"finish_reason\":null}]}\n\n");
                             line(out, "data: " + head + "{},\"finish_reason\":\"tool_calls\"}]}\n\n");
                         } else {
-                            for (String piece : PIECES) {
+                            for (String piece : pieces) {
                                 line(
                                         out,
                                         "data: " + head + "{\"content\":" + JsonCodec.writeString(piece)

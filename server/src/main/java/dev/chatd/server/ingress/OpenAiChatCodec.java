@@ -57,7 +57,7 @@ public final class OpenAiChatCodec implements IngressCodec {
     }
 
     /** The envelope, also the {@code data:} of an error that ends a stream. */
-    private static Map<String, Object> envelope(ApiError error) {
+    static Map<String, Object> envelope(ApiError error) {
         String category = switch (error.status()) {
             case 401 -> "authentication_error";
             case 429 -> "rate_limit_error";
