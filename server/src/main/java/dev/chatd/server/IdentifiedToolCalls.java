@@ -56,7 +56,9 @@ final class IdentifiedToolCalls {
         for (ToolCall call : m.toolCalls()) {
             calls.add(call.id() != null ? call : new ToolCall(newId.get(), call.name(), call.arguments()));
         }
-        return new Message(m.role(), m.content(), m.name(), calls, m.toolCallId(), m.reasoning(), m.extra());
+        // The verbatim blocks stay: their encoder uses them only while they still agree with the calls.
+        return new Message(
+                m.role(), m.content(), m.name(), calls, m.toolCallId(), m.reasoning(), m.extra(), m.verbatim());
     }
 
     /** The stream with an id and a name on the first delta of each tool call. */
@@ -132,7 +134,9 @@ final class IdentifiedToolCalls {
                     && chunk.reasoning() == null
                     && chunk.finishReason() == null
                     && chunk.usage() == null
-                    && chunk.logprobs() == null;
+                    && chunk.logprobs() == null
+                    && chunk.reasoningSignature() == null
+                    && chunk.redactedReasoning() == null;
             return empty
                     ? null
                     : new ChatChunk(
@@ -142,7 +146,9 @@ final class IdentifiedToolCalls {
                             chunk.finishReason(),
                             chunk.usage(),
                             chunk.index(),
-                            chunk.logprobs());
+                            chunk.logprobs(),
+                            chunk.reasoningSignature(),
+                            chunk.redactedReasoning());
         }
 
         /** The delta to send for one piece of a call, or null while the call's name is not known. */

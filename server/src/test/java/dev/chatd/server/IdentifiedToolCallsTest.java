@@ -44,6 +44,18 @@ class IdentifiedToolCallsTest {
     }
 
     @Test
+    void aChunkThatGainsAnIdKeepsItsReasoningSignatureAndRedactedReasoning() {
+        ChatChunk signed = new ChatChunk(
+                null, null, List.of(new ToolCallDelta(0, null, "f", "{}")), null, null, 0, null, "sig==", "opaque");
+
+        List<ChatChunk> out = relay(signed, ChatChunk.finish(FinishReason.TOOL_CALLS, null));
+
+        assertThat(out.get(0).toolCalls().getFirst().id()).matches(GENERATED_ID);
+        assertThat(out.get(0).reasoningSignature()).isEqualTo("sig==");
+        assertThat(out.get(0).redactedReasoning()).isEqualTo("opaque");
+    }
+
+    @Test
     void anIdThatComesAfterTheNameDoesNotChangeTheOneGiven() {
         List<ChatChunk> out = relay(
                 tools(new ToolCallDelta(0, null, "f", "{\"a\"")),
