@@ -73,6 +73,21 @@ public record Message(
         return new Message(role, List.of(new ContentPart.Text(text)), null, List.of(), null, null, Map.of());
     }
 
+    /**
+     * Whether {@code other} says what this message says in the normalised model: role, content,
+     * tool calls, the call answered and the reasoning. A format's encoder sends a message's
+     * {@link Verbatim} blocks only while the message read back from them says the same.
+     *
+     * @since 0.3
+     */
+    public boolean saysTheSameAs(Message other) {
+        return role == other.role
+                && content.equals(other.content)
+                && toolCalls.equals(other.toolCalls)
+                && Objects.equals(toolCallId, other.toolCallId)
+                && Objects.equals(reasoning, other.reasoning);
+    }
+
     /** The text parts of the content, joined. */
     public String text() {
         if (content.size() == 1 && content.get(0) instanceof ContentPart.Text t) {

@@ -713,21 +713,13 @@ public final class AnthropicMessagesRequests {
                 read = decodeBlocks(
                         message.role() == Role.ASSISTANT ? Role.ASSISTANT : Role.USER, kept.blocks(), owner, "content");
             }
-            if (read.size() == 1 && saysTheSame(read.get(0), message)) {
+            if (read.size() == 1 && read.get(0).saysTheSameAs(message)) {
                 return new ArrayList<>(kept.blocks());
             }
         } catch (RuntimeException e) {
             // blocks that no longer read: the normalised fields decide
         }
         return null;
-    }
-
-    private static boolean saysTheSame(Message read, Message message) {
-        return read.role() == message.role()
-                && read.content().equals(message.content())
-                && read.toolCalls().equals(message.toolCalls())
-                && Objects.equals(read.toolCallId(), message.toolCallId())
-                && Objects.equals(read.reasoning(), message.reasoning());
     }
 
     private static List<Object> encodeTools(List<Tool> tools, Object rawTools) {

@@ -590,21 +590,13 @@ public final class ResponsesRequests {
         try {
             JsonObjectView owner = JsonObjectView.of(Map.of(), "message", IllegalArgumentException::new);
             List<Message> read = decodeItems(kept.blocks(), owner, "items", message.role() == Role.ASSISTANT);
-            if (read.size() == 1 && saysTheSame(read.get(0), message)) {
+            if (read.size() == 1 && read.get(0).saysTheSameAs(message)) {
                 return new ArrayList<>(kept.blocks());
             }
         } catch (RuntimeException e) {
             // items that no longer read: the normalised fields decide
         }
         return null;
-    }
-
-    private static boolean saysTheSame(Message read, Message message) {
-        return read.role() == message.role()
-                && read.content().equals(message.content())
-                && read.toolCalls().equals(message.toolCalls())
-                && Objects.equals(read.toolCallId(), message.toolCallId())
-                && Objects.equals(read.reasoning(), message.reasoning());
     }
 
     private static List<Object> encodeTools(List<Tool> tools, Object rawTools) {
