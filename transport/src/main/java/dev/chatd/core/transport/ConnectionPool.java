@@ -92,11 +92,10 @@ final class ConnectionPool implements AutoCloseable {
     /** A new connection to {@code host}, never a kept one. */
     PooledConnection connect(Host host) {
         HttpClientConfig config = webClient.prototype();
-        ConnectionKey key = new ConnectionKey(
+        ConnectionKey key = ConnectionKey.create(
                 host.scheme(),
                 host.host(),
                 host.port(),
-                config.readTimeout().orElse(Duration.ZERO),
                 "https".equals(host.scheme()) ? config.tls() : NO_TLS,
                 resolver,
                 config.dnsAddressLookup(),
