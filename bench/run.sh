@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# chatd's benchmark: what the gateway adds to each call, against a direct call and a plain
-# nginx reverse proxy (the floor), on this machine, in one run. Talks only to 127.0.0.1.
+# chatd's benchmark: what the gateway adds to each call, against a direct call and two floors,
+# a plain nginx reverse proxy and a bare Helidon pass-through (benchmarks/.../PassThrough: the
+# stack chatd stands on, relaying bytes and nothing else), on this machine, in one run. Talks
+# only to 127.0.0.1.
 #
 #   bench/run.sh            full run (about 8 minutes)
-#   bench/run.sh --quick    smoke run (seconds; what CI runs so the benchmark cannot rot)
+#   bench/run.sh --quick    smoke run (under a minute; what CI runs so the benchmark cannot rot)
+#
+# BENCH_SIZES overrides the request body sizes of a full run (default "160 65536").
 #
 # Needs: a JDK 21+ in JAVA_HOME, nginx and wrk (Debian packages nginx-light and wrk; installed
 # with apt-get when missing and running as root).
@@ -13,7 +17,8 @@ ROOT=$(pwd)
 
 QUICK=0
 [ "${1:-}" = "--quick" ] && QUICK=1
-if [ $QUICK = 1 ]; then DURATION=1; ROUNDS=1; SIZES="160"; STARTS=1; else DURATION=4; ROUNDS=3; SIZES="160 4096 65536"; STARTS=5; fi
+if [ $QUICK = 1 ]; then DURATION=1; ROUNDS=1; SIZES="160"; STARTS=1; TTFB_N=10; TTFB_WARM=3
+else DURATION=4; ROUNDS=3; SIZES="${BENCH_SIZES:-160 65536}"; STARTS=5; TTFB_N=200; TTFB_WARM=30; fi
 
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"  # the JDK that runs chatd (bin/chatd) and the streaming fake
 "$JAVA" -version 2>&1 | head -1 | grep -Eq '"(2[1-9]|[3-9][0-9])' || { echo "bench: needs a JDK 21+ in JAVA_HOME" >&2; exit 1; }
@@ -33,16 +38,22 @@ need nginx nginx-light
 export PATH="$PATH:/usr/sbin"
 
 JAR="$ROOT/server/target/chatd.jar"
+BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"   # the stream time-to-first-byte client
+PT_JAR="$ROOT/benchmarks/target/passthrough.jar"     # the bare Helidon pass-through
 if [ ! -f "$JAR" ]; then
   echo "bench: building chatd" >&2
   ./mvnw -B -q package -DskipTests >&2
+fi
+if [ ! -f "$BENCH_JAR" ] || [ ! -f "$PT_JAR" ] || [ -n "$(find benchmarks/src benchmarks/pom.xml -newer "$PT_JAR" 2>/dev/null)" ]; then
+  echo "bench: building the pass-through and the stream client" >&2
+  ./mvnw -B -q package -pl benchmarks -am -DskipTests -Djacoco.skip=true >&2
 fi
 
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  for n in fake proxy; do [ -f "$WORK/$n.pid" ] && kill "$(cat "$WORK/$n.pid")" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -55,6 +66,15 @@ free_port() { # below Linux's ephemeral range (32768+), so no outgoing connectio
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
+wait_port() { # port, seconds
+  local i
+  for ((i = 0; i < $2 * 100; i++)); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.01
+  done
+  echo "bench: nothing listens on $1" >&2
+  exit 1
+}
 wait_http() { # url, seconds
   local i
   for ((i = 0; i < $2 * 100; i++)); do
@@ -66,45 +86,63 @@ wait_http() { # url, seconds
   exit 1
 }
 
-FAKE=$(free_port); PROXY=$(free_port); STREAM=$(free_port)
+FAKE=$(free_port); PROXY=$(free_port); STREAM=$(free_port); PROXY_STREAM=$(free_port); PT=$(free_port); PT_STREAM=$(free_port)
 OPENAI_REPLY='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"openai/gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
 OLLAMA_REPLY='{"model":"llama3.2","created_at":"2026-11-24T00:00:00Z","message":{"role":"assistant","content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop","total_duration":1000,"prompt_eval_count":12,"eval_count":9}'
 
-mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx.conf" <<NGINX
+# Two nginx instances, each with one worker: the fake upstream and the reverse proxy, so that the
+# proxy's CPU per request is its own (as chatd's and the pass-through's are).
+nginx_conf() { # name, server blocks
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1.conf" <<NGINX
 worker_processes 1;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx/error.log warn;
+pid $WORK/$1.pid;
+error_log $WORK/$1/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi;
-  uwsgi_temp_path $WORK/nginx/uwsgi;
-  scgi_temp_path $WORK/nginx/scgi;
+  client_body_temp_path $WORK/$1/body;
+  proxy_temp_path $WORK/$1/proxy;
+  fastcgi_temp_path $WORK/$1/fastcgi;
+  uwsgi_temp_path $WORK/$1/uwsgi;
+  scgi_temp_path $WORK/$1/scgi;
   client_max_body_size 8m;
   client_body_buffer_size 128k;
   keepalive_requests 1000000;
+$2
+}
+NGINX
+  nginx -c "$WORK/$1.conf" -p "$WORK/$1"
+}
+nginx_conf fake "
   server {
     listen 127.0.0.1:$FAKE;
     location = /chat/completions { default_type application/json; return 200 '$OPENAI_REPLY'; }
     location = /api/chat { default_type application/json; return 200 '$OLLAMA_REPLY'; }
-    location = /api/version { default_type application/json; return 200 '{"version":"0.5.1"}'; }
-  }
+    location = /api/version { default_type application/json; return 200 '{\"version\":\"0.5.1\"}'; }
+  }"
+nginx_conf proxy "
   upstream fake { server 127.0.0.1:$FAKE; keepalive 128; }
+  upstream stream { server 127.0.0.1:$STREAM; keepalive 128; }
   server {
     listen 127.0.0.1:$PROXY;
     location / {
       proxy_pass http://fake;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
   }
-}
-NGINX
-nginx -c "$WORK/nginx.conf" -p "$WORK/nginx"
-"$JAVA" "$ROOT/bench/StreamingFake.java" "$STREAM" >"$WORK/stream.log" 2>&1 & PIDS+=($!)
+  server {
+    listen 127.0.0.1:$PROXY_STREAM;
+    location / {
+      proxy_pass http://stream;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_buffering off;
+    }
+  }"
+# 5 chunks 2 ms apart: the first token is what is measured, the rest only has to end the stream.
+"$JAVA" "$ROOT/bench/StreamingFake.java" "$STREAM" 5 2 >"$WORK/stream.log" 2>&1 & PIDS+=($!)
 
 # chatd runs as the README starts it: bin/chatd (serial GC, bounded heap, a start-up cache that
 # the first start trains; here that first start is not counted).
@@ -146,6 +184,23 @@ CHATD=$(free_port)
 start_chatd "$CHATD"
 wait_http "http://127.0.0.1:$CHATD/health" 30
 wait_http "http://127.0.0.1:$FAKE/api/version" 5
+wait_port "$STREAM" 30
+
+# The bare Helidon pass-through starts as chatd does, through bin/chatd (same JVM flags, its own
+# start-up cache, trained by a first start that is not measured): one listener to the fake, one
+# to the streaming fake.
+start_pt() {
+  mkdir -p "$WORK/pt"
+  CHATD_CACHE_DIR="$WORK/pt" CHATD_JAR="$PT_JAR" "$ROOT/bin/chatd" \
+    "$PT=http://127.0.0.1:$FAKE" "$PT_STREAM=http://127.0.0.1:$STREAM" >"$WORK/pt.log" 2>&1 &
+  PT_PID=$!
+  PIDS+=("$PT_PID")
+  wait_port "$PT" 30
+}
+start_pt
+curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"x","messages":[]}' "http://127.0.0.1:$PT/chat/completions" || true
+kill "$PT_PID"; wait "$PT_PID" 2>/dev/null || true
+start_pt
 
 # ---- request bodies ----
 body() { # model, bytes -> a chat request of about that size
@@ -168,11 +223,12 @@ f:close()
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-TARGETS="direct nginx chatd-v1 chatd-chat chatd-api"
+TARGETS="direct nginx bare-helidon chatd-v1 chatd-chat chatd-api"
 url_of() {
   case $1 in
     direct) echo "http://127.0.0.1:$FAKE/chat/completions" ;;
     nginx) echo "http://127.0.0.1:$PROXY/chat/completions" ;;
+    bare-helidon) echo "http://127.0.0.1:$PT/chat/completions" ;;
     chatd-v1) echo "http://127.0.0.1:$CHATD/v1/chat/completions" ;;
     chatd-chat) echo "http://127.0.0.1:$CHATD/chat" ;;
     chatd-api) echo "http://127.0.0.1:$CHATD/api/chat" ;;
@@ -189,7 +245,7 @@ done
 
 # Warm-up: the JIT compiles the request path before anything is measured.
 for size in $SIZES; do
-  for t in chatd-v1 chatd-chat chatd-api; do
+  for t in bare-helidon chatd-v1 chatd-chat chatd-api; do
     BODY_FILE="$WORK/body-$t-$size.json" wrk -t2 -c16 -d"$([ $QUICK = 1 ] && echo 1 || echo 5)s" -s "$WORK/post.lua" "$(url_of "$t")" >/dev/null
   done
 done
@@ -197,8 +253,20 @@ done
 to_ms() { # wrk latency (e.g. 123.45us, 1.20ms, 2.00s) -> ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /s$/) n *= 1000; printf "%.3f", n }'
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$CHATD_PID/stat"; }
-rss_mb() { awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status"; }
+pids_of() { # target -> the processes that serve it (nginx: master and worker)
+  case $1 in
+    direct) echo "$(cat "$WORK/fake.pid") $(pgrep -P "$(cat "$WORK/fake.pid")" | tr '\n' ' ')" ;;
+    nginx) echo "$(cat "$WORK/proxy.pid") $(pgrep -P "$(cat "$WORK/proxy.pid")" | tr '\n' ' ')" ;;
+    bare-helidon) echo "$PT_PID" ;;
+    *) echo "$CHATD_PID" ;;
+  esac
+}
+cpu_ticks() { # target
+  local p; for p in $(pids_of "$1"); do cat "/proc/$p/stat"; done | awk '{ s += $14 + $15 } END { print s }'
+}
+rss_mb() { # target
+  local p; for p in $(pids_of "$1"); do cat "/proc/$p/status"; done | awk '/VmRSS/ { s += $2 } END { printf "%.0f", s / 1024 }'
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
 declare -A P50 P90 P99 RPS TP99 CPU RSS ERR
@@ -220,47 +288,81 @@ for ((round = 1; round <= ROUNDS; round++)); do
       run_wrk "$t" "$size" 1
       P50[$t,$size]+="$R_P50 "; P90[$t,$size]+="$R_P90 "; P99[$t,$size]+="$R_P99 "
       ERR[$t,$size]=$(( ${ERR[$t,$size]:-0} + R_ERR ))
-      c0=$(cpu_ticks)
+      c0=$(cpu_ticks "$t")
       run_wrk "$t" "$size" 64
-      c1=$(cpu_ticks)
+      c1=$(cpu_ticks "$t")
       RPS[$t,$size]+="$R_RPS "; TP99[$t,$size]+="$R_P99 "
       ERR[$t,$size]=$(( ${ERR[$t,$size]:-0} + R_ERR ))
-      if [[ $t == chatd-* ]]; then
-        CPU[$t,$size]+="$(awk -v d=$((c1 - c0)) -v n="$R_REQ" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d / hz / n * 1e6 }') "
-        RSS[$t,$size]+="$(rss_mb) "
-      fi
+      CPU[$t,$size]+="$(awk -v d=$((c1 - c0)) -v n="$R_REQ" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d / hz / n * 1e6 }') "
+      RSS[$t,$size]+="$(rss_mb "$t") "
     done
   done
 done
 
-# ---- time to first byte of a stream: through chatd against direct ----
-STREAM_BODY='{"model":"opencode/bench","messages":[{"role":"user","content":"hi"}],"stream":true}'
-ttfb() { curl -s -o /dev/null -w '%{time_starttransfer}' -H 'Content-Type: application/json' -d "$2" "$1" | awk '{ printf "%.3f", $1 * 1000 }'; }
-TTFB_DIRECT=(); TTFB_CHATD=()
-for ((i = 0; i < (QUICK ? 3 : 30); i++)); do
-  TTFB_DIRECT+=($(ttfb "http://127.0.0.1:$STREAM/chat/completions" "$STREAM_BODY"))
-  TTFB_CHATD+=($(ttfb "http://127.0.0.1:$CHATD/chat" "$STREAM_BODY"))
-done
+# ---- time to the first token of a stream, every target interleaved on one kept-alive connection ----
+# The streaming fake sends its headers and first chunk in one write; StreamFirstByte notes the
+# first body byte and the first byte of the first token's text, per request, without a process
+# start in between (see its Javadoc).
+printf '{"model":"opencode/bench","messages":[{"role":"user","content":"hi"}],"stream":true}' > "$WORK/s-openai.json"
+printf '{"model":"opencode/bench","messages":[{"role":"user","content":"hi"}],"stream":true}' > "$WORK/s-ollama.json"
+printf '{"model":"opencode/bench","max_tokens":64,"messages":[{"role":"user","content":"hi"}],"stream":true}' > "$WORK/s-anthropic.json"
+printf '{"model":"opencode/bench","input":"hi","stream":true}' > "$WORK/s-responses.json"
+STREAM_TARGETS=(
+  "direct=http://127.0.0.1:$STREAM/chat/completions=$WORK/s-openai.json"
+  "nginx=http://127.0.0.1:$PROXY_STREAM/chat/completions=$WORK/s-openai.json"
+  "bare-helidon=http://127.0.0.1:$PT_STREAM/chat/completions=$WORK/s-openai.json"
+  "chatd-v1=http://127.0.0.1:$CHATD/v1/chat/completions=$WORK/s-openai.json"
+  "chatd-chat=http://127.0.0.1:$CHATD/chat=$WORK/s-openai.json"
+  "chatd-api=http://127.0.0.1:$CHATD/api/chat=$WORK/s-ollama.json"
+  "chatd-msgs=http://127.0.0.1:$CHATD/v1/messages=$WORK/s-anthropic.json"
+  "chatd-resp=http://127.0.0.1:$CHATD/v1/responses=$WORK/s-responses.json"
+)
+"$JAVA" -XX:+UseSerialGC -cp "$BENCH_JAR" dev.chatd.bench.StreamFirstByte "$TTFB_N" "$TTFB_WARM" "${STREAM_TARGETS[@]}" \
+  > "$WORK/ttfb.txt" || { echo "bench: the stream time-to-first-byte run failed" >&2; tail -20 "$WORK/chatd.log" >&2; exit 1; }
+declare -A TTFB_B50 TTFB_T50 TTFB_T90
+while read -r name b50 _b90 t50 t90 _n; do
+  TTFB_B50[$name]=$b50; TTFB_T50[$name]=$t50; TTFB_T90[$name]=$t90
+done < "$WORK/ttfb.txt"
 
 # ---- the table ----
 echo
 echo "chatd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"
-echo "wrk ${DURATION}s per run, $ROUNDS interleaved rounds (medians); chatd started by bin/chatd"
+echo "wrk ${DURATION}s per run, $ROUNDS interleaved rounds (medians); chatd and bare-helidon started by bin/chatd"
 echo
-printf '%-11s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' target body p50_ms p90_ms p99_ms add_p50 add_p99 rps_64c p99_64c cpu_us rss_mb errors
+printf '%-12s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' target body p50_ms p90_ms p99_ms add_p50 add_p99 rps_64c p99_64c cpu_us rss_mb errors
 for size in $SIZES; do
   d50=$(median ${P50[direct,$size]}); d99=$(median ${P99[direct,$size]})
   for t in $TARGETS; do
     p50=$(median ${P50[$t,$size]}); p90=$(median ${P90[$t,$size]}); p99=$(median ${P99[$t,$size]})
-    printf '%-11s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' "$t" "$size" "$p50" "$p90" "$p99" \
+    printf '%-12s %7s | %9s %9s %9s | %9s %9s | %10s %9s | %8s %7s | %s\n' "$t" "$size" "$p50" "$p90" "$p99" \
       "$(awk -v a="$p50" -v b="$d50" 'BEGIN { printf "%+.3f", a - b }')" \
       "$(awk -v a="$p99" -v b="$d99" 'BEGIN { printf "%+.3f", a - b }')" \
       "$(median ${RPS[$t,$size]})" "$(median ${TP99[$t,$size]})" \
-      "$( [[ $t == chatd-* ]] && median ${CPU[$t,$size]} || echo -)" "$( [[ $t == chatd-* ]] && median ${RSS[$t,$size]} || echo -)" \
+      "$(median ${CPU[$t,$size]})" "$(median ${RSS[$t,$size]})" \
       "${ERR[$t,$size]}"
   done
 done
 echo
 echo "start-up, java -jar to first /health 200 (ms): median $(median "${STARTUP[@]}") of ${#STARTUP[@]}: ${STARTUP[*]}"
-echo "stream time to first byte (ms): direct median $(median "${TTFB_DIRECT[@]}"), through chatd /chat median $(median "${TTFB_CHATD[@]}")"
-echo "chatd RSS after the run: $(rss_mb) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB"
+echo "chatd RSS after the run: $(rss_mb chatd) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB;" \
+  "bare-helidon $(rss_mb bare-helidon) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$PT_PID/status") MB"
+
+# ---- the summary: one row per target, the figures issue 15 sets targets for ----
+echo
+echo "summary (p50 at 1 connection; req/s, CPU per request and RSS at 64 connections; stream: time to first token, $TTFB_N requests each, and to first body byte)"
+head_row=$(printf '%-12s |' target)
+for size in $SIZES; do head_row+=$(printf ' %9s' "p50@$size"); done; head_row+=" |"
+for size in $SIZES; do head_row+=$(printf ' %10s' "rps@$size"); done; head_row+=" |"
+for size in $SIZES; do head_row+=$(printf ' %9s' "cpu@$size"); done
+head_row+=$(printf ' | %8s %8s %8s | %6s' ttft_p50 ttft_p90 ttfb_p50 rss_mb)
+echo "$head_row"
+for t in $TARGETS chatd-msgs chatd-resp; do
+  row=$(printf '%-12s |' "$t")
+  for size in $SIZES; do row+=$(printf ' %9s' "$( [ -n "${P50[$t,$size]:-}" ] && median ${P50[$t,$size]} || echo -)"); done; row+=" |"
+  for size in $SIZES; do row+=$(printf ' %10s' "$( [ -n "${RPS[$t,$size]:-}" ] && median ${RPS[$t,$size]} || echo -)"); done; row+=" |"
+  for size in $SIZES; do row+=$(printf ' %9s' "$( [ -n "${CPU[$t,$size]:-}" ] && median ${CPU[$t,$size]} || echo -)"); done
+  rss=-
+  [[ " $TARGETS " == *" $t "* ]] && rss=$(for size in $SIZES; do median ${RSS[$t,$size]}; done | sort -g | tail -1)
+  row+=$(printf ' | %8s %8s %8s | %6s' "${TTFB_T50[$t]:--}" "${TTFB_T90[$t]:--}" "${TTFB_B50[$t]:--}" "$rss")
+  echo "$row"
+done
