@@ -161,23 +161,17 @@ public final class ChatdMetrics {
                         "chatd.client",
                         client)
                 .increment();
-        List<String> genAi = error == null
-                ? List.of(
-                        "gen_ai.operation.name",
-                        "chat",
-                        "gen_ai.provider.name",
-                        provider,
-                        "gen_ai.request.model",
-                        model)
-                : List.of(
-                        "gen_ai.operation.name",
-                        "chat",
-                        "gen_ai.provider.name",
-                        provider,
-                        "gen_ai.request.model",
-                        model,
-                        "error.type",
-                        error);
+        // Prometheus wants one set of label names per metric: a success's error.type is empty,
+        // which PromQL reads as no label at all.
+        List<String> genAi = List.of(
+                "gen_ai.operation.name",
+                "chat",
+                "gen_ai.provider.name",
+                provider,
+                "gen_ai.request.model",
+                model,
+                "error.type",
+                error == null ? "" : error);
         summary("gen_ai.server.request.duration", "seconds", DURATION_BUCKETS, "Chat request duration", genAi)
                 .record(totalNanos / 1e9);
         long firstChunk = entry.firstChunkNanos();
