@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.server.ingress.ApiError;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
@@ -21,6 +22,8 @@ import java.util.logging.Logger;
 final class AccessLog {
     private static final Logger LOG = Logger.getLogger(AccessLog.class.getName());
     private static final String KEY = "chatd.access-log-entry";
+    /** The {@code error.type} of a request whose client left before its answer was whole. */
+    static final String CLIENT_GONE = "client_went_away";
 
     private AccessLog() {}
 
@@ -32,6 +35,13 @@ final class AccessLog {
         private volatile String detail;
         private volatile int chunks = -1;
         private volatile Usage usage;
+        private volatile String ingress;
+        private volatile String client;
+        private volatile String errorType;
+        private volatile long firstChunkNanos;
+        private long started;
+        private ChatdMetrics metrics;
+        private boolean streaming;
 
         Entry model(String model) {
             this.model = model;
@@ -40,6 +50,62 @@ final class AccessLog {
 
         void provider(String provider) {
             this.provider = provider;
+        }
+
+        /** The client API the request came in by (its codec's name): a chat request. */
+        void ingress(String ingress) {
+            this.ingress = ingress;
+        }
+
+        /** The name of the client's inbound token; null for none (the {@code anonymous} label). */
+        void client(String client) {
+            this.client = client;
+        }
+
+        String ingress() {
+            return ingress;
+        }
+
+        String client() {
+            return client;
+        }
+
+        String providerName() {
+            return provider;
+        }
+
+        String modelName() {
+            return model;
+        }
+
+        Usage usage() {
+            return usage;
+        }
+
+        /** How long after the request arrived the first chunk went to the client; 0 for none. */
+        long firstChunkNanos() {
+            return firstChunkNanos;
+        }
+
+        /** A stream's first chunk is being written now. */
+        void firstChunk() {
+            if (firstChunkNanos == 0 && started != 0) {
+                firstChunkNanos = Math.max(1, System.nanoTime() - started);
+            }
+        }
+
+        /** A stream is being relayed: counted in {@code chatd.streams.active} until the request ends. */
+        void streaming() {
+            if (metrics != null && !streaming) {
+                streaming = true;
+                metrics.streamOpened();
+            }
+        }
+
+        /** Why the request failed, for {@code error.type}; null when it did not. */
+        String errorType(int status) {
+            String type = errorType;
+            return type == null && status >= 400 ? Integer.toString(status) : type;
         }
 
         /** A whole reply: its finish reason and tokens. */
@@ -53,16 +119,25 @@ final class AccessLog {
             this.detail = relayed.detail();
             this.chunks = relayed.chunks();
             this.usage = relayed.usage();
+            if (StreamRelay.CLIENT_GONE.equals(relayed.result())) {
+                this.errorType = CLIENT_GONE;
+            } else if (StreamRelay.SHUT_DOWN.equals(relayed.result())) {
+                this.errorType = "shutting_down";
+            } else if (relayed.detail() != null) {
+                this.errorType = relayed.result(); // the error event's type
+            }
         }
 
         /** The client left before its request was whole. */
         void clientGone() {
             this.outcome = "client went away";
+            this.errorType = CLIENT_GONE;
         }
 
         void error(ApiError error) {
             this.outcome = error.type();
             this.detail = error.message();
+            this.errorType = error.type();
         }
     }
 
@@ -71,16 +146,29 @@ final class AccessLog {
         return req.context().get(KEY, Entry.class).orElseGet(Entry::new);
     }
 
-    /** The filter: assigns the request id, runs the request, writes its line. */
+    /** The filter without metrics. */
     static void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        filter(chain, req, res, null);
+    }
+
+    /**
+     * The filter: assigns the request id, runs the request, writes its line and records its
+     * metrics from the same entry. It binds an {@link UpstreamWait} to the request, which the
+     * upstream transport adds its waiting to: the request's time less that is chatd's overhead.
+     */
+    static void filter(FilterChain chain, RoutingRequest req, RoutingResponse res, ChatdMetrics metrics) {
         long started = System.nanoTime();
         HttpSupport.assignRequestId(req, res);
         Entry entry = new Entry();
+        entry.started = started;
+        entry.metrics = metrics;
         req.context().register(KEY, entry);
+        UpstreamWait wait = UpstreamWait.begin();
         try {
             chain.proceed();
         } catch (ServerConnectionException | UncheckedIOException e) {
             entry.outcome = "client went away";
+            entry.errorType = CLIENT_GONE;
             throw e;
         } catch (CloseConnectionException e) {
             // The reply is done and the connection ends, as asked (Connection: close) or as the route decided.
@@ -89,9 +177,18 @@ final class AccessLog {
             // Only what Helidon's error handling lets through: a reply that failed after it started.
             entry.outcome = "failed";
             entry.detail = e.toString();
+            entry.errorType = "internal";
             throw e;
         } finally {
-            long latencyMs = (System.nanoTime() - started) / 1_000_000;
+            wait.end();
+            long elapsed = System.nanoTime() - started;
+            long latencyMs = elapsed / 1_000_000;
+            if (metrics != null) {
+                if (entry.streaming) {
+                    metrics.streamClosed();
+                }
+                metrics.requestEnded(entry, res.status().code(), elapsed, wait.nanos());
+            }
             LOG.info(() -> line(
                     HttpSupport.requestId(req),
                     req.prologue().method().text(),

@@ -5,6 +5,7 @@ import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.Exchange;
 import dev.chatd.server.ingress.Framing;
@@ -59,6 +60,7 @@ final class ChatHandler implements Handler {
         IngressCall call = codec.decode(parseBody(req, maxRequestBytes));
         String model = call.request().model();
         AccessLog.Entry log = AccessLog.of(req).model(model);
+        log.ingress(codec.name());
         ProviderRegistry.Route route = registry.route(model);
         log.provider(route.provider().name());
         Exchange exchange =
@@ -73,9 +75,19 @@ final class ChatHandler implements Handler {
         ChatRequest upstreamRequest = forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
+            log.streaming();
+            // The SSE stream opens on a thread of its own; its wait for the upstream is still this request's.
+            UpstreamWait wait = UpstreamWait.current();
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
             StreamRelay.Outcome outcome = codec.framing() == Framing.SSE
-                    ? StreamRelay.relaySse(req, res, keepAlive, () -> open(route, upstreamRequest), encoder)
+                    ? StreamRelay.relaySse(
+                            req,
+                            res,
+                            keepAlive,
+                            () -> wait == null
+                                    ? open(route, upstreamRequest)
+                                    : wait.during(() -> open(route, upstreamRequest)),
+                            encoder)
                     : StreamRelay.relayNdjson(req, res, open(route, upstreamRequest), encoder);
             log.stream(outcome);
             if (outcome.chunks() > 0) {

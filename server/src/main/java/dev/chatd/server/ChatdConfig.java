@@ -34,6 +34,8 @@ import java.util.Optional;
  * @param forwardForeignFields whether request fields chatd does not model go to every upstream,
  *     whatever format the client wrote them in; by default an upstream receives only the fields
  *     of its own format (an OpenAI client's {@code user} never reaches Ollama)
+ * @param metricsMaxModels how many distinct models get their own {@code gen_ai.request.model}
+ *     label; later ones are counted as {@code other}
  */
 public record ChatdConfig(
         Config server,
@@ -50,7 +52,8 @@ public record ChatdConfig(
         Map<String, ProviderSettings> providers,
         Duration shutdownGrace,
         HelidonTransport.Settings upstream,
-        boolean forwardForeignFields) {
+        boolean forwardForeignFields,
+        int metricsMaxModels) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
@@ -92,7 +95,8 @@ public record ChatdConfig(
             "client-idle-timeout-secs",
             "shutdown-grace-secs",
             "plugins-dir",
-            "forward-foreign-fields");
+            "forward-foreign-fields",
+            "metrics.max-models");
 
     /**
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
@@ -173,7 +177,13 @@ public record ChatdConfig(
                 providers,
                 grace,
                 upstream(chatd),
-                bool(chatd.get("forward-foreign-fields"), false));
+                bool(chatd.get("forward-foreign-fields"), false),
+                (int) number(
+                        chatd.get("metrics.max-models"),
+                        ChatdMetrics.DEFAULT_MAX_MODELS,
+                        1,
+                        100_000,
+                        "a whole number from 1 to 100000"));
     }
 
     private static HelidonTransport.Settings upstream(Config chatd) {

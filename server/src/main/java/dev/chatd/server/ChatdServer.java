@@ -5,15 +5,23 @@ import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.server.ingress.ApiError;
+import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.ErrorHandling;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.WebServerConfig;
+import io.helidon.webserver.http.HttpFeature;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http1.Http1Config;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -21,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,16 +47,26 @@ public final class ChatdServer implements AutoCloseable {
     /** The header Anthropic's SDKs and Claude Code send their key in; chatd's inbound token there is accepted too. */
     private static final HeaderName API_KEY = HeaderNames.create("x-api-key");
 
+    /** Where Helidon's observers answer: {@code /observe/health}, {@code /observe/metrics}. */
+    static final String OBSERVE = "/observe";
+
     private final WebServer webServer;
     private final ProviderRegistry registry;
     private final InFlightRequests inFlight;
     private final Duration grace;
+    private final ChatdMetrics metrics;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private ChatdServer(WebServer webServer, ProviderRegistry registry, InFlightRequests inFlight, Duration grace) {
+    private ChatdServer(
+            WebServer webServer,
+            ProviderRegistry registry,
+            InFlightRequests inFlight,
+            Duration grace,
+            ChatdMetrics metrics) {
         this.webServer = webServer;
+        this.metrics = metrics;
         this.registry = registry;
         this.inFlight = inFlight;
         this.grace = grace;
@@ -63,6 +82,10 @@ public final class ChatdServer implements AutoCloseable {
             ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys, List<Ingress> moreIngresses) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
+        List<String> providers = List.copyOf(registry.activeProviders().keySet());
+        ChatdMetrics metrics =
+                new ChatdMetrics(config.metricsMaxModels(), providers, ChatdMetrics.allClosed(providers));
+        AtomicBoolean ready = new AtomicBoolean();
         ModelCatalog catalog = new ModelCatalog(registry);
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(
@@ -93,11 +116,11 @@ public final class ChatdServer implements AutoCloseable {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope
                     chain.proceed();
                 })
-                .addFilter(AccessLog::filter)
+                .addFilter((chain, req, res) -> AccessLog.filter(chain, req, res, metrics))
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
                     if (auth.isPresent()
-                            && !req.path().path().equals("/health")
+                            && !unauthenticated(req.path().path())
                             && !auth.get()
                                     .accepts(
                                             req.headers()
@@ -122,15 +145,8 @@ public final class ChatdServer implements AutoCloseable {
                         "/health",
                         (req, res) -> res.header(HeaderValues.CONTENT_TYPE_JSON).send())
                 .register(ingresses)
-                .any((req, res) -> HttpSupport.send(
-                        req,
-                        res,
-                        ApiError.of(
-                                404,
-                                "not_found",
-                                "no route for " + req.prologue().method().text() + " "
-                                        + req.path().path() + "; "
-                                        + ingresses.servedNear(req.path().path()))))
+                // A feature of the least weight, so that it comes after the observers' routes too.
+                .addFeature(new UnknownRoutes(ingresses))
                 .error(
                         ChatHandler.BodyTooLarge.class,
                         (req, res, e) -> HttpSupport.refuse(
@@ -170,6 +186,7 @@ public final class ChatdServer implements AutoCloseable {
                     .idleConnectionTimeout(config.clientIdleTimeout())
                     .idleConnectionPeriod(idleCheckPeriod(config.clientIdleTimeout()))
                     .directHandlers(TransportErrors.all(ingresses))
+                    .addFeature(observe(metrics, ready))
                     .routing(routing);
             // Helidon hands its message to direct handlers only with include-entity; chatd writes its own.
             server.errorHandling(ErrorHandling.builder()
@@ -194,12 +211,108 @@ public final class ChatdServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + address + ": "
                     + (failure == null ? "see the log above" : rootMessage(failure)));
         }
+        ready.set(true);
         if (auth.isEmpty() && !loopback(config.host())) {
             LOG.warning("listening on " + config.host() + ":" + webServer.port() + ", beyond this machine, with no"
                     + " inbound token: anyone who reaches it can spend chatd's provider keys; set CHATD_AUTH_TOKEN"
                     + " (chatd.auth.token-env) or listen on 127.0.0.1 (server.host)");
         }
-        return new ChatdServer(webServer, registry, inFlight, config.shutdownGrace());
+        return new ChatdServer(webServer, registry, inFlight, config.shutdownGrace(), metrics);
+    }
+
+    /** The 404 of a path no route claims, in the envelope of the API nearest to it. */
+    private record UnknownRoutes(Ingresses ingresses) implements HttpFeature, Weighted {
+        @Override
+        public void setup(HttpRouting.Builder routing) {
+            routing.any((req, res) -> HttpSupport.send(
+                    req,
+                    res,
+                    ApiError.of(
+                            404,
+                            "not_found",
+                            "no route for " + req.prologue().method().text() + " "
+                                    + req.path().path() + "; "
+                                    + ingresses.servedNear(req.path().path()))));
+        }
+
+        @Override
+        public double weight() {
+            return 0.1;
+        }
+    }
+
+    /**
+     * The paths a load balancer, a Kubernetes probe or Prometheus reach without chatd's token:
+     * {@code /health} and the two observers, which show no secret (no key, token or prompt).
+     */
+    static boolean unauthenticated(String path) {
+        return path.equals("/health")
+                || path.equals(OBSERVE + "/health")
+                || path.startsWith(OBSERVE + "/health/")
+                || path.equals(OBSERVE + "/metrics")
+                || path.startsWith(OBSERVE + "/metrics/");
+    }
+
+    /**
+     * Helidon's observe feature with only its health and metrics observers (no others discovered:
+     * config or log observers would show what must stay inside). Live: the process answers.
+     * Ready: the providers are registered and chatd listens; an open circuit is a detail, since
+     * a replica with a failing upstream serves the others still.
+     */
+    private static ObserveFeature observe(ChatdMetrics metrics, AtomicBoolean ready) {
+        HealthCheck live = new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.LIVENESS;
+            }
+
+            @Override
+            public String name() {
+                return "chatd";
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                return HealthCheckResponse.builder().status(true).build();
+            }
+        };
+        HealthCheck providers = new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return "providers";
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                HealthCheckResponse.Builder response =
+                        HealthCheckResponse.builder().status(ready.get());
+                new TreeMap<>(metrics.circuitStates()).forEach(response::detail);
+                return response.build();
+            }
+        };
+        return ObserveFeature.builder()
+                .endpoint(OBSERVE)
+                .observersDiscoverServices(false)
+                .addObserver(HealthObserver.builder()
+                        .useSystemServices(false)
+                        .details(true)
+                        .addCheck(live)
+                        .addCheck(providers)
+                        .build())
+                .addObserver(MetricsObserver.builder()
+                        .meterRegistry(metrics.registry())
+                        .build())
+                .build();
+    }
+
+    /** The metrics this server records: where retries, fallbacks and circuit states are reported. */
+    public ChatdMetrics metrics() {
+        return metrics;
     }
 
     /**
@@ -318,6 +431,7 @@ public final class ChatdServer implements AutoCloseable {
         }
         stopping.set(true);
         webServer.stop();
+        metrics.close();
         registry.close();
     }
 }

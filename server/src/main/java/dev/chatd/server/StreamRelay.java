@@ -133,7 +133,7 @@ final class StreamRelay {
             }
             try (ChatStream relayed = stream) {
                 encoder.open(sse);
-                return run(relayed, sse, encoder, inFlight, HttpSupport.requestId(req));
+                return run(relayed, sse, encoder, inFlight, HttpSupport.requestId(req), AccessLog.of(req));
             } catch (EventWriter.ClientGone e) {
                 return new Outcome(0, CLIENT_GONE, null, null);
             }
@@ -150,7 +150,7 @@ final class StreamRelay {
         try (stream;
                 EventWriter out = EventWriter.ndjson(res, upstream::cancel)) {
             encoder.open(out);
-            return run(stream, out, encoder, inFlight, HttpSupport.requestId(req));
+            return run(stream, out, encoder, inFlight, HttpSupport.requestId(req), AccessLog.of(req));
         } catch (EventWriter.ClientGone e) {
             return new Outcome(0, CLIENT_GONE, null, null);
         }
@@ -166,7 +166,8 @@ final class StreamRelay {
             EventWriter out,
             StreamEncoder encoder,
             InFlightRequests.Request inFlight,
-            String requestId) {
+            String requestId,
+            AccessLog.Entry log) {
         int chunks = 0;
         Usage usage = null;
         String finish = null;
@@ -174,6 +175,9 @@ final class StreamRelay {
         try {
             while (stream.hasNext()) {
                 ChatChunk chunk = stream.next();
+                if (chunks == 0) {
+                    log.firstChunk();
+                }
                 encoder.chunk(out, chunk);
                 chunks++;
                 if (chunk.usage() != null) {

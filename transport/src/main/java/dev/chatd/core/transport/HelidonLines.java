@@ -57,9 +57,13 @@ final class HelidonLines implements Transport.Lines {
     private boolean ended;
     private volatile boolean closed;
 
+    /** The opening request's wait, added to as each piece is awaited (lines are read on another thread). */
+    private final UpstreamWait wait;
+
     private HelidonLines(
             CallTarget target, ReplyBudget budget, Duration timeout, Duration idleTimeout, int maxLineBytes) {
         this.target = target;
+        this.wait = UpstreamWait.current();
         this.maxLineBytes = maxLineBytes;
         this.lineShare = budget.share(
                 target.provider(), "chatd.max-stream-line-bytes, " + maxLineBytes + " bytes, bounds each stream line");
@@ -78,6 +82,7 @@ final class HelidonLines implements Transport.Lines {
         HelidonLines stream = new HelidonLines(target, budget, timeout, idleTimeout, maxLineBytes);
         stream.pump =
                 Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(() -> stream.pump(call));
+        long waiting = System.nanoTime();
         try {
             stream.received =
                     stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -92,6 +97,8 @@ final class HelidonLines implements Transport.Lines {
         } catch (ExecutionException e) {
             stream.close();
             throw target.transportFailure(e.getCause(), timeout);
+        } finally {
+            UpstreamWait.addToCurrent(System.nanoTime() - waiting);
         }
     }
 
@@ -179,7 +186,11 @@ final class HelidonLines implements Transport.Lines {
             if (ended) {
                 return lineLength > 0 ? takeLine() : null;
             }
+            long waiting = System.nanoTime();
             Object next = await();
+            if (wait != null) {
+                wait.add(System.nanoTime() - waiting);
+            }
             if (next == CLOSED) {
                 ended = true;
                 throw new ChatException.UpstreamFailure("the stream from " + provider() + " was closed by chatd");

@@ -184,6 +184,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
                         done.completeExceptionally(failure);
                     }
                 });
+        long waiting = System.nanoTime();
         try {
             return done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -195,6 +196,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
             exchange.abort();
             Thread.currentThread().interrupt();
             throw new ChatException.UpstreamFailure("interrupted while waiting for " + call.provider());
+        } finally {
+            UpstreamWait.addToCurrent(System.nanoTime() - waiting);
         }
     }
 
