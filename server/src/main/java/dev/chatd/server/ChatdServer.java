@@ -64,11 +64,22 @@ public final class ChatdServer implements AutoCloseable {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         ModelCatalog catalog = new ModelCatalog(registry);
-        Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
+        Optional<ClientTokens> auth = ClientTokens.of(config.clients());
         LOG.info(
                 auth.isPresent()
-                        ? "inbound auth: token required (Authorization: Bearer or x-api-key)"
+                        ? "inbound auth: token required (Authorization: Bearer or x-api-key); clients: "
+                                + String.join(
+                                        ", ",
+                                        config.clients().stream()
+                                                .map(ClientToken::name)
+                                                .toList())
                         : "inbound auth: off (no token configured)");
+        for (ClientToken client : config.clients()) {
+            if (client.token().isEmpty()) {
+                LOG.warning("client '" + client.name() + "' has no token (" + client.source()
+                        + " gave none, or an empty one): it cannot log in until one is set and chatd restarts");
+            }
+        }
 
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
         SocketOptions socket = SocketOptions.builder()
@@ -93,17 +104,20 @@ public final class ChatdServer implements AutoCloseable {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope
                     chain.proceed();
                 })
-                .addFilter(AccessLog::filter)
+                .addFilter(AccessLog.filter(config.logFormat()))
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
-                    if (auth.isPresent()
-                            && !req.path().path().equals("/health")
-                            && !auth.get()
-                                    .accepts(
-                                            req.headers()
-                                                    .first(HeaderNames.AUTHORIZATION)
-                                                    .orElse(null),
-                                            req.headers().first(API_KEY).orElse(null))) {
+                    Optional<ClientTokens.Client> client =
+                            auth.isEmpty() || req.path().path().equals("/health")
+                                    ? Optional.empty()
+                                    : auth.get()
+                                            .identify(
+                                                    req.headers()
+                                                            .first(HeaderNames.AUTHORIZATION)
+                                                            .orElse(null),
+                                                    req.headers().first(API_KEY).orElse(null));
+                    client.ifPresent(c -> ClientTokens.identified(req, c));
+                    if (auth.isPresent() && !req.path().path().equals("/health") && client.isEmpty()) {
                         HttpSupport.send(
                                 req,
                                 res,
