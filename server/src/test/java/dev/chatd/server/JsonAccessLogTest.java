@@ -23,7 +23,7 @@ class JsonAccessLogTest {
     private static final String HOSTILE = "ollama/x\"}\n{\"forged\":true,\"a\":\"\\\u2028\u0000";
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> jsonLine(LogCapture log, String id) throws InterruptedException {
+    static Map<String, Object> jsonLine(LogCapture log, String id) throws InterruptedException {
         long deadline = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < deadline) {
             List<String> lines = log.records().stream()

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.logging.LogRecord;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,10 +33,24 @@ class NamedClientsTest {
     private static final String MOCK = """
             {"model":"mock/echo","messages":[{"role":"user","content":"Hi"}]}""";
 
+    /**
+     * Helidon configures logging once, at its first start in the JVM, which drops handlers
+     * added before it; a capture opened before a server starts (for start-up lines) needs that done.
+     */
+    @BeforeAll
+    static void letHelidonSetUpLogging() {
+        TestServer.start().close();
+    }
+
     private static TestServer start(Path dir) throws IOException {
+        return start(dir, "text");
+    }
+
+    private static TestServer start(Path dir, String logFormat) throws IOException {
         Path aliceFile = dir.resolve("alice.env");
         Files.writeString(aliceFile, "# alice's token\nCHATD_TOKEN_ALICE=" + ALICE + "\n");
         TestServer server = TestServer.builder()
+                .config("chatd.log.format", logFormat)
                 .config("chatd.auth.tokens.0.name", "ci-bots")
                 .config("chatd.auth.tokens.0.token-env", "CHATD_TOKEN_CI")
                 .config("chatd.auth.tokens.1.name", "alice")
@@ -143,6 +158,21 @@ class NamedClientsTest {
             assertThat(log.records().stream().map(LogCapture::text))
                     .anySatisfy(line ->
                             assertThat(line).contains("client 'bob' has no token", "CHATD_TOKEN_BOB", "cannot log in"));
+            assertNoCanary(log, replies);
+        }
+    }
+
+    @Test
+    void noTokenInAJsonAccessLogEither(@TempDir Path dir) throws Exception {
+        try (LogCapture log = LogCapture.start();
+                TestServer server = start(dir, "json")) {
+            List<TestServer.Reply> replies = List.of(
+                    server.post("/chat", TestServer.HELLO, "Authorization", "Bearer " + CI, "X-Request-Id", "j-1"),
+                    server.post("/chat", TestServer.HELLO, "Authorization", "Bearer " + CI + "x"),
+                    server.post("/v1/chat/completions", chat("ollama/qwen3:8b"), "x-api-key", ALICE));
+            assertThat(replies).extracting(TestServer.Reply::status).containsExactly(200, 401, 403);
+            assertThat(JsonAccessLogTest.jsonLine(log, "j-1")).containsEntry("client", "ci-bots");
+            Thread.sleep(200); // the other lines are written as their requests end
             assertNoCanary(log, replies);
         }
     }
