@@ -107,17 +107,17 @@ public final class ChatdServer implements AutoCloseable {
                 .addFilter(AccessLog.filter(config.logFormat()))
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
-                    Optional<ClientTokens.Client> client =
-                            auth.isEmpty() || req.path().path().equals("/health")
-                                    ? Optional.empty()
-                                    : auth.get()
-                                            .identify(
-                                                    req.headers()
-                                                            .first(HeaderNames.AUTHORIZATION)
-                                                            .orElse(null),
-                                                    req.headers().first(API_KEY).orElse(null));
+                    boolean checked = auth.isPresent() && !req.path().path().equals("/health");
+                    Optional<ClientTokens.Client> client = checked
+                            ? auth.get()
+                                    .identify(
+                                            req.headers()
+                                                    .first(HeaderNames.AUTHORIZATION)
+                                                    .orElse(null),
+                                            req.headers().first(API_KEY).orElse(null))
+                            : Optional.empty();
                     client.ifPresent(c -> ClientTokens.identified(req, c));
-                    if (auth.isPresent() && !req.path().path().equals("/health") && client.isEmpty()) {
+                    if (checked && client.isEmpty()) {
                         HttpSupport.send(
                                 req,
                                 res,
