@@ -1,15 +1,24 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import dev.chatd.core.transport.TraceHeaders;
 import dev.chatd.core.transport.UpstreamWait;
+import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.ApiError;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
+import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -17,7 +26,11 @@ import java.util.logging.Logger;
  * happened (errors, refusals and streams whose client left included). Routes fill in what only
  * they know (model, provider, outcome, tokens) on the request's {@link Entry}. The line is
  * logfmt: {@code key=value}, with any value that could break it quoted and escaped, so no
- * client-supplied text can forge a line or a field.
+ * client-supplied text can forge a line or a field; or, with {@code chatd.log.format: json}, the
+ * same fields as one JSON object with a {@code time}, for log shippers.
+ *
+ * <p>The filter also sets up the request's trace context ({@link TraceParent}): the access line
+ * names its trace id, and every upstream request the call makes carries it.
  */
 final class AccessLog {
     private static final Logger LOG = Logger.getLogger(AccessLog.class.getName());
@@ -25,10 +38,15 @@ final class AccessLog {
     /** The {@code error.type} of a request whose client left before its answer was whole. */
     static final String CLIENT_GONE = "client_went_away";
 
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HeaderName TRACESTATE = HeaderNames.create("tracestate");
+
     private AccessLog() {}
 
     /** What a route learnt about its request. */
     static final class Entry {
+        private volatile String client;
+        private volatile String traceId;
         private volatile String model;
         private volatile String provider;
         private volatile String outcome;
@@ -36,12 +54,25 @@ final class AccessLog {
         private volatile int chunks = -1;
         private volatile Usage usage;
         private volatile String ingress;
-        private volatile String client;
         private volatile String errorType;
         private volatile long firstChunkNanos;
         private long started;
         private ChatdMetrics metrics;
         private boolean streaming;
+
+        /** The name of the client whose token the request carried ({@code chatd.auth.tokens}), or null. */
+        String client() {
+            return client;
+        }
+
+        void client(String client) {
+            this.client = client;
+        }
+
+        /** The request's W3C trace id (the client's, or one chatd started), or null outside the filter. */
+        String traceId() {
+            return traceId;
+        }
 
         Entry model(String model) {
             this.model = model;
@@ -57,17 +88,8 @@ final class AccessLog {
             this.ingress = ingress;
         }
 
-        /** The name of the client's inbound token; null for none (the {@code anonymous} label). */
-        void client(String client) {
-            this.client = client;
-        }
-
         String ingress() {
             return ingress;
-        }
-
-        String client() {
-            return client;
         }
 
         String providerName() {
@@ -146,17 +168,24 @@ final class AccessLog {
         return req.context().get(KEY, Entry.class).orElseGet(Entry::new);
     }
 
-    /** The filter without metrics. */
-    static void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        filter(chain, req, res, null);
+    /** The filter writing lines in {@code format}, without metrics. */
+    static Filter filter(LogFormat format) {
+        return filter(format, null);
+    }
+
+    /** The filter writing lines in {@code format} and recording each request in {@code metrics}. */
+    static Filter filter(LogFormat format, ChatdMetrics metrics) {
+        return (chain, req, res) -> filter(format, metrics, chain, req, res);
     }
 
     /**
-     * The filter: assigns the request id, runs the request, writes its line and records its
-     * metrics from the same entry. It binds an {@link UpstreamWait} to the request, which the
-     * upstream transport adds its waiting to: the request's time less that is chatd's overhead.
+     * Assigns the request id, sets up the trace context for the call's upstream requests, runs
+     * the request, writes its line and records its metrics from the same entry. It binds an
+     * {@link UpstreamWait} to the request, which the upstream transport adds its waiting to: the
+     * request's time less that is chatd's overhead.
      */
-    static void filter(FilterChain chain, RoutingRequest req, RoutingResponse res, ChatdMetrics metrics) {
+    private static void filter(
+            LogFormat format, ChatdMetrics metrics, FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long started = System.nanoTime();
         HttpSupport.assignRequestId(req, res);
         Entry entry = new Entry();
@@ -164,6 +193,12 @@ final class AccessLog {
         entry.metrics = metrics;
         req.context().register(KEY, entry);
         UpstreamWait wait = UpstreamWait.begin();
+        TraceParent trace = TraceParent.of(
+                req.headers().first(TRACEPARENT).orElse(null),
+                req.headers().first(TRACESTATE).orElse(null));
+        entry.traceId = trace.traceId();
+        // The handler runs on this thread; a stream opened on another re-binds what it finds here.
+        TraceHeaders.Binding bound = TraceHeaders.bind(trace.upstreamHeaders());
         try {
             chain.proceed();
         } catch (ServerConnectionException | UncheckedIOException e) {
@@ -180,6 +215,7 @@ final class AccessLog {
             entry.errorType = "internal";
             throw e;
         } finally {
+            bound.close();
             wait.end();
             long elapsed = System.nanoTime() - started;
             long latencyMs = elapsed / 1_000_000;
@@ -189,53 +225,77 @@ final class AccessLog {
                 }
                 metrics.requestEnded(entry, res.status().code(), elapsed, wait.nanos());
             }
-            LOG.info(() -> line(
-                    HttpSupport.requestId(req),
-                    req.prologue().method().text(),
-                    req.prologue().uriPath().rawPath(),
-                    res.status().code(),
-                    entry,
-                    latencyMs));
+            Instant ended = Instant.now();
+            LOG.info(() -> {
+                Map<String, Object> fields = fields(
+                        HttpSupport.requestId(req),
+                        req.prologue().method().text(),
+                        req.prologue().uriPath().rawPath(),
+                        res.status().code(),
+                        entry,
+                        latencyMs);
+                return format == LogFormat.JSON ? json(ended, fields) : text(fields);
+            });
         }
     }
 
-    static String line(String id, String method, String path, int status, Entry entry, long latencyMs) {
-        StringBuilder line = new StringBuilder(200).append("access");
-        field(line, "id", id);
-        field(line, "method", method);
-        field(line, "path", path);
-        field(line, "model", entry.model);
-        field(line, "provider", entry.provider);
-        line.append(" status=").append(status);
-        field(line, "outcome", entry.outcome);
-        field(line, "error", entry.detail);
+    /**
+     * The line's fields in order, absent ones left out; strings are quoted when written, numbers
+     * are not. Both formats write exactly these.
+     */
+    static Map<String, Object> fields(String id, String method, String path, int status, Entry entry, long latencyMs) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        put(fields, "id", id);
+        put(fields, "method", method);
+        put(fields, "path", path);
+        put(fields, "client", entry.client);
+        put(fields, "model", entry.model);
+        put(fields, "provider", entry.provider);
+        fields.put("status", status);
+        put(fields, "outcome", entry.outcome);
+        put(fields, "error", entry.detail);
         if (entry.chunks >= 0) {
-            line.append(" chunks=").append(entry.chunks);
+            fields.put("chunks", entry.chunks);
         }
         Usage usage = entry.usage;
         if (usage != null && usage.totalTokens() > 0) {
-            line.append(" prompt_tokens=")
-                    .append(usage.promptTokens())
-                    .append(" completion_tokens=")
-                    .append(usage.completionTokens());
-            if (usage.cachedTokens() != null) {
-                line.append(" cached_tokens=").append(usage.cachedTokens());
-            }
-            if (usage.reasoningTokens() != null) {
-                line.append(" reasoning_tokens=").append(usage.reasoningTokens());
-            }
-            if (usage.cost() != null) {
-                line.append(" cost=").append(usage.cost().toPlainString());
-            }
+            fields.put("prompt_tokens", usage.promptTokens());
+            fields.put("completion_tokens", usage.completionTokens());
+            put(fields, "cached_tokens", usage.cachedTokens());
+            put(fields, "reasoning_tokens", usage.reasoningTokens());
+            put(fields, "cost", usage.cost());
         }
-        line.append(" latency_ms=").append(latencyMs);
+        fields.put("latency_ms", latencyMs);
+        put(fields, "trace_id", entry.traceId);
+        return fields;
+    }
+
+    private static void put(Map<String, Object> fields, String key, Object value) {
+        if (value != null) {
+            fields.put(key, value);
+        }
+    }
+
+    /** The logfmt line: {@code access key=value ...}. */
+    static String text(Map<String, Object> fields) {
+        StringBuilder line = new StringBuilder(200).append("access");
+        fields.forEach((key, value) -> line.append(' ')
+                .append(key)
+                .append('=')
+                .append(
+                        value instanceof String s
+                                ? quoted(s)
+                                : value instanceof BigDecimal d ? d.toPlainString() : value));
         return line.toString();
     }
 
-    private static void field(StringBuilder line, String key, String value) {
-        if (value != null) {
-            line.append(' ').append(key).append('=').append(quoted(value));
-        }
+    /** The JSON line: the time the request ended, then the same fields, escaped by chatd's JSON writer. */
+    static String json(Instant time, Map<String, Object> fields) {
+        Map<String, Object> object = new LinkedHashMap<>();
+        object.put("time", time.toString());
+        object.put("log", "access");
+        object.putAll(fields);
+        return JsonCodec.writeString(object);
     }
 
     /**

@@ -49,7 +49,15 @@ public final class AsyncConsoleHandler extends Handler {
         }
     }
 
+    private static final String ACCESS_LOG = AccessLog.class.getName();
+
     static String format(LogRecord record) {
+        if (ACCESS_LOG.equals(record.getLoggerName())
+                && record.getMessage() != null
+                && record.getMessage().startsWith("{")) {
+            // A JSON access line (chatd.log.format: json) is the whole line: it has its own time.
+            return record.getMessage() + '\n';
+        }
         StringBuilder line = new StringBuilder(160);
         TIME.formatTo(Instant.ofEpochMilli(record.getMillis()), line);
         line.append(' ')

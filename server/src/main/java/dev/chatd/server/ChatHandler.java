@@ -7,6 +7,7 @@ import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.kit.json.JsonCodec;
+import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.Exchange;
 import dev.chatd.server.ingress.Framing;
 import dev.chatd.server.ingress.IngressCall;
@@ -61,6 +62,11 @@ final class ChatHandler implements Handler {
         String model = call.request().model();
         AccessLog.Entry log = AccessLog.of(req).model(model);
         log.ingress(codec.name());
+        ApiError forbidden = forbidden(req, model);
+        if (forbidden != null) {
+            HttpSupport.send(req, res, forbidden);
+            return;
+        }
         ProviderRegistry.Route route = registry.route(model);
         log.provider(route.provider().name());
         Exchange exchange =
@@ -105,6 +111,36 @@ final class ChatHandler implements Handler {
         recent.served(model);
         HttpSupport.json(res, call.reply(response, exchange));
         log.reply(response.finishReason().wire(), response.usage());
+    }
+
+    /**
+     * The 403 for a client whose allow list ({@code chatd.auth.tokens[].allow}) does not name the
+     * model or the provider it routes to; null when it may use it. Checked before anything is
+     * routed or sent upstream; the message names the client, never its token.
+     */
+    private ApiError forbidden(ServerRequest req, String model) {
+        ClientTokens.Client client = ClientTokens.of(req).orElse(null);
+        if (client == null || client.allow().isEmpty() || client.allow().contains(model)) {
+            return null;
+        }
+        String provider;
+        try {
+            provider = registry.route(model).provider().name();
+        } catch (ChatException e) {
+            // Routes nowhere (or to a disabled provider): judged by its prefix, as it names one.
+            int slash = model.indexOf('/');
+            provider = slash > 0 ? model.substring(0, slash) : null;
+        }
+        if (client.mayUse(model, provider)) {
+            return null;
+        }
+        return ApiError.of(
+                403,
+                "forbidden",
+                "client '" + client.name() + "' may not use model '" + model + "'"
+                        + (provider == null ? "" : " (provider '" + provider + "')")
+                        + "; its token allows " + String.join(", ", client.allow())
+                        + " (chatd.auth.tokens, allow)");
     }
 
     /** Opens the provider's stream; its failure to open is explained as a whole reply's is. */

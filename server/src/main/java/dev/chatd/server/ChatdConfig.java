@@ -10,11 +10,15 @@ import io.helidon.config.ConfigException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * chatd's configuration, read once at start-up from Helidon {@link Config} into typed values;
@@ -36,6 +40,9 @@ import java.util.Optional;
  *     of its own format (an OpenAI client's {@code user} never reaches Ollama)
  * @param metricsMaxModels how many distinct models get their own {@code gen_ai.request.model}
  *     label; later ones are counted as {@code other}
+ * @param clients the named inbound tokens ({@code chatd.auth.tokens}), then the single token as
+ *     client {@value ClientToken#DEFAULT_CLIENT} when it resolved; none means no authentication
+ * @param logFormat how the access log writes its lines ({@code chatd.log.format})
  */
 public record ChatdConfig(
         Config server,
@@ -53,7 +60,9 @@ public record ChatdConfig(
         Duration shutdownGrace,
         HelidonTransport.Settings upstream,
         boolean forwardForeignFields,
-        int metricsMaxModels) {
+        int metricsMaxModels,
+        List<ClientToken> clients,
+        LogFormat logFormat) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
@@ -96,7 +105,21 @@ public record ChatdConfig(
             "shutdown-grace-secs",
             "plugins-dir",
             "forward-foreign-fields",
-            "metrics.max-models");
+            "metrics.max-models",
+            "auth.tokens",
+            "log.format");
+
+    /**
+     * The keys of {@link #KEYS} whose value is a list of sections: set in a config file only,
+     * since one environment variable cannot hold them.
+     */
+    public static final List<String> LIST_KEYS = List.of("auth.tokens");
+
+    /** Every key of an entry of {@code chatd.auth.tokens}. */
+    public static final List<String> TOKEN_KEYS = List.of("name", "token-env", "token-file", "allow");
+
+    /** Client names go into log lines and metric labels: kept to a plain, short token. */
+    private static final Pattern CLIENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     /**
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
@@ -157,6 +180,23 @@ public record ChatdConfig(
         String tokenEnv = text(auth.get("token-env")).orElse("CHATD_AUTH_TOKEN");
         String tokenFile = text(auth.get("token-file")).orElse("");
         Optional<Secret> token = keys.resolve(tokenEnv, tokenEnv, tokenFile.isBlank() ? null : Path.of(tokenFile));
+        List<ClientToken> clients = clients(auth.get("tokens"), keys);
+        if (token.isPresent()) {
+            if (clients.stream().anyMatch(c -> c.name().equals(ClientToken.DEFAULT_CLIENT))) {
+                throw new ConfigException("chatd.auth.tokens names a client '" + ClientToken.DEFAULT_CLIENT
+                        + "', the name of the single token (chatd.auth.token-env, set here); rename one");
+            }
+            clients.add(new ClientToken(
+                    ClientToken.DEFAULT_CLIENT,
+                    token,
+                    "chatd.auth.token-env " + tokenEnv + (tokenFile.isBlank() ? "" : " / token-file " + tokenFile),
+                    List.of()));
+        }
+        String format = text(chatd.get("log.format")).orElse("text");
+        LogFormat logFormat = LogFormat.named(format);
+        if (logFormat == null) {
+            throw new ConfigException("chatd.log.format = '" + format + "': expected text or json");
+        }
 
         Map<String, ProviderSettings> providers = new LinkedHashMap<>();
         for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
@@ -183,7 +223,67 @@ public record ChatdConfig(
                         ChatdMetrics.DEFAULT_MAX_MODELS,
                         1,
                         100_000,
-                        "a whole number from 1 to 100000"));
+                        "a whole number from 1 to 100000"),
+                List.copyOf(clients),
+                logFormat);
+    }
+
+    /** The entries of {@code chatd.auth.tokens}, each token resolved as providers' keys are. */
+    private static List<ClientToken> clients(Config list, KeyResolver keys) {
+        List<ClientToken> clients = new ArrayList<>();
+        if (!list.exists()) {
+            return clients;
+        }
+        // A list, or the section of numbered keys (tokens.0.name) that flat sources make of one.
+        if (list.isLeaf()) {
+            if (list.asString().orElse("").isBlank()) {
+                return clients;
+            }
+            throw new ConfigException(
+                    list.key() + " is a single value: expected a list of {name, token-env or token-file, allow}");
+        }
+        Set<String> names = new HashSet<>();
+        for (Config entry : list.asNodeList().orElse(List.of())) {
+            String name = text(entry.get("name")).map(String::strip).orElse("");
+            if (!CLIENT_NAME.matcher(name).matches()) {
+                throw new ConfigException(entry.key() + ".name = '" + name
+                        + "': expected a client name of letters, digits, '.', '_' or '-' (at most 64)");
+            }
+            if (!names.add(name)) {
+                throw new ConfigException(entry.key() + ".name: client '" + name + "' is named twice");
+            }
+            String env = text(entry.get("token-env"))
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty())
+                    .orElse(null);
+            String file = text(entry.get("token-file"))
+                    .map(String::strip)
+                    .filter(s -> !s.isEmpty())
+                    .orElse(null);
+            if (env == null && file == null) {
+                throw new ConfigException(entry.key() + " (client '" + name
+                        + "'): set token-env (an environment variable) or token-file (a .env-style file)");
+            }
+            Config allowNode = entry.get("allow");
+            List<String> allow = List.of();
+            if (allowNode.exists()) {
+                if (allowNode.isLeaf()) {
+                    throw new ConfigException(allowNode.key() + ": expected a list of providers or model names");
+                }
+                allow = allowNode.asList(String.class).get().stream()
+                        .map(String::strip)
+                        .filter(s -> !s.isEmpty())
+                        .toList();
+            }
+            clients.add(new ClientToken(
+                    name,
+                    keys.resolve(env, env, file == null ? null : Path.of(file)),
+                    (env == null ? "" : "token-env " + env)
+                            + (env != null && file != null ? " / " : "")
+                            + (file == null ? "" : "token-file " + file),
+                    allow));
+        }
+        return clients;
     }
 
     private static HelidonTransport.Settings upstream(Config chatd) {

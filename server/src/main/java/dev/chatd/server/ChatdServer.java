@@ -87,11 +87,22 @@ public final class ChatdServer implements AutoCloseable {
                 new ChatdMetrics(config.metricsMaxModels(), providers, ChatdMetrics.allClosed(providers));
         AtomicBoolean ready = new AtomicBoolean();
         ModelCatalog catalog = new ModelCatalog(registry);
-        Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
+        Optional<ClientTokens> auth = ClientTokens.of(config.clients());
         LOG.info(
                 auth.isPresent()
-                        ? "inbound auth: token required (Authorization: Bearer or x-api-key)"
+                        ? "inbound auth: token required (Authorization: Bearer or x-api-key); clients: "
+                                + String.join(
+                                        ", ",
+                                        config.clients().stream()
+                                                .map(ClientToken::name)
+                                                .toList())
                         : "inbound auth: off (no token configured)");
+        for (ClientToken client : config.clients()) {
+            if (client.token().isEmpty()) {
+                LOG.warning("client '" + client.name() + "' has no token (" + client.source()
+                        + " gave none, or an empty one): it cannot log in until one is set and chatd restarts");
+            }
+        }
 
         // Nagle's algorithm would hold small replies back ~40 ms waiting for the client's ACK.
         SocketOptions socket = SocketOptions.builder()
@@ -116,17 +127,21 @@ public final class ChatdServer implements AutoCloseable {
                     ingresses.attach(req); // first, so that every error after it has its API's envelope
                     chain.proceed();
                 })
-                .addFilter((chain, req, res) -> AccessLog.filter(chain, req, res, metrics))
+                .addFilter(AccessLog.filter(config.logFormat(), metrics))
                 .addFilter(inFlight::filter)
                 .addFilter((chain, req, res) -> {
-                    if (auth.isPresent()
-                            && !unauthenticated(req.path().path())
-                            && !auth.get()
-                                    .accepts(
+                    boolean checked =
+                            auth.isPresent() && !unauthenticated(req.path().path());
+                    Optional<ClientTokens.Client> client = checked
+                            ? auth.get()
+                                    .identify(
                                             req.headers()
                                                     .first(HeaderNames.AUTHORIZATION)
                                                     .orElse(null),
-                                            req.headers().first(API_KEY).orElse(null))) {
+                                            req.headers().first(API_KEY).orElse(null))
+                            : Optional.empty();
+                    client.ifPresent(c -> ClientTokens.identified(req, c));
+                    if (checked && client.isEmpty()) {
                         HttpSupport.send(
                                 req,
                                 res,

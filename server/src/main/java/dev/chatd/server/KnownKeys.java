@@ -50,7 +50,9 @@ final class KnownKeys {
      */
     static FromEnvironment fromEnvironment(Map<String, String> environment, Map<String, Set<String>> providers) {
         Map<String, String> keyByVariable = new HashMap<>();
-        ChatdConfig.KEYS.forEach(key -> keyByVariable.put(variable("chatd." + key), "chatd." + key));
+        ChatdConfig.KEYS.stream()
+                .filter(key -> !ChatdConfig.LIST_KEYS.contains(key))
+                .forEach(key -> keyByVariable.put(variable("chatd." + key), "chatd." + key));
         ChatdConfig.SERVER_KEYS.forEach(key -> keyByVariable.put(variable("server." + key), "server." + key));
         providers.forEach((name, own) -> providerKeys(own)
                 .forEach(key ->
@@ -115,6 +117,11 @@ final class KnownKeys {
                     check(providerPrefix(name), parts[2], providerKeys(providers.getOrDefault(name, Set.of())))
                             .ifPresent(warnings::add);
                 }
+            } else if (relative.matches("auth\\.tokens\\.\\d+\\..+")) {
+                // An entry of the named tokens' list: its keys are the entry's own.
+                String[] parts = relative.split("\\.", 4);
+                check("chatd.auth.tokens." + parts[2] + ".", parts[3], ChatdConfig.TOKEN_KEYS)
+                        .ifPresent(warnings::add);
             } else if (!relative.equals("providers")) {
                 check("chatd.", relative, ChatdConfig.KEYS).ifPresent(warnings::add);
             }

@@ -60,6 +60,7 @@ public final class OpenAiChatCodec implements IngressCodec {
     static Map<String, Object> envelope(ApiError error) {
         String category = switch (error.status()) {
             case 401 -> "authentication_error";
+            case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
             case 404 -> "not_found_error";
             default -> error.status() >= 500 ? "api_error" : "invalid_request_error";

@@ -170,7 +170,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      * ends, a body trickling in a byte a second); giving up closes its connection.
      */
     @Override
-    public Reply exchange(Call call) {
+    public Reply exchange(Call untraced) {
+        Call call = traced(untraced); // here, on the caller's thread: the exchange runs on a thread of its own
         CallTarget target = CallTarget.of(call);
         Duration limit = call.deadline();
         Exchange exchange = new Exchange(call);
@@ -206,7 +207,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      * for the reader, and waits within the call's deadline for the status and headers.
      */
     @Override
-    public Lines open(Call call, Duration idleTimeout) {
+    public Lines open(Call untraced, Duration idleTimeout) {
+        Call call = traced(untraced); // here, on the caller's thread: the call is sent from another
         CallTarget target = CallTarget.of(call);
         Duration timeout = call.deadline();
         // The socket's own read timeout is only a backstop here: HelidonLines enforces the
@@ -224,6 +226,16 @@ public final class HelidonTransport implements Transport, AutoCloseable {
                 timeout,
                 idleTimeout,
                 maxLine);
+    }
+
+    /** The call with the trace headers bound to this thread, if any. */
+    private static Call traced(Call call) {
+        TraceHeaders trace = TraceHeaders.current();
+        if (trace == null) {
+            return call;
+        }
+        return new Call(
+                call.provider(), call.method(), call.uri(), trace.addTo(call.headers()), call.body(), call.deadline());
     }
 
     /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
