@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import dev.chatd.core.resilience.Dispatcher;
 import dev.chatd.server.ingress.ApiError;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.ServerConnectionException;
@@ -28,6 +29,9 @@ final class AccessLog {
     static final class Entry {
         private volatile String model;
         private volatile String provider;
+        private volatile String servedBy;
+        private volatile int attempts;
+        private volatile String fallbacks;
         private volatile String outcome;
         private volatile String detail;
         private volatile int chunks = -1;
@@ -40,6 +44,21 @@ final class AccessLog {
 
         void provider(String provider) {
             this.provider = provider;
+        }
+
+        /**
+         * What served the request: {@code provider} becomes the serving provider, and the line
+         * gains {@code served_by=<provider>/<upstream model>}, {@code attempts} (upstream calls
+         * made) and, when an alias's targets were given up, {@code fallbacks} (those targets, in order).
+         */
+        void served(Dispatcher.Served<?> served) {
+            if (served == null) {
+                return; // a stream that had not opened yet
+            }
+            this.provider = served.provider();
+            this.servedBy = served.provider() + "/" + served.upstreamModel();
+            this.attempts = served.attempts();
+            this.fallbacks = served.fallbacks().isEmpty() ? null : String.join(",", served.fallbacks());
         }
 
         /** A whole reply: its finish reason and tokens. */
@@ -109,6 +128,11 @@ final class AccessLog {
         field(line, "path", path);
         field(line, "model", entry.model);
         field(line, "provider", entry.provider);
+        field(line, "served_by", entry.servedBy);
+        if (entry.attempts > 0) {
+            line.append(" attempts=").append(entry.attempts);
+        }
+        field(line, "fallbacks", entry.fallbacks);
         line.append(" status=").append(status);
         field(line, "outcome", entry.outcome);
         field(line, "error", entry.detail);

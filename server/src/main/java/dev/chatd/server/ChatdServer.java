@@ -4,6 +4,8 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.resilience.Dispatcher;
+import dev.chatd.core.resilience.ResilienceEvents;
 import dev.chatd.server.ingress.ApiError;
 import io.helidon.common.socket.SocketOptions;
 import io.helidon.http.HeaderName;
@@ -40,15 +42,22 @@ public final class ChatdServer implements AutoCloseable {
 
     private final WebServer webServer;
     private final ProviderRegistry registry;
+    private final Dispatcher dispatcher;
     private final InFlightRequests inFlight;
     private final Duration grace;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private ChatdServer(WebServer webServer, ProviderRegistry registry, InFlightRequests inFlight, Duration grace) {
+    private ChatdServer(
+            WebServer webServer,
+            ProviderRegistry registry,
+            Dispatcher dispatcher,
+            InFlightRequests inFlight,
+            Duration grace) {
         this.webServer = webServer;
         this.registry = registry;
+        this.dispatcher = dispatcher;
         this.inFlight = inFlight;
         this.grace = grace;
     }
@@ -61,9 +70,31 @@ public final class ChatdServer implements AutoCloseable {
     /** Starts chatd with client APIs mounted beside the standard ones (a test's codec). */
     static ChatdServer start(
             ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys, List<Ingress> moreIngresses) {
+        return start(config, factories, keys, moreIngresses, ResilienceEvents.NONE);
+    }
+
+    /**
+     * Starts chatd, telling {@code events} of retries, fallbacks and circuit changes (metrics).
+     *
+     * @throws io.helidon.config.ConfigException when a model alias ({@code chatd.models}) shadows a
+     *     provider's prefix, has no targets, or names another alias
+     */
+    static ChatdServer start(
+            ChatdConfig config,
+            List<ChatProviderFactory> factories,
+            KeyResolver keys,
+            List<Ingress> moreIngresses,
+            ResilienceEvents events) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
-        ModelCatalog catalog = new ModelCatalog(registry);
+        Dispatcher dispatcher;
+        try {
+            dispatcher = new Dispatcher(registry, config.dispatcherSettings(registry.knownNames()), events);
+        } catch (RuntimeException e) {
+            registry.close();
+            throw e;
+        }
+        ModelCatalog catalog = new ModelCatalog(registry, dispatcher.aliases());
         Optional<BearerAuth> auth = BearerAuth.of(config.authToken());
         LOG.info(
                 auth.isPresent()
@@ -83,7 +114,7 @@ public final class ChatdServer implements AutoCloseable {
         mounted.addAll(moreIngresses);
         Ingresses ingresses = new Ingresses(
                 mounted,
-                registry,
+                dispatcher,
                 recent,
                 config.maxRequestBytes(),
                 config.streamKeepAlive(),
@@ -199,7 +230,7 @@ public final class ChatdServer implements AutoCloseable {
                     + " inbound token: anyone who reaches it can spend chatd's provider keys; set CHATD_AUTH_TOKEN"
                     + " (chatd.auth.token-env) or listen on 127.0.0.1 (server.host)");
         }
-        return new ChatdServer(webServer, registry, inFlight, config.shutdownGrace());
+        return new ChatdServer(webServer, registry, dispatcher, inFlight, config.shutdownGrace());
     }
 
     /**
@@ -249,6 +280,14 @@ public final class ChatdServer implements AutoCloseable {
     private static Duration idleCheckPeriod(Duration idle) {
         Duration tenth = idle.dividedBy(10);
         return tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : tenth;
+    }
+
+    /**
+     * Each registered provider's circuit now: {@code closed}, {@code open} or {@code half_open},
+     * for health details and a gauge.
+     */
+    public Map<String, String> circuitStates() {
+        return dispatcher.circuitStates();
     }
 
     public int port() {

@@ -22,7 +22,8 @@ public record ApiError(int status, String type, String message, String retryAfte
             case ChatException.ProviderNotFound x -> of(404, "provider_not_found", message);
             case ChatException.ProviderDisabled x -> of(503, "provider_disabled", message);
             case ChatException.ProviderUnavailable x ->
-                new ApiError(503, "provider_unavailable", message, x.retryAfter().orElse(null));
+                new ApiError(
+                        503, "provider_unavailable", message, x.retryAfter().orElse(null));
             case ChatException.ModelNotFound x -> of(404, "model_not_found", message);
             case ChatException.UpstreamBadRequest x -> of(400, "upstream_bad_request", message);
             case ChatException.RateLimited x ->
