@@ -291,14 +291,25 @@ public record ChatdConfig(
     private static Map<String, List<String>> models(Config node) {
         Map<String, List<String>> models = new LinkedHashMap<>();
         for (Config alias : node.asNodeList().orElse(List.of())) {
-            if (!alias.isList() && !alias.isLeaf()) {
-                throw new ConfigException(
-                        alias.key() + " is a section: expected a list of models, e.g. [kimi/kimi-for-coding]");
+            List<String> targets = new java.util.ArrayList<>();
+            if (alias.isLeaf()) {
+                text(alias).filter(s -> !s.isBlank()).ifPresent(targets::add);
+            } else {
+                // A list; or, from a flat source (properties, a map, the environment), an object with keys 0, 1, ...
+                List<Config> items =
+                        new java.util.ArrayList<>(alias.asNodeList().orElse(List.of()));
+                if (!alias.isList()) {
+                    if (!items.stream().allMatch(item -> item.name().matches("[0-9]{1,4}"))) {
+                        throw new ConfigException(
+                                alias.key() + " is a section: expected a list of models, e.g. [kimi/kimi-for-coding]");
+                    }
+                    items.sort(java.util.Comparator.comparingInt(item -> Integer.parseInt(item.name())));
+                }
+                for (Config item : items) {
+                    text(item).map(String::strip).ifPresent(targets::add);
+                }
             }
-            List<String> targets = alias.isList()
-                    ? alias.asList(String.class).orElse(List.of())
-                    : text(alias).filter(s -> !s.isBlank()).map(List::of).orElse(List.of());
-            models.put(alias.name(), targets.stream().map(String::strip).toList());
+            models.put(alias.name(), List.copyOf(targets));
         }
         return models;
     }
