@@ -37,7 +37,8 @@ class ResilienceConfigTest {
         assertThat(defaults.concurrency().limited()).isFalse();
         assertThat(defaults.concurrency().maxQueueWait()).isEqualTo(Duration.ofSeconds(5));
         assertThat(defaults.deadline()).isEqualTo(Duration.ofSeconds(120));
-        assertThat(settings.policies().get("kimi").concurrency().maxConcurrent()).isEqualTo(30);
+        assertThat(settings.policies().get("kimi").concurrency().maxConcurrent())
+                .isEqualTo(30);
         assertThat(settings.policies()).doesNotContainKey("ollama");
         assertThat(settings.aliases().targets()).isEmpty();
     }
@@ -59,7 +60,7 @@ class ResilienceConfigTest {
 
         ProviderPolicy kimi = settings.policies().get("kimi");
         assertThat(kimi.retry()).isEqualTo(new RetrySettings(5, Duration.ofMillis(10), Duration.ofSeconds(4)));
-        assertThat(kimi.circuit()).isEqualTo(new CircuitSettings(50, 4, Duration.ofSeconds(60), 1));
+        assertThat(kimi.circuit()).isEqualTo(new CircuitSettings(80, 4, Duration.ofSeconds(60), 1));
         assertThat(kimi.concurrency().maxConcurrent()).isEqualTo(2);
         assertThat(kimi.concurrency().maxQueueWait()).isEqualTo(Duration.ofMillis(100));
         assertThat(kimi.deadline()).isEqualTo(Duration.ofSeconds(300));

@@ -93,7 +93,8 @@ class RoutingAroundFailureTest {
 
     @Test
     void a429IsRetriedWhenItsRetryAfterFitsAndPassedOnWhenNot() {
-        try (TestServer server = fastRetries().start()) {
+        try (TestServer server =
+                fastRetries().config("chatd.retry.max-backoff-ms", "2000").start()) {
             OnCue soon = new OnCue(ok(), status(429, "Retry-After", "1"));
             server.fake.on("POST", "/api/chat", soon);
             long started = System.nanoTime();

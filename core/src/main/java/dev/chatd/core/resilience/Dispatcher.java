@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Routes around failure: calls the provider for a model, or each target of an alias in turn,
@@ -136,7 +137,7 @@ public final class Dispatcher {
         List<String> targets = settings.aliases().resolve(model);
         boolean alias = settings.aliases().isAlias(model);
         List<String> given = new ArrayList<>();
-        int attempts = 0;
+        AtomicInteger attempts = new AtomicInteger();
         ChatException last = null;
         for (int i = 0; i < targets.size(); i++) {
             String target = targets.get(i);
@@ -156,38 +157,25 @@ public final class Dispatcher {
             String provider = route.provider().name();
             ProviderPolicy policy = settings.policies().getOrDefault(provider, settings.defaults());
             ProviderCircuit circuit = circuit(provider);
-            long deadline = System.nanoTime() + policy.deadline().toNanos();
-            String reason = null;
-            for (int attempt = 1; ; attempt++) {
-                if (circuit.refusing()) {
-                    last = circuit.unavailable();
-                    reason = "circuit_open";
-                    break;
-                }
-                var permit = permits(provider, policy).acquire();
-                if (permit.isEmpty()) {
-                    last = permits(provider, policy).full();
-                    reason = "concurrency_limit";
-                    break;
-                }
-                attempts++;
+            String reason;
+            if (circuit.refusing()) {
+                last = circuit.unavailable();
+                reason = "circuit_open";
+            } else {
                 try {
-                    T value = circuit.invoke(() -> held.call(route, permit.get()));
-                    return new Served<>(value, provider, route.upstreamModel(), attempts, given);
+                    // The circuit counts each request once, after its retries: retries must not trip it.
+                    T value = circuit.invoke(() -> withRetries(route, policy, held, attempts));
+                    return new Served<>(value, provider, route.upstreamModel(), attempts.get(), given);
+                } catch (Full e) {
+                    last = e.refusal;
+                    reason = "concurrency_limit";
                 } catch (ChatException e) {
-                    permit.get().close();
-                    last = e;
                     Failure failure = Failure.of(e);
-                    reason = failure.reason();
                     if (failure.kind() == Failure.Kind.CALLER) {
                         throw e;
                     }
-                    Duration wait = retryWait(failure, policy.retry(), attempt);
-                    if (wait == null || System.nanoTime() + wait.toNanos() >= deadline) {
-                        break;
-                    }
-                    events.retried(provider, reason);
-                    sleep(wait, provider);
+                    last = e;
+                    reason = failure.reason();
                 }
             }
             given.add(target);
@@ -202,6 +190,47 @@ public final class Dispatcher {
         throw last;
     }
 
+    /**
+     * Calls one target, again after each retryable failure while attempts and the deadline last.
+     *
+     * @throws Full when the provider had no free place in time
+     * @throws ChatException the last failure
+     */
+    private <T> T withRetries(
+            ProviderRegistry.Route route, ProviderPolicy policy, Held<T> held, AtomicInteger attempts) {
+        String provider = route.provider().name();
+        ProviderPermits places = permits(provider, policy);
+        long deadline = System.nanoTime() + policy.deadline().toNanos();
+        for (int attempt = 1; ; attempt++) {
+            ProviderPermits.Permit permit = places.acquire().orElseThrow(() -> new Full(places.full()));
+            attempts.incrementAndGet();
+            try {
+                return held.call(route, permit);
+            } catch (ChatException e) {
+                permit.close();
+                Failure failure = Failure.of(e);
+                Duration wait = retryWait(failure, policy.retry(), attempt);
+                if (wait == null || System.nanoTime() + wait.toNanos() >= deadline) {
+                    throw e;
+                }
+                events.retried(provider, failure.reason());
+                sleep(wait, provider);
+            }
+        }
+    }
+
+    /** The provider's concurrency limit refused a call: move on to an alias's next target. */
+    private static final class Full extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        final transient ChatException.RateLimited refusal;
+
+        Full(ChatException.RateLimited refusal) {
+            super(refusal.getMessage(), null, false, false);
+            this.refusal = refusal;
+        }
+    }
+
     /** The wait before calling again after {@code failure}, or null not to call again. */
     private static Duration retryWait(Failure failure, RetrySettings retry, int attempt) {
         if (attempt >= retry.maxAttempts()) {
@@ -209,8 +238,12 @@ public final class Dispatcher {
         }
         return switch (failure.kind()) {
             case RETRY -> retry.backoff(attempt, ThreadLocalRandom.current().nextDouble());
-            // Only the upstream knows when it takes calls again; without its word, move on.
-            case RATE_LIMITED -> failure.retryAfter().orElse(null);
+            // Only the upstream knows when it takes calls again: without its word, or when it asks
+            // for longer than chatd ever waits between calls, its 429 goes to the caller.
+            case RATE_LIMITED ->
+                failure.retryAfter()
+                        .filter(wait -> wait.compareTo(retry.maxBackoff()) <= 0)
+                        .orElse(null);
             case CALLER, FAIL, SKIP -> null;
         };
     }

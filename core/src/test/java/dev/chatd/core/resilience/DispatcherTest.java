@@ -210,6 +210,32 @@ class DispatcherTest {
     }
 
     @Test
+    void a429AskingForMoreThanTheLongestBackoffGoesToTheCaller() {
+        Dispatcher dispatcher = dispatcher(Map.of(), Map.of());
+        ChatException later = new ChatException.RateLimited("slow down", "1");
+        Upstream upstream = new Upstream().on("a", later);
+
+        assertThatThrownBy(() -> dispatcher.call("a/m", upstream)).isSameAs(later);
+        assertThat(upstream.calls("a")).isEqualTo(1);
+    }
+
+    @Test
+    void aRequestCountsOnceInTheCircuitWhateverItsRetries() {
+        ProviderPolicy policy = new ProviderPolicy(
+                FAST_RETRY,
+                new CircuitSettings(100, 2, Duration.ofSeconds(30), 1),
+                ConcurrencyLimit.NONE,
+                Duration.ofSeconds(10));
+        Dispatcher dispatcher = dispatcher(Map.of(), Map.of("a", policy));
+        Upstream upstream = new Upstream().on("a", http(503), http(503), http(503));
+
+        assertThatThrownBy(() -> dispatcher.call("a/m", upstream)).hasMessage("HTTP 503");
+
+        assertThat(dispatcher.circuitStates()).containsEntry("a", "closed");
+        assertThat(dispatcher.call("a/m", upstream).value()).isEqualTo("ok from a m");
+    }
+
+    @Test
     void aRetryThatWouldOverrunTheDeadlineIsNotMade() {
         ProviderPolicy slow = new ProviderPolicy(
                 new RetrySettings(5, Duration.ofSeconds(2), Duration.ofSeconds(2)),
