@@ -35,6 +35,15 @@ record Failure(Kind kind, String reason, Optional<Duration> retryAfter) {
         SKIP
     }
 
+    /**
+     * Whether this failure says the provider is failing, for its circuit: a 5xx, a timeout, a
+     * lost connection. Not a caller's fault, a 429, nor a reply chatd refused for its own limits
+     * (too large, nonsense), which another request may not meet.
+     */
+    boolean countsAgainstProvider() {
+        return kind == Kind.RETRY || (kind == Kind.FAIL && reason.startsWith("http_5"));
+    }
+
     static Failure of(ChatException e) {
         return switch (e) {
             case ChatException.InvalidRequest x -> new Failure(Kind.CALLER, "invalid_request", Optional.empty());

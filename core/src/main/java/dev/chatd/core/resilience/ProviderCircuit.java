@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * One provider's circuit: Helidon's {@link CircuitBreaker}, which counts only the upstream's
- * own failures ({@link ChatException.UpstreamFailure}, {@link ChatException.UpstreamTimeout}:
- * 5xx, timeouts, lost connections); a caller's 4xx and a 429 count as calls that went well.
+ * own failures (5xx, timeouts, lost connections: {@link Failure#countsAgainstProvider()}); a
+ * caller's 4xx, a 429 and a reply refused for chatd's own limits count as calls that went well.
  * Helidon has no listener for state changes, so this class compares the state before and after
  * each call and when asked, and reports a change once.
  */
@@ -35,6 +35,7 @@ final class ProviderCircuit {
                 .delay(settings.openTime())
                 .successThreshold(settings.successThreshold())
                 .applyOn(Set.of(ChatException.UpstreamFailure.class, ChatException.UpstreamTimeout.class))
+                .skipOn(Set.of(NotCounted.class))
                 .build();
     }
 
@@ -52,11 +53,31 @@ final class ProviderCircuit {
     <T> T invoke(Supplier<T> call) {
         observe();
         try {
-            return breaker.invoke(call);
+            return breaker.invoke(() -> {
+                try {
+                    return call.get();
+                } catch (ChatException e) {
+                    throw Failure.of(e).countsAgainstProvider() ? e : new NotCounted(e);
+                }
+            });
         } catch (CircuitBreakerOpenException e) {
             throw unavailable();
+        } catch (NotCounted e) {
+            throw e.failure;
         } finally {
             observe();
+        }
+    }
+
+    /** Carries a failure past the breaker without counting it. */
+    private static final class NotCounted extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        final transient ChatException failure;
+
+        NotCounted(ChatException failure) {
+            super(failure.getMessage(), null, false, false);
+            this.failure = failure;
         }
     }
 

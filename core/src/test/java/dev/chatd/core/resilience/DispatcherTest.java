@@ -329,7 +329,7 @@ class DispatcherTest {
     }
 
     @Test
-    void callerFaultsAndRateLimitsNeverOpenTheCircuit() {
+    void callerFaultsRateLimitsAndRefusedRepliesNeverOpenTheCircuit() {
         ProviderPolicy tripping = new ProviderPolicy(
                 new RetrySettings(1, Duration.ZERO, Duration.ZERO),
                 new CircuitSettings(50, 2, Duration.ofSeconds(30), 1),
@@ -342,8 +342,9 @@ class DispatcherTest {
                         new ChatException.UpstreamBadRequest("400"),
                         new ChatException.ModelNotFound("404"),
                         new ChatException.UpstreamAuth("401"),
-                        new ChatException.RateLimited("429", null));
-        for (int i = 0; i < 4; i++) {
+                        new ChatException.RateLimited("429", null),
+                        new ChatException.UpstreamFailure("a reply larger than chatd.max-reply-bytes"));
+        for (int i = 0; i < 5; i++) {
             assertThatThrownBy(() -> dispatcher.call("a/m", upstream)).isInstanceOf(ChatException.class);
         }
 
