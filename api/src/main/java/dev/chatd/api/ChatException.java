@@ -2,6 +2,7 @@ package dev.chatd.api;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Everything that can go wrong with a chat call, classified by what the caller should do about
@@ -29,6 +30,29 @@ public abstract sealed class ChatException extends RuntimeException {
 
         public ProviderNotFound(String message) {
             super(message, null);
+        }
+    }
+
+    /**
+     * chatd does not call the provider now: its circuit is open after repeated upstream
+     * failures, until the cool-down ends (503). The message says which provider and when it
+     * will be tried again.
+     *
+     * @since 0.4
+     */
+    public static final class ProviderUnavailable extends ChatException {
+        private static final long serialVersionUID = 1L;
+
+        private final String retryAfter;
+
+        public ProviderUnavailable(String message, String retryAfter) {
+            super(message, null);
+            this.retryAfter = retryAfter;
+        }
+
+        /** Seconds until the provider is tried again, as a {@code Retry-After} value, when known. */
+        public Optional<String> retryAfter() {
+            return Optional.ofNullable(retryAfter);
         }
     }
 
@@ -92,12 +116,39 @@ public abstract sealed class ChatException extends RuntimeException {
     public static sealed class UpstreamFailure extends ChatException permits UpstreamOverloaded {
         private static final long serialVersionUID = 1L;
 
+        private final int upstreamStatus;
+
         public UpstreamFailure(String message) {
-            super(message, null);
+            this(message, null, 0);
         }
 
         public UpstreamFailure(String message, Throwable cause) {
+            this(message, cause, 0);
+        }
+
+        /**
+         * A failure the upstream answered with an HTTP status, so that chatd can tell a 503
+         * (worth retrying) from a 500 (not).
+         *
+         * @since 0.4
+         */
+        public UpstreamFailure(String message, int upstreamStatus) {
+            this(message, null, upstreamStatus);
+        }
+
+        private UpstreamFailure(String message, Throwable cause, int upstreamStatus) {
             super(message, cause);
+            this.upstreamStatus = upstreamStatus;
+        }
+
+        /**
+         * The upstream's HTTP status, when it answered with one; empty for a failure of the
+         * connection or of the reply's content.
+         *
+         * @since 0.4
+         */
+        public OptionalInt upstreamStatus() {
+            return upstreamStatus > 0 ? OptionalInt.of(upstreamStatus) : OptionalInt.empty();
         }
     }
 
@@ -112,7 +163,7 @@ public abstract sealed class ChatException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         public UpstreamOverloaded(String message) {
-            super(message);
+            super(message, 529);
         }
     }
 

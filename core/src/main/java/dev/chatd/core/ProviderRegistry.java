@@ -335,6 +335,13 @@ public final class ProviderRegistry implements AutoCloseable {
         return names;
     }
 
+    /** Every provider name chatd knows, registered or not, sorted: each is a model-name prefix. */
+    public List<String> knownNames() {
+        List<String> names = new ArrayList<>(entries.keySet());
+        names.sort(null);
+        return names;
+    }
+
     /** The providers that take requests now (registered and enabled), by name, sorted. */
     public Map<String, ChatProvider> activeProviders() {
         Map<String, ChatProvider> active = new TreeMap<>();

@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.api.Usage;
+import dev.chatd.core.resilience.Dispatcher;
 import dev.chatd.core.transport.TraceHeaders;
 import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.kit.json.JsonCodec;
@@ -49,6 +50,9 @@ final class AccessLog {
         private volatile String traceId;
         private volatile String model;
         private volatile String provider;
+        private volatile String servedBy;
+        private volatile int attempts;
+        private volatile String fallbacks;
         private volatile String outcome;
         private volatile String detail;
         private volatile int chunks = -1;
@@ -128,6 +132,21 @@ final class AccessLog {
         String errorType(int status) {
             String type = errorType;
             return type == null && status >= 400 ? Integer.toString(status) : type;
+        }
+
+        /**
+         * What served the request: {@code provider} becomes the serving provider, and the line
+         * gains {@code served_by=<provider>/<upstream model>}, {@code attempts} (upstream calls
+         * made) and, when an alias's targets were given up, {@code fallbacks} (those targets, in order).
+         */
+        void served(Dispatcher.Served<?> served) {
+            if (served == null) {
+                return; // a stream that had not opened yet
+            }
+            this.provider = served.provider();
+            this.servedBy = served.provider() + "/" + served.upstreamModel();
+            this.attempts = served.attempts();
+            this.fallbacks = served.fallbacks().isEmpty() ? null : String.join(",", served.fallbacks());
         }
 
         /** A whole reply: its finish reason and tokens. */
@@ -251,6 +270,11 @@ final class AccessLog {
         put(fields, "client", entry.client);
         put(fields, "model", entry.model);
         put(fields, "provider", entry.provider);
+        put(fields, "served_by", entry.servedBy);
+        if (entry.attempts > 0) {
+            fields.put("attempts", entry.attempts);
+        }
+        put(fields, "fallbacks", entry.fallbacks);
         fields.put("status", status);
         put(fields, "outcome", entry.outcome);
         put(fields, "error", entry.detail);

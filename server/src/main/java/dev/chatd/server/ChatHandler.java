@@ -5,6 +5,7 @@ import dev.chatd.api.ChatRequest;
 import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.resilience.Dispatcher;
 import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.ApiError;
@@ -14,6 +15,8 @@ import dev.chatd.server.ingress.IngressCall;
 import dev.chatd.server.ingress.IngressCodec;
 import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.common.buffers.DataReader;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerRequest;
@@ -22,18 +25,27 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The one chat endpoint behind every client API: reads the body (bounded), lets the codec
  * decode it, routes the model, calls the provider or relays its stream in the codec's shape
- * and framing, and fills in the access-log entry. Errors thrown from here reach the routing's
+ * and framing, and fills in the access-log entry. The {@link Dispatcher} picks the provider (each
+ * target of an alias in turn) and retries; the reply's headers name what served it. Errors thrown from here reach the routing's
  * error handlers, which answer in the envelope of the codec mounted at the path.
  */
 final class ChatHandler implements Handler {
+    /** The provider that served a chat reply, set before its first byte. */
+    static final HeaderName SERVED_BY_PROVIDER = HeaderNames.create("x-chatd-provider");
+    /** The model its upstream was asked for (for an alias, which of its targets served). */
+    static final HeaderName SERVED_BY_MODEL = HeaderNames.create("x-chatd-model");
+
     private final IngressCodec codec;
-    private final ProviderRegistry registry;
+    private final Dispatcher dispatcher;
     private final RecentModels recent;
     private final long maxRequestBytes;
     private final Duration keepAlive;
@@ -41,13 +53,13 @@ final class ChatHandler implements Handler {
 
     ChatHandler(
             IngressCodec codec,
-            ProviderRegistry registry,
+            Dispatcher dispatcher,
             RecentModels recent,
             long maxRequestBytes,
             Duration keepAlive,
             boolean forwardForeignFields) {
         this.codec = codec;
-        this.registry = registry;
+        this.dispatcher = dispatcher;
         this.recent = recent;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
@@ -67,7 +79,8 @@ final class ChatHandler implements Handler {
             HttpSupport.send(req, res, forbidden);
             return;
         }
-        ProviderRegistry.Route route = registry.route(model);
+        // Where an alias's first target goes; the provider that serves may be another.
+        ProviderRegistry.Route route = dispatcher.route(model);
         log.provider(route.provider().name());
         Exchange exchange =
                 new Exchange(HttpSupport.requestId(req), model, route.provider().name(), received, started);
@@ -77,39 +90,49 @@ final class ChatHandler implements Handler {
             log.reply("answered_locally", null); // no upstream call, no tokens
             return;
         }
-        ChatRequest routed = call.request().withModel(route.upstreamModel());
-        ChatRequest upstreamRequest = forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
             log.streaming();
             // The SSE stream opens on a thread of its own; its wait for the upstream is still this request's.
             UpstreamWait wait = UpstreamWait.current();
+            AtomicReference<Dispatcher.Served<ChatStream>> served = new AtomicReference<>();
+            Supplier<ChatStream> open = () -> {
+                Dispatcher.Served<ChatStream> s = wait == null
+                        ? dispatcher.stream(model, target -> open(target, upstream(call, target)))
+                        : wait.during(() -> dispatcher.stream(model, target -> open(target, upstream(call, target))));
+                served.set(s);
+                return s.value();
+            };
+            StreamRelay.Outcome outcome;
             // An SSE stream may answer a slow upstream with keep-alives; NDJSON calls it before the 200.
-            StreamRelay.Outcome outcome = codec.framing() == Framing.SSE
-                    ? StreamRelay.relaySse(
-                            req,
-                            res,
-                            keepAlive,
-                            () -> wait == null
-                                    ? open(route, upstreamRequest)
-                                    : wait.during(() -> open(route, upstreamRequest)),
-                            encoder)
-                    : StreamRelay.relayNdjson(req, res, open(route, upstreamRequest), encoder);
+            if (codec.framing() == Framing.SSE) {
+                outcome = StreamRelay.relaySse(req, res, keepAlive, open, encoder, () -> servedBy(res, served.get()));
+            } else {
+                ChatStream stream = open.get();
+                servedBy(res, served.get());
+                outcome = StreamRelay.relayNdjson(req, res, stream, encoder);
+            }
+            log.served(served.get());
             log.stream(outcome);
             if (outcome.chunks() > 0) {
                 recent.served(model);
             }
             return;
         }
-        ChatResponse response;
-        try {
-            // Every ingress hands out tool calls with ids, the upstream's or chatd's.
-            response = IdentifiedToolCalls.of(route.provider().chat(upstreamRequest), codec::newToolCallId);
-        } catch (ChatException e) {
-            throw route.explain(e);
-        }
+        Dispatcher.Served<ChatResponse> served = dispatcher.call(model, target -> {
+            try {
+                // Every ingress hands out tool calls with ids, the upstream's or chatd's.
+                return IdentifiedToolCalls.of(target.provider().chat(upstream(call, target)), codec::newToolCallId);
+            } catch (ChatException e) {
+                throw target.explain(e);
+            }
+        });
+        ChatResponse response = served.value();
+        log.served(served);
         recent.served(model);
-        HttpSupport.json(res, call.reply(response, exchange));
+        servedBy(res, served);
+        Exchange replied = new Exchange(exchange.requestId(), model, served.provider(), received, started);
+        HttpSupport.json(res, call.reply(response, replied));
         log.reply(response.finishReason().wire(), response.usage());
     }
 
@@ -125,7 +148,10 @@ final class ChatHandler implements Handler {
         }
         String provider;
         try {
-            provider = registry.route(model).provider().name();
+            // An alias is allowed by its own name only: its targets may go to any provider.
+            provider = dispatcher.aliases().isAlias(model)
+                    ? null
+                    : dispatcher.route(model).provider().name();
         } catch (ChatException e) {
             // Routes nowhere (or to a disabled provider): judged by its prefix, as it names one.
             int slash = model.indexOf('/');
@@ -141,6 +167,41 @@ final class ChatHandler implements Handler {
                         + (provider == null ? "" : " (provider '" + provider + "')")
                         + "; its token allows " + String.join(", ", client.allow())
                         + " (chatd.auth.tokens, allow)");
+    }
+
+    /** The request as {@code target}'s upstream should see it. */
+    private ChatRequest upstream(IngressCall call, ProviderRegistry.Route target) {
+        ChatRequest routed = call.request().withModel(target.upstreamModel());
+        return forwardForeignFields ? routed.withExtrasForEveryFormat() : routed;
+    }
+
+    /** Names what served the reply in its headers (the body names the model the client asked for). */
+    private static void servedBy(ServerResponse res, Dispatcher.Served<?> served) {
+        if (served != null) {
+            res.header(SERVED_BY_PROVIDER, headerSafe(served.provider()));
+            res.header(SERVED_BY_MODEL, headerSafe(served.upstreamModel()));
+        }
+    }
+
+    /**
+     * {@code value} as a header value that cannot end the header: the model name is the client's
+     * text, and Helidon writes a value as it is given, so a line break in it would add headers of
+     * the client's choosing. Bytes outside visible ASCII (and {@code %}) are percent-encoded as UTF-8.
+     */
+    static String headerSafe(String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        StringBuilder safe = new StringBuilder(bytes.length);
+        for (byte b : bytes) {
+            int c = b & 0xff;
+            if (c > ' ' && c < 0x7f && c != '%') {
+                safe.append((char) c);
+            } else {
+                safe.append('%')
+                        .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+            }
+        }
+        return safe.toString();
     }
 
     /** Opens the provider's stream; its failure to open is explained as a whole reply's is. */

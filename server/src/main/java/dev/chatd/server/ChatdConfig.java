@@ -4,6 +4,12 @@ import dev.chatd.api.spi.Secret;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.ProviderSettings;
+import dev.chatd.core.resilience.CircuitSettings;
+import dev.chatd.core.resilience.ConcurrencyLimit;
+import dev.chatd.core.resilience.Dispatcher;
+import dev.chatd.core.resilience.ModelAliases;
+import dev.chatd.core.resilience.ProviderPolicy;
+import dev.chatd.core.resilience.RetrySettings;
 import dev.chatd.core.transport.HelidonTransport;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigException;
@@ -43,6 +49,11 @@ import java.util.regex.Pattern;
  * @param clients the named inbound tokens ({@code chatd.auth.tokens}), then the single token as
  *     client {@value ClientToken#DEFAULT_CLIENT} when it resolved; none means no authentication
  * @param logFormat how the access log writes its lines ({@code chatd.log.format})
+ * @param models the model aliases ({@code chatd.models}), unchecked until the providers are known
+ *     ({@link #dispatcherSettings})
+ * @param policies retries, circuit breaker and concurrency limit per provider node, the global
+ *     settings ({@code chatd.retry}, {@code chatd.circuit-breaker}) under each node's overrides
+ * @param defaultPolicy the same for a provider without a node
  */
 public record ChatdConfig(
         Config server,
@@ -62,7 +73,10 @@ public record ChatdConfig(
         boolean forwardForeignFields,
         int metricsMaxModels,
         List<ClientToken> clients,
-        LogFormat logFormat) {
+        LogFormat logFormat,
+        Map<String, List<String>> models,
+        Map<String, ProviderPolicy> policies,
+        ProviderPolicy defaultPolicy) {
 
     public static final int DEFAULT_TIMEOUT_SECS = 120;
     public static final int DEFAULT_STREAM_IDLE_TIMEOUT_SECS = 60;
@@ -82,6 +96,13 @@ public record ChatdConfig(
     public static final String DEFAULT_HOST = "127.0.0.1";
 
     public static final int DEFAULT_PORT = 8080;
+
+    public static final int DEFAULT_MAX_QUEUE_WAIT_MS = 5_000;
+    /**
+     * chatd's own concurrency limit for providers whose upstream has a hard cap: Kimi For Coding
+     * takes about 30 requests at once. A declared provider of such a type gets it too.
+     */
+    static final Map<String, Integer> DEFAULT_MAX_CONCURRENT = Map.of("kimi", 30);
 
     /**
      * Every key under {@code chatd.}, relative to it. Some are read by other classes' settings
@@ -107,7 +128,16 @@ public record ChatdConfig(
             "forward-foreign-fields",
             "metrics.max-models",
             "auth.tokens",
-            "log.format");
+            "log.format",
+            "models",
+            "retry.max-attempts",
+            "retry.initial-backoff-ms",
+            "retry.max-backoff-ms",
+            "circuit-breaker.failure-ratio-percent",
+            "circuit-breaker.volume",
+            "circuit-breaker.open-secs",
+            "circuit-breaker.success-threshold",
+            "max-queue-wait-ms");
 
     /**
      * The keys of {@link #KEYS} whose value is a list of sections: set in a config file only,
@@ -125,8 +155,23 @@ public record ChatdConfig(
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
      * and the provider's own ({@link dev.chatd.api.spi.ChatProviderFactory#settingKeys()}).
      */
-    public static final List<String> PROVIDER_KEYS =
-            List.of("base-url", "key-env", "key-file", "enabled", "timeout-secs", "stream-idle-timeout-secs", "type");
+    public static final List<String> PROVIDER_KEYS = List.of(
+            "base-url",
+            "key-env",
+            "key-file",
+            "enabled",
+            "timeout-secs",
+            "stream-idle-timeout-secs",
+            "type",
+            "retry.max-attempts",
+            "retry.initial-backoff-ms",
+            "retry.max-backoff-ms",
+            "circuit-breaker.failure-ratio-percent",
+            "circuit-breaker.volume",
+            "circuit-breaker.open-secs",
+            "circuit-breaker.success-threshold",
+            "max-concurrent",
+            "max-queue-wait-ms");
 
     /** The map of a provider node whose entries are free-form (header names). */
     public static final String PROVIDER_HEADERS = "headers";
@@ -202,6 +247,34 @@ public record ChatdConfig(
         for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
             providers.put(node.name(), provider(node));
         }
+        RetrySettings retry = retry(chatd.get("retry"), RetrySettings.DEFAULTS);
+        CircuitSettings circuit = circuit(chatd.get("circuit-breaker"), CircuitSettings.DEFAULTS);
+        Duration queueWait = Duration.ofMillis(
+                number(chatd.get("max-queue-wait-ms"), DEFAULT_MAX_QUEUE_WAIT_MS, 0, 3_600_000, "0 to 3600000 ms"));
+        ProviderPolicy defaultPolicy = new ProviderPolicy(retry, circuit, new ConcurrencyLimit(0, queueWait), timeout);
+        Map<String, ProviderPolicy> policies = new LinkedHashMap<>();
+        for (Config node : chatd.get("providers").asNodeList().orElse(List.of())) {
+            ProviderSettings settings = providers.get(node.name());
+            policies.put(
+                    node.name(),
+                    new ProviderPolicy(
+                            retry(node.get("retry"), retry),
+                            circuit(node.get("circuit-breaker"), circuit),
+                            new ConcurrencyLimit(
+                                    (int) number(
+                                            node.get("max-concurrent"),
+                                            defaultMaxConcurrent(node.name(), settings.type()),
+                                            0,
+                                            100_000,
+                                            "0 (no limit) or a positive whole number"),
+                                    Duration.ofMillis(number(
+                                            node.get("max-queue-wait-ms"),
+                                            queueWait.toMillis(),
+                                            0,
+                                            3_600_000,
+                                            "0 to 3600000 ms"))),
+                            settings.timeout() != null ? settings.timeout() : timeout));
+        }
         return new ChatdConfig(
                 server,
                 host,
@@ -225,7 +298,10 @@ public record ChatdConfig(
                         100_000,
                         "a whole number from 1 to 100000"),
                 List.copyOf(clients),
-                logFormat);
+                logFormat,
+                models(chatd.get("models")),
+                policies,
+                defaultPolicy);
     }
 
     /** The entries of {@code chatd.auth.tokens}, each token resolved as providers' keys are. */
@@ -284,6 +360,99 @@ public record ChatdConfig(
                     allow));
         }
         return clients;
+    }
+
+    private static int defaultMaxConcurrent(String name, String type) {
+        return DEFAULT_MAX_CONCURRENT.getOrDefault(type != null ? type : name, 0);
+    }
+
+    private static RetrySettings retry(Config node, RetrySettings orElse) {
+        try {
+            return new RetrySettings(
+                    (int) number(node.get("max-attempts"), orElse.maxAttempts(), 1, 100, "1 to 100"),
+                    Duration.ofMillis(number(
+                            node.get("initial-backoff-ms"),
+                            orElse.initialBackoff().toMillis(),
+                            0,
+                            3_600_000,
+                            "0 to 3600000 ms")),
+                    Duration.ofMillis(number(
+                            node.get("max-backoff-ms"),
+                            orElse.maxBackoff().toMillis(),
+                            0,
+                            3_600_000,
+                            "0 to 3600000 ms")));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(node.key() + ": " + e.getMessage());
+        }
+    }
+
+    private static CircuitSettings circuit(Config node, CircuitSettings orElse) {
+        return new CircuitSettings(
+                (int) number(
+                        node.get("failure-ratio-percent"), orElse.failureRatioPercent(), 1, 100, "1 to 100 (percent)"),
+                (int) number(node.get("volume"), orElse.volume(), 1, 10_000, "1 to 10000 calls"),
+                Duration.ofSeconds(
+                        number(node.get("open-secs"), orElse.openTime().toSeconds(), 1, 86_400, "1 to 86400 s")),
+                (int) number(node.get("success-threshold"), orElse.successThreshold(), 1, 10_000, "1 to 10000 calls"));
+    }
+
+    /** {@code chatd.models}: alias to its list of target models, in order. */
+    private static Map<String, List<String>> models(Config node) {
+        Map<String, List<String>> models = new LinkedHashMap<>();
+        for (Config alias : node.asNodeList().orElse(List.of())) {
+            List<String> targets = new java.util.ArrayList<>();
+            if (alias.isLeaf()) {
+                text(alias).filter(s -> !s.isBlank()).ifPresent(targets::add);
+            } else {
+                // A list; or, from a flat source (properties, a map, the environment), an object with keys 0, 1, ...
+                List<Config> items =
+                        new java.util.ArrayList<>(alias.asNodeList().orElse(List.of()));
+                if (!alias.isList()) {
+                    if (!items.stream().allMatch(item -> item.name().matches("[0-9]{1,4}"))) {
+                        throw new ConfigException(
+                                alias.key() + " is a section: expected a list of models, e.g. [kimi/kimi-for-coding]");
+                    }
+                    items.sort(java.util.Comparator.comparingInt(item -> Integer.parseInt(item.name())));
+                }
+                for (Config item : items) {
+                    text(item).map(String::strip).ifPresent(targets::add);
+                }
+            }
+            models.put(alias.name(), List.copyOf(targets));
+        }
+        return models;
+    }
+
+    /**
+     * What the dispatcher needs: the aliases checked against every provider chatd knows, and
+     * each provider's policy (one without a node gets the global settings and its type's
+     * concurrency default).
+     *
+     * @throws ConfigException when an alias shadows a provider's prefix, has no targets or names an alias
+     */
+    public Dispatcher.Settings dispatcherSettings(List<String> knownProviders) {
+        ModelAliases aliases;
+        try {
+            aliases = ModelAliases.checked(models, knownProviders);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        Map<String, ProviderPolicy> all = new LinkedHashMap<>(policies);
+        for (String name : knownProviders) {
+            int max = defaultMaxConcurrent(name, null);
+            if (!all.containsKey(name) && max > 0) {
+                all.put(
+                        name,
+                        new ProviderPolicy(
+                                defaultPolicy.retry(),
+                                defaultPolicy.circuit(),
+                                new ConcurrencyLimit(
+                                        max, defaultPolicy.concurrency().maxQueueWait()),
+                                defaultPolicy.deadline()));
+            }
+        }
+        return new Dispatcher.Settings(aliases, defaultPolicy, all);
     }
 
     private static HelidonTransport.Settings upstream(Config chatd) {

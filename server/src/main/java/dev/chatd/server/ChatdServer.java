@@ -4,6 +4,8 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.ChatProviderFactory;
 import dev.chatd.core.KeyResolver;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.resilience.Dispatcher;
+import dev.chatd.core.resilience.ResilienceEvents;
 import dev.chatd.server.ingress.ApiError;
 import io.helidon.common.Weighted;
 import io.helidon.common.socket.SocketOptions;
@@ -52,6 +54,7 @@ public final class ChatdServer implements AutoCloseable {
 
     private final WebServer webServer;
     private final ProviderRegistry registry;
+    private final Dispatcher dispatcher;
     private final InFlightRequests inFlight;
     private final Duration grace;
     private final ChatdMetrics metrics;
@@ -62,12 +65,14 @@ public final class ChatdServer implements AutoCloseable {
     private ChatdServer(
             WebServer webServer,
             ProviderRegistry registry,
+            Dispatcher dispatcher,
             InFlightRequests inFlight,
             Duration grace,
             ChatdMetrics metrics) {
         this.webServer = webServer;
         this.metrics = metrics;
         this.registry = registry;
+        this.dispatcher = dispatcher;
         this.inFlight = inFlight;
         this.grace = grace;
     }
@@ -80,13 +85,38 @@ public final class ChatdServer implements AutoCloseable {
     /** Starts chatd with client APIs mounted beside the standard ones (a test's codec). */
     static ChatdServer start(
             ChatdConfig config, List<ChatProviderFactory> factories, KeyResolver keys, List<Ingress> moreIngresses) {
+        return start(config, factories, keys, moreIngresses, ResilienceEvents.NONE);
+    }
+
+    /**
+     * Starts chatd, telling {@code events} of retries, fallbacks and circuit changes (metrics).
+     *
+     * @throws io.helidon.config.ConfigException when a model alias ({@code chatd.models}) shadows a
+     *     provider's prefix, has no targets, or names another alias
+     */
+    static ChatdServer start(
+            ChatdConfig config,
+            List<ChatProviderFactory> factories,
+            KeyResolver keys,
+            List<Ingress> moreIngresses,
+            ResilienceEvents events) {
         InFlightRequests inFlight = new InFlightRequests();
         ProviderRegistry registry = ProviderRegistry.build(factories, config.registrySettings(), keys);
         List<String> providers = List.copyOf(registry.activeProviders().keySet());
         ChatdMetrics metrics =
                 new ChatdMetrics(config.metricsMaxModels(), providers, ChatdMetrics.allClosed(providers));
+        Dispatcher dispatcher;
+        try {
+            dispatcher = new Dispatcher(
+                    registry, config.dispatcherSettings(registry.knownNames()), recorded(metrics, events));
+        } catch (RuntimeException e) {
+            metrics.close();
+            registry.close();
+            throw e;
+        }
+        metrics.circuitStates(dispatcher::circuitStates);
         AtomicBoolean ready = new AtomicBoolean();
-        ModelCatalog catalog = new ModelCatalog(registry);
+        ModelCatalog catalog = new ModelCatalog(registry, dispatcher.aliases());
         Optional<ClientTokens> auth = ClientTokens.of(config.clients());
         LOG.info(
                 auth.isPresent()
@@ -117,7 +147,7 @@ public final class ChatdServer implements AutoCloseable {
         mounted.addAll(moreIngresses);
         Ingresses ingresses = new Ingresses(
                 mounted,
-                registry,
+                dispatcher,
                 recent,
                 config.maxRequestBytes(),
                 config.streamKeepAlive(),
@@ -232,7 +262,7 @@ public final class ChatdServer implements AutoCloseable {
                     + " inbound token: anyone who reaches it can spend chatd's provider keys; set CHATD_AUTH_TOKEN"
                     + " (chatd.auth.token-env) or listen on 127.0.0.1 (server.host)");
         }
-        return new ChatdServer(webServer, registry, inFlight, config.shutdownGrace(), metrics);
+        return new ChatdServer(webServer, registry, dispatcher, inFlight, config.shutdownGrace(), metrics);
     }
 
     /** The 404 of a path no route claims, in the envelope of the API nearest to it. */
@@ -330,6 +360,28 @@ public final class ChatdServer implements AutoCloseable {
         return metrics;
     }
 
+    /** {@code events} told of retries, fallbacks and circuit changes, and the metrics counting them. */
+    private static ResilienceEvents recorded(ChatdMetrics metrics, ResilienceEvents events) {
+        return new ResilienceEvents() {
+            @Override
+            public void retried(String provider, String reason) {
+                metrics.retried(provider, reason);
+                events.retried(provider, reason);
+            }
+
+            @Override
+            public void fellBack(String alias, String from, String to, String reason) {
+                metrics.fellBack(alias, from, to);
+                events.fellBack(alias, from, to, reason);
+            }
+
+            @Override
+            public void circuitChanged(String provider, String state) {
+                events.circuitChanged(provider, state); // the gauge reads the state itself
+            }
+        };
+    }
+
     /**
      * Starts the server and returns why it failed, if it did. Helidon does not throw when a
      * listener cannot bind (a port in use): it logs the failure with a stack trace and returns a
@@ -377,6 +429,14 @@ public final class ChatdServer implements AutoCloseable {
     private static Duration idleCheckPeriod(Duration idle) {
         Duration tenth = idle.dividedBy(10);
         return tenth.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : tenth;
+    }
+
+    /**
+     * Each registered provider's circuit now: {@code closed}, {@code open} or {@code half_open},
+     * for health details and a gauge.
+     */
+    public Map<String, String> circuitStates() {
+        return dispatcher.circuitStates();
     }
 
     public int port() {

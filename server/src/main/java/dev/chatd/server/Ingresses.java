@@ -1,6 +1,7 @@
 package dev.chatd.server;
 
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.resilience.Dispatcher;
 import dev.chatd.server.ingress.AnthropicCountTokensCodec;
 import dev.chatd.server.ingress.AnthropicMessagesCodec;
 import dev.chatd.server.ingress.IngressCodec;
@@ -30,7 +31,7 @@ final class Ingresses implements HttpService {
             new Ingresses(List.of(), null, new RecentModels(), 0, Duration.ZERO, false);
 
     private final List<Ingress> mounted;
-    private final ProviderRegistry registry;
+    private final Dispatcher dispatcher;
     private final RecentModels recent;
     private final long maxRequestBytes;
     private final Duration keepAlive;
@@ -39,13 +40,13 @@ final class Ingresses implements HttpService {
     /** @param recent where the chat handlers note the models they served, for {@code /api/ps} */
     Ingresses(
             List<Ingress> mounted,
-            ProviderRegistry registry,
+            Dispatcher dispatcher,
             RecentModels recent,
             long maxRequestBytes,
             Duration keepAlive,
             boolean forwardForeignFields) {
         this.mounted = List.copyOf(mounted);
-        this.registry = registry;
+        this.dispatcher = dispatcher;
         this.recent = recent;
         this.maxRequestBytes = maxRequestBytes;
         this.keepAlive = keepAlive;
@@ -117,7 +118,7 @@ final class Ingresses implements HttpService {
     public void routing(HttpRules rules) {
         for (Ingress ingress : mounted) {
             ChatHandler chat = new ChatHandler(
-                    ingress.codec(), registry, recent, maxRequestBytes, keepAlive, forwardForeignFields);
+                    ingress.codec(), dispatcher, recent, maxRequestBytes, keepAlive, forwardForeignFields);
             for (String path : ingress.chatPaths()) {
                 rules.post(path, chat);
             }

@@ -3,6 +3,7 @@ package dev.chatd.server;
 import dev.chatd.api.ModelInfo;
 import dev.chatd.api.spi.ChatProvider;
 import dev.chatd.core.ProviderRegistry;
+import dev.chatd.core.resilience.ModelAliases;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,20 +27,36 @@ final class ModelCatalog {
     private static final long RETRY_FAILED_NANOS = Duration.ofSeconds(10).toNanos();
     private static final Duration WAIT = Duration.ofSeconds(10);
 
-    /** A model with the provider that serves it; {@code id()} is what a client sends to chatd. */
-    record Listed(String provider, ModelInfo model) {
+    /**
+     * A model with the provider that serves it, or an alias ({@code chatd.models}) with
+     * {@value #ALIAS_OWNER} as its provider; {@code id()} is what a client sends to chatd.
+     */
+    record Listed(String provider, ModelInfo model, boolean alias) {
+        Listed(String provider, ModelInfo model) {
+            this(provider, model, false);
+        }
+
         String id() {
-            return provider + "/" + model.id();
+            return alias ? model.id() : provider + "/" + model.id();
         }
     }
+
+    /** Who owns an alias in a listing: chatd, which picks its model. */
+    static final String ALIAS_OWNER = "chatd";
 
     private record Cached(List<ModelInfo> models, long expiresAt) {}
 
     private final ProviderRegistry registry;
+    private final ModelAliases aliases;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     ModelCatalog(ProviderRegistry registry) {
+        this(registry, ModelAliases.NONE);
+    }
+
+    ModelCatalog(ProviderRegistry registry, ModelAliases aliases) {
         this.registry = registry;
+        this.aliases = aliases;
     }
 
     List<Listed> all() {
@@ -56,6 +73,10 @@ final class ModelCatalog {
                 }
             });
             List<Listed> listed = new ArrayList<>();
+            // The aliases first: they are what the operator chose for the clients.
+            aliases.targets()
+                    .keySet()
+                    .forEach(alias -> listed.add(new Listed(ALIAS_OWNER, new ModelInfo(alias, ALIAS_OWNER, 0), true)));
             long deadline = System.nanoTime() + WAIT.toNanos();
             asks.forEach((name, ask) -> {
                 try {

@@ -89,13 +89,18 @@ final class StreamRelay {
      * local model loading) does not leave the client in silence: the 200 goes out with a
      * keep-alive ({@link StreamEncoder#keepAlive()}), keep-alives follow, and a later failure is an
      * error event.
+     *
+     * @param opened run on this thread once the stream opened within the keep-alive interval,
+     *     before the response starts: the last moment to set headers (not run for a slower upstream,
+     *     whose 200 went out before it answered)
      */
     static Outcome relaySse(
             ServerRequest req,
             ServerResponse res,
             Duration keepAlive,
             Supplier<ChatStream> open,
-            StreamEncoder encoder) {
+            StreamEncoder encoder,
+            Runnable opened) {
         Upstream upstream = Upstream.open(open);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight != null) {
@@ -104,6 +109,7 @@ final class StreamRelay {
         ChatStream stream = null;
         try {
             stream = upstream.opening.get(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+            opened.run();
         } catch (TimeoutException e) {
             // slow upstream: answer now and keep the connection alive while it gets ready
         } catch (ExecutionException e) {

@@ -102,6 +102,21 @@ class StartupIT {
     }
 
     @Test
+    void anAliasThatShadowsAProviderIsOneLineAndANonZeroExit() throws Exception {
+        Path file = config("server:\n  port: 0\nchatd:\n  models:\n    openrouter: [ollama/qwen3:8b]\n");
+
+        try (ChatdProcess chatd = run(Map.of(), "--config", file.toString())) {
+            assertThat(chatd.exitCode()).isEqualTo(1);
+            assertThat(chatd.lines())
+                    .filteredOn(line -> line.startsWith("chatd: cannot start:"))
+                    .containsExactly("chatd: cannot start: chatd.models.openrouter: an alias cannot be named"
+                            + " 'openrouter', since 'openrouter' is a provider and 'openrouter/...' names its models;"
+                            + " choose another name");
+            assertNoStackTrace(chatd);
+        }
+    }
+
+    @Test
     void aYamlErrorNamesTheFileAndTheLine() throws Exception {
         Path file = config("server:\n  port: 0\nchatd:\n  timeout-secs: 5\n   bad: [\n");
 

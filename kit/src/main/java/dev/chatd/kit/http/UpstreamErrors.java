@@ -91,7 +91,8 @@ public final class UpstreamErrors {
                 new ChatException.UpstreamTimeout(provider + " timed out (HTTP " + status + ")" + said, null);
             case 429 ->
                 new ChatException.RateLimited(provider + " is rate limiting" + said, validRetryAfter(retryAfter));
-            default -> new ChatException.UpstreamFailure(provider + " failed with HTTP " + status + said);
+            // The status goes along, so that retries can tell a 503 from a 500.
+            default -> new ChatException.UpstreamFailure(provider + " failed with HTTP " + status + said, status);
         };
     }
 

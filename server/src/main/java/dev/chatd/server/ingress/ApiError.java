@@ -7,7 +7,7 @@ import dev.chatd.api.ChatException;
  * message that says what went wrong and what to do. The one place where chatd's exceptions
  * meet HTTP statuses; each {@link IngressCodec} writes it in its API's envelope.
  *
- * @param retryAfter the upstream's {@code Retry-After}, kept for 429s; null otherwise
+ * @param retryAfter the upstream's {@code Retry-After}, kept for 429s and 503s; null otherwise
  */
 public record ApiError(int status, String type, String message, String retryAfter) {
 
@@ -21,6 +21,9 @@ public record ApiError(int status, String type, String message, String retryAfte
             case ChatException.InvalidRequest x -> of(400, "invalid_request", message);
             case ChatException.ProviderNotFound x -> of(404, "provider_not_found", message);
             case ChatException.ProviderDisabled x -> of(503, "provider_disabled", message);
+            case ChatException.ProviderUnavailable x ->
+                new ApiError(
+                        503, "provider_unavailable", message, x.retryAfter().orElse(null));
             case ChatException.ModelNotFound x -> of(404, "model_not_found", message);
             case ChatException.UpstreamBadRequest x -> of(400, "upstream_bad_request", message);
             case ChatException.RateLimited x ->
