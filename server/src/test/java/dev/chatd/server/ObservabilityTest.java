@@ -249,19 +249,29 @@ class ObservabilityTest {
 
     @Test
     void retriesAndFallbacksAreCounted() {
-        try (TestServer server = TestServer.start()) {
+        // Ollama fails on every call: each attempt is retried, then the alias falls back to the mock.
+        try (TestServer server = TestServer.builder()
+                .config("chatd.retry.initial-backoff-ms", "1")
+                .config("chatd.retry.max-backoff-ms", "5")
+                .config("chatd.models.coder.0", "ollama/down")
+                .config("chatd.models.coder.1", "mock/echo")
+                .start()) {
+            server.fake.on("POST", "/api/chat", FakeUpstream.json(503, "{\"error\":\"down on cue\"}"));
             Scrape before = Scrape.of(server);
-            server.chatd.metrics().retried("ollama", "503");
-            server.chatd.metrics().retried("ollama", "503");
-            server.chatd.metrics().fellBack("coder", "ollama/a", "mock/echo");
+
+            TestServer.Reply reply = server.post(
+                    "/v1/chat/completions",
+                    "{\"model\":\"coder\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+
+            assertThat(reply.status()).isEqualTo(200);
             Scrape after = Scrape.of(server);
-            assertThat(after.delta(before, "chatd_retries_total", OLLAMA, "chatd_reason=\"503\""))
+            assertThat(after.delta(before, "chatd_retries_total", OLLAMA, "chatd_reason=\"http_503\""))
                     .isEqualTo(2);
             assertThat(after.delta(
                             before,
                             "chatd_fallbacks_total",
                             "chatd_alias=\"coder\"",
-                            "chatd_from=\"ollama/a\"",
+                            "chatd_from=\"ollama/down\"",
                             "chatd_to=\"mock/echo\""))
                     .isEqualTo(1);
         }

@@ -142,6 +142,7 @@ class ScaleOutIT {
         // 1. Both replicas serve requests and streams.
         List<Call> spread = runConcurrently(port, 8);
         assertThat(spread).allSatisfy(c -> assertThat(c.ok()).as(c.toString()).isTrue());
+        awaitLogged(spread, a, b);
         Map<String, Integer> servedByA = served(a);
         Map<String, Integer> servedByB = served(b);
         assertThat(spread)
@@ -196,6 +197,7 @@ class ScaleOutIT {
                 .as("every request got a 200 and its whole body\n" + nginxLog)
                 .allSatisfy(c -> assertThat(c.ok()).as(c.toString()).isTrue());
 
+        awaitLogged(all, a, b);
         Map<String, Integer> byA = served(a);
         Map<String, Integer> byB = served(b);
         Matcher drained = IN_FLIGHT.matcher(a.text());
@@ -296,6 +298,22 @@ class ScaleOutIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Call(id, kind, sentAt, System.nanoTime(), -1, e.toString());
+        }
+    }
+
+    /**
+     * Waits up to 5 s until each call is in a replica's access log: a replica writes its line
+     * when the request is over on its side, which can be just after the client read the last byte.
+     */
+    private static void awaitLogged(List<Call> calls, ChatdProcess a, ChatdProcess b) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline) {
+            Map<String, Integer> byA = served(a);
+            Map<String, Integer> byB = served(b);
+            if (calls.stream().allMatch(c -> byA.containsKey(c.id()) || byB.containsKey(c.id()))) {
+                return;
+            }
+            Thread.sleep(50);
         }
     }
 
