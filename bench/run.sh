@@ -8,6 +8,10 @@
 #   bench/run.sh --quick    smoke run (under a minute; what CI runs so the benchmark cannot rot)
 #
 # BENCH_SIZES overrides the request body sizes of a full run (default "160 65536").
+# BENCH_CLIENTS=1 adds two more pass-throughs, the same Helidon WebServer relaying with the Jetty 12
+# HTTP client (pt-jetty) and Apache HttpClient 5 classic (pt-apache) instead of Helidon's WebClient,
+# measured interleaved with bare-helidon, and prints every round's figures (for ranges).
+# BENCH_TARGETS="direct bare-helidon pt-jetty ..." measures only those targets (chatd still starts).
 #
 # Needs: a JDK 21+ in JAVA_HOME, nginx and wrk (Debian packages nginx-light and wrk; installed
 # with apt-get when missing and running as root).
@@ -87,6 +91,8 @@ wait_http() { # url, seconds
 }
 
 FAKE=$(free_port); PROXY=$(free_port); STREAM=$(free_port); PROXY_STREAM=$(free_port); PT=$(free_port); PT_STREAM=$(free_port)
+PTJ=$(free_port); PTJ_STREAM=$(free_port); PTA=$(free_port); PTA_STREAM=$(free_port)
+CLIENTS="${BENCH_CLIENTS:-0}"
 OPENAI_REPLY='{"id":"chatcmpl-bench","object":"chat.completion","created":1700000000,"model":"openai/gpt-4o","choices":[{"index":0,"message":{"role":"assistant","content":"Hello! How can I help you today?"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
 OLLAMA_REPLY='{"model":"llama3.2","created_at":"2026-11-24T00:00:00Z","message":{"role":"assistant","content":"Hello! How can I help you today?"},"done":true,"done_reason":"stop","total_duration":1000,"prompt_eval_count":12,"eval_count":9}'
 
@@ -189,18 +195,25 @@ wait_port "$STREAM" 30
 # The bare Helidon pass-through starts as chatd does, through bin/chatd (same JVM flags, its own
 # start-up cache, trained by a first start that is not measured): one listener to the fake, one
 # to the streaming fake.
-start_pt() {
-  mkdir -p "$WORK/pt"
-  CHATD_CACHE_DIR="$WORK/pt" CHATD_JAR="$PT_JAR" "$ROOT/bin/chatd" \
-    "$PT=http://127.0.0.1:$FAKE" "$PT_STREAM=http://127.0.0.1:$STREAM" >"$WORK/pt.log" 2>&1 &
-  PT_PID=$!
-  PIDS+=("$PT_PID")
-  wait_port "$PT" 30
+start_pt() { # client port stream-port -> sets STARTED_PID
+  mkdir -p "$WORK/pt-$1"
+  CHATD_CACHE_DIR="$WORK/pt-$1" CHATD_JAR="$PT_JAR" "$ROOT/bin/chatd" --client="$1" \
+    "$2=http://127.0.0.1:$FAKE" "$3=http://127.0.0.1:$STREAM" >"$WORK/pt-$1.log" 2>&1 &
+  STARTED_PID=$!
+  PIDS+=("$STARTED_PID")
+  wait_port "$2" 30
 }
-start_pt
-curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"x","messages":[]}' "http://127.0.0.1:$PT/chat/completions" || true
-kill "$PT_PID"; wait "$PT_PID" 2>/dev/null || true
-start_pt
+trained_pt() { # client port stream-port -> sets STARTED_PID (the first start trains the cache)
+  start_pt "$@"
+  curl -s -o /dev/null -H 'Content-Type: application/json' -d '{"model":"x","messages":[]}' "http://127.0.0.1:$2/chat/completions" || true
+  kill "$STARTED_PID"; wait "$STARTED_PID" 2>/dev/null || true
+  start_pt "$@"
+}
+trained_pt helidon "$PT" "$PT_STREAM"; PT_PID=$STARTED_PID
+if [ "$CLIENTS" = 1 ]; then
+  trained_pt jetty "$PTJ" "$PTJ_STREAM"; PTJ_PID=$STARTED_PID
+  trained_pt apache "$PTA" "$PTA_STREAM"; PTA_PID=$STARTED_PID
+fi
 
 # ---- request bodies ----
 body() { # model, bytes -> a chat request of about that size
@@ -224,11 +237,15 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 TARGETS="direct nginx bare-helidon chatd-v1 chatd-chat chatd-api"
+[ "$CLIENTS" = 1 ] && TARGETS="direct nginx bare-helidon pt-jetty pt-apache chatd-v1 chatd-chat chatd-api"
+[ -n "${BENCH_TARGETS:-}" ] && TARGETS="$BENCH_TARGETS"
 url_of() {
   case $1 in
     direct) echo "http://127.0.0.1:$FAKE/chat/completions" ;;
     nginx) echo "http://127.0.0.1:$PROXY/chat/completions" ;;
     bare-helidon) echo "http://127.0.0.1:$PT/chat/completions" ;;
+    pt-jetty) echo "http://127.0.0.1:$PTJ/chat/completions" ;;
+    pt-apache) echo "http://127.0.0.1:$PTA/chat/completions" ;;
     chatd-v1) echo "http://127.0.0.1:$CHATD/v1/chat/completions" ;;
     chatd-chat) echo "http://127.0.0.1:$CHATD/chat" ;;
     chatd-api) echo "http://127.0.0.1:$CHATD/api/chat" ;;
@@ -245,7 +262,8 @@ done
 
 # Warm-up: the JIT compiles the request path before anything is measured.
 for size in $SIZES; do
-  for t in bare-helidon chatd-v1 chatd-chat chatd-api; do
+  for t in $TARGETS; do
+    case $t in direct|nginx) continue ;; esac
     BODY_FILE="$WORK/body-$t-$size.json" wrk -t2 -c16 -d"$([ $QUICK = 1 ] && echo 1 || echo 5)s" -s "$WORK/post.lua" "$(url_of "$t")" >/dev/null
   done
 done
@@ -258,6 +276,8 @@ pids_of() { # target -> the processes that serve it (nginx: master and worker)
     direct) echo "$(cat "$WORK/fake.pid") $(pgrep -P "$(cat "$WORK/fake.pid")" | tr '\n' ' ')" ;;
     nginx) echo "$(cat "$WORK/proxy.pid") $(pgrep -P "$(cat "$WORK/proxy.pid")" | tr '\n' ' ')" ;;
     bare-helidon) echo "$PT_PID" ;;
+    pt-jetty) echo "$PTJ_PID" ;;
+    pt-apache) echo "$PTA_PID" ;;
     *) echo "$CHATD_PID" ;;
   esac
 }
@@ -317,6 +337,15 @@ STREAM_TARGETS=(
   "chatd-msgs=http://127.0.0.1:$CHATD/v1/messages=$WORK/s-anthropic.json"
   "chatd-resp=http://127.0.0.1:$CHATD/v1/responses=$WORK/s-responses.json"
 )
+if [ "$CLIENTS" = 1 ]; then
+  STREAM_TARGETS+=("pt-jetty=http://127.0.0.1:$PTJ_STREAM/chat/completions=$WORK/s-openai.json"
+                   "pt-apache=http://127.0.0.1:$PTA_STREAM/chat/completions=$WORK/s-openai.json")
+fi
+if [ -n "${BENCH_TARGETS:-}" ]; then
+  KEPT=()
+  for st in "${STREAM_TARGETS[@]}"; do [[ " $BENCH_TARGETS " == *" ${st%%=*} "* ]] && KEPT+=("$st"); done
+  STREAM_TARGETS=("${KEPT[@]}")
+fi
 "$JAVA" -XX:+UseSerialGC -cp "$BENCH_JAR" dev.chatd.bench.StreamFirstByte "$TTFB_N" "$TTFB_WARM" "${STREAM_TARGETS[@]}" \
   > "$WORK/ttfb.txt" || { echo "bench: the stream time-to-first-byte run failed" >&2; tail -20 "$WORK/chatd.log" >&2; exit 1; }
 declare -A TTFB_B50 TTFB_T50 TTFB_T90
@@ -356,7 +385,9 @@ for size in $SIZES; do head_row+=$(printf ' %10s' "rps@$size"); done; head_row+=
 for size in $SIZES; do head_row+=$(printf ' %9s' "cpu@$size"); done
 head_row+=$(printf ' | %8s %8s %8s | %6s' ttft_p50 ttft_p90 ttfb_p50 rss_mb)
 echo "$head_row"
-for t in $TARGETS chatd-msgs chatd-resp; do
+SUMMARY_TARGETS="$TARGETS chatd-msgs chatd-resp"
+[ -n "${BENCH_TARGETS:-}" ] && SUMMARY_TARGETS="$TARGETS"
+for t in $SUMMARY_TARGETS; do
   row=$(printf '%-12s |' "$t")
   for size in $SIZES; do row+=$(printf ' %9s' "$( [ -n "${P50[$t,$size]:-}" ] && median ${P50[$t,$size]} || echo -)"); done; row+=" |"
   for size in $SIZES; do row+=$(printf ' %10s' "$( [ -n "${RPS[$t,$size]:-}" ] && median ${RPS[$t,$size]} || echo -)"); done; row+=" |"
@@ -366,3 +397,13 @@ for t in $TARGETS chatd-msgs chatd-resp; do
   row+=$(printf ' | %8s %8s %8s | %6s' "${TTFB_T50[$t]:--}" "${TTFB_T90[$t]:--}" "${TTFB_B50[$t]:--}" "$rss")
   echo "$row"
 done
+
+if [ "$CLIENTS" = 1 ]; then
+  echo
+  echo "every round (for ranges): p50 at 1 connection (ms), req/s and CPU us/request at 64 connections"
+  for size in $SIZES; do
+    for t in $TARGETS; do
+      printf '%-12s %7s | p50 %-24s | rps %-30s | cpu %s\n' "$t" "$size" "${P50[$t,$size]}" "${RPS[$t,$size]}" "${CPU[$t,$size]}"
+    done
+  done
+fi

@@ -27,33 +27,49 @@ import java.util.List;
  * {@code bin/chatd}'s JVM flags. Each argument is one listener, {@code port=upstream-base-url}:
  *
  * <pre>CHATD_JAR=benchmarks/target/passthrough.jar bin/chatd 9001=http://127.0.0.1:8080 9002=http://127.0.0.1:8081</pre>
+ *
+ * <p>A first argument {@code --client=jetty} or {@code --client=apache} makes the upstream call
+ * with the Jetty 12 HTTP client ({@link JettyRelay}) or Apache HttpClient 5 classic
+ * ({@link ApacheRelay}) instead of Helidon's WebClient; the server side stays the same, so only
+ * the client differs ({@code BENCH_CLIENTS=1 bench/run.sh}).
  */
 public final class PassThrough {
     private PassThrough() {}
 
     public static void main(String[] args) {
-        if (args.length == 0) {
-            System.err.println("usage: PassThrough PORT=UPSTREAM_BASE_URL ...");
+        String client = "helidon";
+        List<String> listeners = new ArrayList<>(List.of(args));
+        if (!listeners.isEmpty() && listeners.get(0).startsWith("--client=")) {
+            client = listeners.remove(0).substring("--client=".length());
+        }
+        if (listeners.isEmpty() || !List.of("helidon", "jetty", "apache").contains(client)) {
+            System.err.println("usage: PassThrough [--client=helidon|jetty|apache] PORT=UPSTREAM_BASE_URL ...");
             System.exit(2);
         }
         List<WebServer> servers = new ArrayList<>();
-        for (String arg : args) {
+        for (String arg : listeners) {
             int eq = arg.indexOf('=');
             int port = Integer.parseInt(arg.substring(0, eq));
-            WebClient upstream = WebClient.builder()
-                    .baseUri(arg.substring(eq + 1))
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .followRedirects(false)
-                    .build();
+            String base = arg.substring(eq + 1);
+            Handler handler = switch (client) {
+                case "jetty" -> JettyRelay.relay(base);
+                case "apache" -> ApacheRelay.relay(base);
+                default ->
+                    relay(WebClient.builder()
+                            .baseUri(base)
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .followRedirects(false)
+                            .build());
+            };
             // TCP_NODELAY as chatd sets it: without it small replies wait ~40 ms for delayed ACKs.
             servers.add(WebServer.builder()
                     .host("127.0.0.1")
                     .port(port)
                     .connectionOptions(SocketOptions.builder().tcpNoDelay(true).build())
-                    .routing(routing -> routing.any(relay(upstream)))
+                    .routing(routing -> routing.any(handler))
                     .build()
                     .start());
-            System.out.println("pass-through on " + port + " to " + arg.substring(eq + 1));
+            System.out.println("pass-through (" + client + " client) on " + port + " to " + base);
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> servers.forEach(WebServer::stop)));
     }
@@ -75,7 +91,7 @@ public final class PassThrough {
         };
     }
 
-    private static void stream(InputStream in, ServerResponse res) throws IOException {
+    static void stream(InputStream in, ServerResponse res) throws IOException {
         byte[] buffer = new byte[8192];
         try (OutputStream out = res.outputStream()) {
             for (int n; (n = in.read(buffer)) > 0; ) {
