@@ -63,7 +63,9 @@ public final class AsyncConsoleHandler extends Handler {
         line.append(' ')
                 .append(record.getLevel().getName())
                 .append(' ')
-                .append(record.getSourceClassName() != null ? record.getSourceClassName() : record.getLoggerName())
+                // The logger's name, not the record's source class: asking for that walks the
+                // caller's stack (3-4 % of the CPU of a small request, one line each, in JFR).
+                .append(record.getLoggerName())
                 .append(": ")
                 .append(message(record))
                 .append('\n');
