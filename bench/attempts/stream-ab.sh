@@ -2,7 +2,7 @@
 # A/B: old vs new chatd JAR, stream first token, interleaved. usage: ab.sh OLDJAR NEWJAR ROUNDS SAMPLES
 set -u
 export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 PATH=/usr/lib/jvm/temurin-25-jdk-amd64/bin:$PATH
-ROOT=/work/wt-stream; W=${WORK:-/tmp/stream-ab}; rm -rf $W; mkdir -p $W/old $W/new
+ROOT=$(cd "$(dirname "$0")/../.." && pwd); W=${WORK:-/tmp/stream-ab}; rm -rf $W; mkdir -p $W/old $W/new
 OLD=$1 NEW=$2 ROUNDS=${3:-3} N=${4:-300}
 STREAM=18931; PO=18932; PN=18933
 java $ROOT/bench/StreamingFake.java $STREAM 5 2 > $W/fake.log 2>&1 & FAKE=$!
