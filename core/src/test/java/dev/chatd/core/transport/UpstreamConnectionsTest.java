@@ -93,6 +93,37 @@ class UpstreamConnectionsTest {
         assertThat(transport.idleConnections()).isZero();
     }
 
+    @Test
+    void streamsReadToTheirEndShareOneKeptConnectionAndTheFirstLineComesWithTheHeaders() {
+        // The head and the first line in one write, the rest only once the reader has that line:
+        // the body is read as it arrives, on the reader's thread, and the connection is kept after.
+        raw = RawUpstream.start(connection -> {
+            for (int i = 0; i < 3; i++) {
+                connection.readRequest();
+                connection.write(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n"
+                                + "\r\n8\r\n{\"n\":1}\n\r\n");
+                Thread.sleep(300);
+                connection.write("8\r\n{\"n\":2}\n\r\n0\r\n\r\n");
+            }
+        });
+
+        for (int i = 0; i < 3; i++) {
+            try (UpstreamStream stream = client().postJsonStreaming("/api/chat", Map.of(), TIMEOUT)) {
+                long start = System.nanoTime();
+                assertThat(stream.nextLine()).isEqualTo("{\"n\":1}");
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .as("the first line did not wait for the next write")
+                        .isLessThan(Duration.ofMillis(200));
+                assertThat(stream.nextLine()).isEqualTo("{\"n\":2}");
+                assertThat(stream.nextLine()).isNull();
+            }
+        }
+
+        assertThat(raw.accepted()).isEqualTo(1);
+        assertThat(transport.idleConnections()).isEqualTo(1);
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"HTTP/1.0 200 OK\r\n", "HTTP/1.1 200 OK\r\nConnection: close\r\n"})
     void aStreamThatEndsWithTheConnectionEndsCleanly(String statusAndConnection) {
