@@ -8,7 +8,6 @@ import jakarta.json.stream.JsonParsingException;
 import java.io.InputStream;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -167,7 +166,7 @@ public final class JsonCodec {
 
     /** A tree as UTF-8 JSON bytes. */
     public static byte[] write(Object tree) {
-        return writeString(tree).getBytes(StandardCharsets.UTF_8);
+        return JsonBytesWriter.write(tree);
     }
 
     /**
