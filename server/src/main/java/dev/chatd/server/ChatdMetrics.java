@@ -251,7 +251,13 @@ public final class ChatdMetrics {
             String name, String unit, double[] buckets, String description, List<String> tags) {
         return (DistributionSummary) meters.computeIfAbsent(key(name, tags), k -> {
             DistributionSummary.Builder builder = DistributionSummary.builder(
-                            name, DistributionStatisticsConfig.builder().buckets(buckets))
+                            name,
+                            // Buckets only: Helidon's default adds six client-side quantiles, which
+                            // cost every request a time-windowed histogram and that Prometheus
+                            // computes from the buckets anyway.
+                            DistributionStatisticsConfig.builder()
+                                    .buckets(buckets)
+                                    .percentiles(new double[0]))
                     .description(description)
                     .tags(tags(tags));
             if (unit != null) {

@@ -306,6 +306,10 @@ class ObservabilityTest {
             assertThat(metrics.body())
                     .contains("gen_ai_provider_name=\"ollama_cloud\"")
                     .doesNotContain(key, token);
+            assertThat(metrics.body())
+                    .as("histograms have their buckets only, no client-side quantiles to compute per request")
+                    .contains("gen_ai_server_request_duration_seconds_bucket")
+                    .doesNotContain("quantile=");
             for (String path : List.of("/observe/health", "/observe/health/live", "/observe/health/ready")) {
                 TestServer.Reply reply = server.get(path);
                 assertThat(reply.status()).as(path).isEqualTo(200);
