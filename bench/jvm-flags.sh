@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+"$JAVA" -version 2>&1 | head -1 | grep -Eq '"(2[1-9]|[3-9][0-9])' || { echo "jvm-flags: needs a JDK 21+ in JAVA_HOME" >&2; exit 1; }
 export PATH="$PATH:/usr/sbin"
 JAR="$ROOT/server/target/chatd.jar"
 BENCH_JAR="$ROOT/benchmarks/target/benchmarks.jar"

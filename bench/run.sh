@@ -363,7 +363,7 @@ echo "start-up, java -jar to first /health 200 (ms): median $(median "${STARTUP[
 echo "burst of $BURST streams (${BURST} at once, ~1 s each), then idle: $(sed -n 's/^burst //p' "$WORK/burst.txt");" \
   "chatd's CPU each second after it (% of a core): $(sed -n 's/^idle //p' "$WORK/burst.txt");" \
   "under 2% of a core from second $(sed -n 's/^quiet_after_s=//p' "$WORK/burst.txt") on"
-echo "chatd RSS after the run (64 KiB bodies and the burst included): $(rss_mb chatd) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB;" \
+echo "chatd RSS after the run (bodies of ${SIZES// / and } B and the burst included): $(rss_mb chatd) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB;" \
   "bare-helidon $(rss_mb bare-helidon) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$PT_PID/status") MB"
 
 # ---- the summary: one row per target, the figures issue 15 sets targets for ----

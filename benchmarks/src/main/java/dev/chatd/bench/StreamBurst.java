@@ -39,9 +39,9 @@ public final class StreamBurst {
         int streams = Integer.parseInt(args[3]);
         int idleSeconds = Integer.parseInt(args[4]);
         byte[] request = (("POST " + url.getRawPath() + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
-                                + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n"
-                                + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
+                        + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n"
+                        + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
         AtomicInteger ok = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         CountDownLatch start = new CountDownLatch(1);
