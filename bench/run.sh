@@ -149,6 +149,10 @@ nginx_conf proxy "
   }"
 # 5 chunks 2 ms apart: the first token is what is measured, the rest only has to end the stream.
 "$JAVA" "$ROOT/bench/StreamingFake.java" "$STREAM" 5 2 >"$WORK/stream.log" 2>&1 & PIDS+=($!)
+# The burst's upstream: 20 chunks 50 ms apart, so that each stream lasts about a second and the
+# burst's streams are all open at once.
+SLOW=$(free_port)
+"$JAVA" "$ROOT/bench/StreamingFake.java" "$SLOW" 20 50 >"$WORK/slow.log" 2>&1 & PIDS+=($!)
 
 # chatd runs as the README starts it: bin/chatd (serial GC, bounded heap, a start-up cache that
 # the first start trains; here that first start is not counted).
@@ -165,8 +169,11 @@ chatd:
       base-url: http://127.0.0.1:$FAKE
     opencode:
       base-url: http://127.0.0.1:$STREAM
+    kimi:
+      base-url: http://127.0.0.1:$SLOW
+      max-concurrent: 0
 YAML
-  CHATD_CACHE_DIR="$WORK" CHATD_JAR="$JAR" OPENROUTER_API_KEY=bench-key OPENCODE_API_KEY=bench-key \
+  CHATD_CACHE_DIR="$WORK" CHATD_JAR="$JAR" OPENROUTER_API_KEY=bench-key OPENCODE_API_KEY=bench-key KIMI_API_KEY=bench-key \
     "$ROOT/bin/chatd" --config "$WORK/chatd.yaml" >"$WORK/chatd.log" 2>&1 &
   CHATD_PID=$!
   PIDS+=("$CHATD_PID")
@@ -353,6 +360,15 @@ while read -r name b50 _b90 t50 t90 _n; do
   TTFB_B50[$name]=$b50; TTFB_T50[$name]=$t50; TTFB_T90[$name]=$t90
 done < "$WORK/ttfb.txt"
 
+# ---- a burst of streams, then idle: chatd's CPU each second after the burst ends ----
+# StreamBurst opens BURST connections at once, each a streamed /v1/chat/completions of about a
+# second, then samples chatd's utime+stime each second for 15 s.
+BURST=$([ $QUICK = 1 ] && echo 100 || echo 1000)
+printf '{"model":"kimi/bench","messages":[{"role":"user","content":"hi"}],"stream":true}' > "$WORK/s-burst.json"
+"$JAVA" -XX:+UseSerialGC -cp "$BENCH_JAR" dev.chatd.bench.StreamBurst "$CHATD_PID" "http://127.0.0.1:$CHATD/v1/chat/completions" \
+  "$WORK/s-burst.json" "$BURST" "$([ $QUICK = 1 ] && echo 3 || echo 15)" > "$WORK/burst.txt" \
+  || { echo "bench: the stream burst failed" >&2; tail -20 "$WORK/chatd.log" >&2; exit 1; }
+
 # ---- the table ----
 echo
 echo "chatd benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $("$JAVA" -version 2>&1 | head -1)"
@@ -373,7 +389,10 @@ for size in $SIZES; do
 done
 echo
 echo "start-up, java -jar to first /health 200 (ms): median $(median "${STARTUP[@]}") of ${#STARTUP[@]}: ${STARTUP[*]}"
-echo "chatd RSS after the run: $(rss_mb chatd) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB;" \
+echo "burst of $BURST streams (${BURST} at once, ~1 s each), then idle: $(sed -n 's/^burst //p' "$WORK/burst.txt");" \
+  "chatd's CPU each second after it (% of a core): $(sed -n 's/^idle //p' "$WORK/burst.txt");" \
+  "under 2% of a core from second $(sed -n 's/^quiet_after_s=//p' "$WORK/burst.txt") on"
+echo "chatd RSS after the run (bodies of ${SIZES// / and } B and the burst included): $(rss_mb chatd) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$CHATD_PID/status") MB;" \
   "bare-helidon $(rss_mb bare-helidon) MB, peak $(awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$PT_PID/status") MB"
 
 # ---- the summary: one row per target, the figures issue 15 sets targets for ----

@@ -27,14 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Hostile upstreams against the packaged JAR run as {@code bin/chatd} runs it (serial
- * collector, 192 MiB heap, exit on out-of-memory): one that announces 2 GiB, endless bodies
+ * collector, 128 MiB heap, exit on out-of-memory): one that announces 2 GiB, endless bodies
  * in every framing, endless stream lines, one at a time and 64 at once. chatd must answer each
  * with a 502 (or a stream's error event) that names the limit, stay up, answer /health, and keep
  * its resident memory under {@link #RSS_BOUND_MB}.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class HostileUpstreamIT {
-    /** The README's bound for bin/chatd under hostile upstreams: a 192 MiB heap plus the JVM's own. */
+    /** The README's bound for bin/chatd under hostile upstreams: its heap (128 MiB) plus the JVM's own. */
     static final long RSS_BOUND_MB = 400;
 
     private static final long MAX_REPLY = 8L * 1024 * 1024;
