@@ -104,12 +104,23 @@ public record ChatdConfig(
      */
     static final Map<String, Integer> DEFAULT_MAX_CONCURRENT = Map.of("kimi", 30);
 
+    /** The retry and circuit keys, set under {@code chatd.} for all providers and under each provider's node. */
+    private static final List<String> POLICY_KEYS = List.of(
+            "retry.max-attempts",
+            "retry.initial-backoff-ms",
+            "retry.max-backoff-ms",
+            "circuit-breaker.failure-ratio-percent",
+            "circuit-breaker.volume",
+            "circuit-breaker.open-secs",
+            "circuit-breaker.success-threshold");
+
     /**
      * Every key under {@code chatd.}, relative to it. Some are read by other classes' settings
      * added in the same release (upstream pool, reply caps, client timeouts, shutdown); all are
      * listed so that none is reported as unknown.
      */
-    public static final List<String> KEYS = List.of(
+    public static final List<String> KEYS = concat(
+            POLICY_KEYS,
             "timeout-secs",
             "stream-idle-timeout-secs",
             "stream-keepalive-secs",
@@ -130,13 +141,6 @@ public record ChatdConfig(
             "auth.tokens",
             "log.format",
             "models",
-            "retry.max-attempts",
-            "retry.initial-backoff-ms",
-            "retry.max-backoff-ms",
-            "circuit-breaker.failure-ratio-percent",
-            "circuit-breaker.volume",
-            "circuit-breaker.open-secs",
-            "circuit-breaker.success-threshold",
             "max-queue-wait-ms");
 
     /**
@@ -148,6 +152,12 @@ public record ChatdConfig(
     /** Every key of an entry of {@code chatd.auth.tokens}. */
     public static final List<String> TOKEN_KEYS = List.of("name", "token-env", "token-file", "allow");
 
+    private static List<String> concat(List<String> first, String... more) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(List.of(more));
+        return List.copyOf(all);
+    }
+
     /** Client names go into log lines and metric labels: kept to a plain, short token. */
     private static final Pattern CLIENT_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -155,7 +165,8 @@ public record ChatdConfig(
      * Every key of a provider node ({@code chatd.providers.<name>.}), besides {@code headers.<name>}
      * and the provider's own ({@link dev.chatd.api.spi.ChatProviderFactory#settingKeys()}).
      */
-    public static final List<String> PROVIDER_KEYS = List.of(
+    public static final List<String> PROVIDER_KEYS = concat(
+            POLICY_KEYS,
             "base-url",
             "key-env",
             "key-file",
@@ -163,13 +174,6 @@ public record ChatdConfig(
             "timeout-secs",
             "stream-idle-timeout-secs",
             "type",
-            "retry.max-attempts",
-            "retry.initial-backoff-ms",
-            "retry.max-backoff-ms",
-            "circuit-breaker.failure-ratio-percent",
-            "circuit-breaker.volume",
-            "circuit-breaker.open-secs",
-            "circuit-breaker.success-threshold",
             "max-concurrent",
             "max-queue-wait-ms");
 
