@@ -6,7 +6,6 @@ import dev.chatd.api.ChatResponse;
 import dev.chatd.api.ChatStream;
 import dev.chatd.core.ProviderRegistry;
 import dev.chatd.core.resilience.Dispatcher;
-import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.kit.json.JsonCodec;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.Exchange;
@@ -94,13 +93,10 @@ final class ChatHandler implements Handler {
         if (call.stream()) {
             StreamEncoder encoder = call.streamEncoder(exchange);
             log.streaming();
-            // The SSE stream opens on a thread of its own; its wait for the upstream is still this request's.
-            UpstreamWait wait = UpstreamWait.current();
             AtomicReference<Dispatcher.Served<ChatStream>> served = new AtomicReference<>();
             Supplier<ChatStream> open = () -> {
-                Dispatcher.Served<ChatStream> s = wait == null
-                        ? dispatcher.stream(model, target -> open(target, upstream(call, target)))
-                        : wait.during(() -> dispatcher.stream(model, target -> open(target, upstream(call, target))));
+                Dispatcher.Served<ChatStream> s =
+                        dispatcher.stream(model, target -> open(target, upstream(call, target)));
                 served.set(s);
                 return s.value();
             };

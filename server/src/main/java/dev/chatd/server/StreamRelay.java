@@ -5,6 +5,7 @@ import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.Usage;
 import dev.chatd.core.transport.TraceHeaders;
+import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.webserver.http.ServerRequest;
@@ -49,12 +50,14 @@ final class StreamRelay {
         /** Opens the stream on a virtual thread of its own, so the relay can wait with a deadline. */
         static Upstream open(Supplier<ChatStream> open) {
             Upstream upstream = new Upstream();
-            // The request's trace context is this thread's; the upstream request is made on the new one.
+            // The request's trace context and upstream wait are this thread's; the upstream
+            // request is made on the new one.
             TraceHeaders trace = TraceHeaders.current();
+            UpstreamWait wait = UpstreamWait.current();
             Thread.ofVirtual().name("chatd-open-stream").start(() -> {
                 TraceHeaders.bind(trace); // for this thread's life: it ends with the opening
                 try {
-                    ChatStream s = open.get();
+                    ChatStream s = wait == null ? open.get() : wait.during(open);
                     upstream.stream = s;
                     if (!upstream.opening.complete(s)) {
                         s.close(); // nobody is waiting any more

@@ -189,6 +189,31 @@ class ObservabilityTest {
     }
 
     @Test
+    void theOverheadOfAStreamLeavesOutTheUpstreamsTimeToOpenIt() {
+        // An SSE stream is opened on a thread of its own: the wait there is the request's still.
+        try (TestServer server = TestServer.start()) {
+            String slow = model("slow-stream");
+            server.fake.on(
+                    "POST",
+                    "/api/chat",
+                    FakeUpstream.ndjson()
+                            .headersAfter(java.time.Duration.ofMillis(400))
+                            .lines(ollamaLine("\"content\":\"Hi\""), OLLAMA_DONE));
+            Scrape before = Scrape.of(server);
+            assertThat(server.post("/v1/chat/completions", chat(slow, true)).body())
+                    .contains("Hi", "[DONE]");
+            Scrape after = Scrape.of(server);
+
+            String m = "gen_ai_request_model=\"" + slow + "\"";
+            assertThat(after.sum("gen_ai_server_request_duration_seconds_sum", m))
+                    .isGreaterThan(0.4);
+            assertThat(after.delta(before, "chatd_overhead_seconds_sum", OPENAI, OLLAMA))
+                    .as("the 400 ms the upstream took to open the stream are not chatd's")
+                    .isLessThan(0.3);
+        }
+    }
+
+    @Test
     void modelsPastTheBoundAreCountedAsOther() {
         try (TestServer server =
                 TestServer.builder().config("chatd.metrics.max-models", "2").start()) {
