@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,52 @@ class JsonCodecTest {
         tree.put("none", null);
 
         assertThat(JsonCodec.writeString(tree)).isEqualTo("{\"i\":1,\"l\":9007199254740993,\"d\":0.1,\"none\":null}");
+    }
+
+    /**
+     * A large document is decoded while it is parsed; it must read exactly as the same bytes read
+     * as a String: multi-byte characters and surrogate pairs across the decoder's buffer edges,
+     * malformed UTF-8 replaced the same way, the same errors.
+     */
+    @Test
+    void aLargeDocumentReadsTheSameAsItsTextWhateverItsCharacters() {
+        StringBuilder text = new StringBuilder("{\"messages\":[");
+        String[] pieces = {"plain ", "é", "日本語", "😀", "\\u00e9", "\\ud83d\\ude00", "\\\"", "\\n", "~"};
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 400; i++) {
+            text.append(i == 0 ? "" : ",").append("{\"role\":\"user\",\"content\":\"");
+            for (int j = 0; j < 20; j++) {
+                text.append(pieces[random.nextInt(pieces.length)]);
+            }
+            text.append("\",\"n\":").append(random.nextInt()).append("}");
+        }
+        text.append("]}");
+        byte[] valid = text.toString().getBytes(StandardCharsets.UTF_8);
+        assertThat(valid.length).isGreaterThan(2 * JsonCodec.DECODE_WHILE_PARSING_BYTES);
+        assertThat(JsonCodec.parse(valid)).isEqualTo(JsonCodec.parse(text.toString()));
+
+        byte[] malformed = valid.clone(); // each "~" (inside a string) made a byte that is not UTF-8
+        for (int at = 0, n = 0; at < malformed.length; at++) {
+            if (malformed[at] == '~') {
+                malformed[at] = (byte) (n++ % 2 == 0 ? 0xC3 : 0xFF); // a lead byte alone, or never valid
+            }
+        }
+        assertThat(JsonCodec.parse(malformed))
+                .isEqualTo(JsonCodec.parse(new String(malformed, StandardCharsets.UTF_8)));
+
+        byte[] truncated = java.util.Arrays.copyOf(valid, valid.length - 3);
+        assertThatThrownBy(() -> JsonCodec.parse(truncated))
+                .isInstanceOf(JsonCodec.MalformedJsonException.class)
+                .hasMessage(messageOf(() -> JsonCodec.parse(new String(truncated, StandardCharsets.UTF_8))));
+    }
+
+    private static String messageOf(Runnable parse) {
+        try {
+            parse.run();
+        } catch (JsonCodec.MalformedJsonException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("parsed");
     }
 
     @Test
