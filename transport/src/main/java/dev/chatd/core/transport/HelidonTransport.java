@@ -406,7 +406,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     private Http1ClientRequest request(Call call, Duration readTimeout, PooledConnection connection) {
         Http1ClientRequest request = http.method(Method.create(call.method()))
-                .uri(call.uri().toString())
+                .uri(call.uri()) // parsed once by the caller: a string would be encoded and parsed again per call
                 .connection(connection)
                 .readTimeout(readTimeout);
         for (Map.Entry<String, String> header : call.headers()) {
