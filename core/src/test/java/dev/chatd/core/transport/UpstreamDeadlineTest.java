@@ -2,6 +2,7 @@ package dev.chatd.core.transport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.kit.http.UpstreamClient;
@@ -9,9 +10,18 @@ import dev.chatd.kit.http.UpstreamReply;
 import dev.chatd.tck.FakeUpstream;
 import dev.chatd.tck.RawUpstream;
 import dev.chatd.tck.TestProviderContext;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -161,5 +171,124 @@ class UpstreamDeadlineTest {
 
         assertThat(reply.json()).isEqualTo(Map.of("ok", true));
         assertThat(raw.accepted()).isEqualTo(2);
+    }
+
+    private static final String OK =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{\"ok\":true}";
+
+    /** Answers the first request at once, so the connection is kept, and trickles the second's body. */
+    private static RawUpstream.Script okThenTrickling() {
+        return connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            connection.readRequest();
+            connection.write(HEAD);
+            try {
+                while (true) {
+                    Thread.sleep(200);
+                    connection.write("{");
+                }
+            } catch (IOException e) {
+                connection.awaitAndNoteClientClose();
+            }
+        };
+    }
+
+    @Test
+    void aBodyTricklingOnAKeptConnectionEndsAtTheDeadline() throws InterruptedException {
+        // On a kept connection the exchange runs on the caller's thread: the deadline closes the connection.
+        raw = RawUpstream.start(okThenTrickling());
+        UpstreamClient client = client(raw.baseUrl(), DEADLINE);
+        assertThat(client.postJson("/api/chat", Map.of()).json()).isEqualTo(Map.of("ok", true));
+
+        Duration took = timesOut(() -> client.postJson("/api/chat", Map.of()));
+
+        assertThat(took).isBetween(DEADLINE.minusMillis(100), DEADLINE.plus(LATE));
+        assertClosedSoonAfter(Duration.ofSeconds(2));
+        assertThat(raw.accepted()).isEqualTo(1);
+    }
+
+    @Test
+    void headersThenSilenceOnAKeptConnectionEndsAtTheDeadline() throws InterruptedException {
+        raw = RawUpstream.start(connection -> {
+            connection.readRequest();
+            connection.write(OK);
+            connection.readRequest();
+            connection.write(HEAD + "{\"mess");
+            connection.awaitAndNoteClientClose();
+        });
+        UpstreamClient client = client(raw.baseUrl(), DEADLINE);
+        client.postJson("/api/chat", Map.of());
+
+        Duration took = timesOut(() -> client.postJson("/api/chat", Map.of()));
+
+        assertThat(took).isBetween(DEADLINE.minusMillis(100), DEADLINE.plus(LATE));
+        assertClosedSoonAfter(Duration.ofSeconds(1));
+    }
+
+    @Test
+    void aTimedOutExchangeLeavesTheCallersThreadUninterruptedForItsNextRequest() throws Exception {
+        // chatd's request threads are virtual and serve request after request.
+        raw = RawUpstream.start(okThenTrickling());
+        RawUpstream next = RawUpstream.start(RawUpstream.answering(OK));
+        try {
+            UpstreamClient slow = client(raw.baseUrl(), Duration.ofMillis(800));
+            UpstreamClient quick = client(next.baseUrl(), DEADLINE);
+            AtomicReference<Object> seen = new AtomicReference<>();
+            Thread thread = Thread.ofVirtual().start(() -> {
+                slow.postJson("/api/chat", Map.of());
+                try {
+                    slow.postJson("/api/chat", Map.of());
+                    seen.set("no timeout");
+                    return;
+                } catch (ChatException.UpstreamTimeout expected) {
+                    // the deadline passed on the kept connection
+                }
+                boolean interrupted = Thread.currentThread().isInterrupted();
+                try {
+                    Thread.sleep(50); // an interrupt left behind would end this at once
+                    seen.set(List.of(
+                            interrupted, quick.postJson("/api/chat", Map.of()).json()));
+                } catch (InterruptedException | RuntimeException e) {
+                    seen.set(e);
+                }
+            });
+            thread.join(Duration.ofSeconds(10));
+
+            assertThat(seen.get()).isEqualTo(List.of(false, Map.of("ok", true)));
+        } finally {
+            next.close();
+        }
+    }
+
+    @Test
+    void aConnectThatNeverCompletesEndsAtTheDeadline() throws Exception {
+        // Nobody accepts, and once the backlog is full the kernel drops further SYNs: a connect then waits.
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), full.getLocalPort());
+            List<Socket> filling = new ArrayList<>();
+            boolean stalled = false;
+            try {
+                for (int i = 0; i < 16 && !stalled; i++) {
+                    Socket socket = new Socket();
+                    filling.add(socket);
+                    try {
+                        socket.connect(address, 300);
+                    } catch (SocketTimeoutException e) {
+                        stalled = true;
+                    }
+                }
+                assumeTrue(stalled, "this kernel completes connects beyond the backlog");
+
+                Duration took = timesOut(() -> client(URI.create("http://127.0.0.1:" + full.getLocalPort()), DEADLINE)
+                        .postJson("/api/chat", Map.of()));
+
+                assertThat(took).isBetween(DEADLINE.minusMillis(100), DEADLINE.plus(LATE));
+            } finally {
+                for (Socket socket : filling) {
+                    socket.close();
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One provider's way to its upstream, made once when the provider is created: the host's
@@ -24,6 +25,8 @@ import java.util.TreeMap;
 public final class UpstreamClient {
     /** chatd says who it is; it never poses as another client. */
     public static final String USER_AGENT = "chatd/0.1";
+    /** A provider building paths from its input would otherwise grow the cache without end. */
+    private static final int MAX_CACHED_PATHS = 64;
 
     private final String provider;
     private final Transport transport;
@@ -32,6 +35,8 @@ public final class UpstreamClient {
     private final List<Map.Entry<String, String>> jsonHeaders;
     private final Duration timeout;
     private final Optional<Secret> key;
+    /** Each path's URI, parsed once: providers call a handful of constant paths. */
+    private final Map<String, URI> uris = new ConcurrentHashMap<>();
 
     private UpstreamClient(ProviderContext context, Map<String, String> headers) {
         this.provider = context.name();
@@ -102,8 +107,14 @@ public final class UpstreamClient {
     }
 
     private Transport.Call call(String method, String path, byte[] body, Duration deadline) {
-        return new Transport.Call(
-                provider, method, URI.create(baseUrl + path), body == null ? headers : jsonHeaders, body, deadline);
+        URI uri = uris.get(path);
+        if (uri == null) {
+            uri = URI.create(baseUrl + path);
+            if (uris.size() < MAX_CACHED_PATHS) {
+                uris.put(path, uri);
+            }
+        }
+        return new Transport.Call(provider, method, uri, body == null ? headers : jsonHeaders, body, deadline);
     }
 
     private UpstreamReply reply(Transport.Reply reply) {

@@ -10,6 +10,8 @@ import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLException;
 
 /**
@@ -21,15 +23,34 @@ import javax.net.ssl.SSLException;
  */
 record CallTarget(String provider, ConnectionPool.Host host, String where, Duration deadline) {
 
+    /** A URI's host and how errors name it, worked out once per URI: callers reuse theirs. */
+    private record Endpoint(ConnectionPool.Host host, String where) {
+        static Endpoint of(URI uri) {
+            String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
+            int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+            return new Endpoint(
+                    new ConnectionPool.Host(scheme, uri.getHost(), port),
+                    uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : ""));
+        }
+    }
+
+    /** Bounded: a caller that makes a new URI per call only ever refills it. */
+    private static final int MAX_ENDPOINTS = 256;
+
+    /** By the URI's text (which a URI keeps), not URI.equals, which ignores the case of the scheme and host. */
+    private static final Map<String, Endpoint> ENDPOINTS = new ConcurrentHashMap<>();
+
     static CallTarget of(Transport.Call call) {
         URI uri = call.uri();
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        int port = uri.getPort() > 0 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
-        return new CallTarget(
-                call.provider(),
-                new ConnectionPool.Host(scheme, uri.getHost(), port),
-                uri.getScheme() + "://" + uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : ""),
-                call.deadline());
+        Endpoint endpoint = ENDPOINTS.get(uri.toString());
+        if (endpoint == null) {
+            endpoint = Endpoint.of(uri);
+            if (ENDPOINTS.size() >= MAX_ENDPOINTS) {
+                ENDPOINTS.clear();
+            }
+            ENDPOINTS.put(uri.toString(), endpoint);
+        }
+        return new CallTarget(call.provider(), endpoint.host(), endpoint.where(), call.deadline());
     }
 
     ChatException.UpstreamFailure replyTooLarge(long max) {

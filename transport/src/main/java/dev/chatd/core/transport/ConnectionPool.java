@@ -71,6 +71,12 @@ final class ConnectionPool implements AutoCloseable {
 
     /** A connection to {@code host} for one exchange: an idle one that is still open, else a new one. */
     PooledConnection lease(Host host) {
+        PooledConnection kept = leaseKept(host);
+        return kept != null ? kept : connect(host);
+    }
+
+    /** An idle connection to {@code host} that is still open, or null when there is none. */
+    PooledConnection leaseKept(Host host) {
         if (closed) {
             throw new ChatException.UpstreamFailure("chatd is shutting down: its upstream transport is closed");
         }
@@ -86,7 +92,7 @@ final class ConnectionPool implements AutoCloseable {
                 connection.close();
             }
         }
-        return connect(host);
+        return null;
     }
 
     /** A new connection to {@code host}, never a kept one. */

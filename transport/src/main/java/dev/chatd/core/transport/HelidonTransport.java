@@ -22,6 +22,8 @@ import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -165,16 +167,70 @@ public final class HelidonTransport implements Transport, AutoCloseable {
     }
 
     /**
-     * One non-streaming exchange, on a virtual thread of its own so that the caller can give up
-     * at the deadline whatever the exchange is doing (a DNS lookup, a TLS handshake that never
-     * ends, a body trickling in a byte a second); giving up closes its connection.
+     * One non-streaming exchange, within its deadline whatever it is doing. On a kept connection it
+     * runs on the caller's thread (no thread hand-off), and a task of the shared deadline scheduler
+     * closes that connection at the deadline, which ends any read or write blocked on it. Anything
+     * else (a DNS lookup, a connect or a TLS handshake that may never end) runs on a virtual thread
+     * of its own, which the caller gives up on at the deadline.
      */
     @Override
     public Reply exchange(Call untraced) {
-        Call call = traced(untraced); // here, on the caller's thread: the exchange runs on a thread of its own
+        Call call = traced(untraced); // here, on the caller's thread: a new connection is made on another
         CallTarget target = CallTarget.of(call);
         Duration limit = call.deadline();
-        Exchange exchange = new Exchange(call);
+        long waiting = System.nanoTime();
+        try {
+            PooledConnection kept = pool.leaseKept(target.host());
+            if (kept != null) {
+                Reply reply = onThisThread(call, target, kept);
+                if (reply != null) {
+                    return reply;
+                }
+            }
+            long left = limit.toNanos() - (System.nanoTime() - waiting);
+            return onOwnThread(call, target, kept != null, left);
+        } finally {
+            UpstreamWait.addToCurrent(System.nanoTime() - waiting);
+        }
+    }
+
+    /**
+     * The exchange on a kept connection, on the caller's thread; null when the upstream had closed
+     * that connection before it was reused, so that it is sent again on a new one.
+     */
+    private Reply onThisThread(Call call, CallTarget target, PooledConnection kept) {
+        Duration limit = call.deadline();
+        Exchange exchange = new Exchange(call, target, kept, false);
+        // Closing a TLS connection may block (it says goodbye first), so not on the one scheduler thread.
+        ScheduledFuture<?> deadline = Deadlines.SCHEDULER.schedule(
+                () -> Thread.ofVirtual().name("chatd-upstream-deadline").start(exchange::abort),
+                limit.toNanos(),
+                TimeUnit.NANOSECONDS);
+        try {
+            return exchange.run();
+        } catch (StaleConnection e) {
+            return null;
+        } catch (RuntimeException e) {
+            if (exchange.aborted()) {
+                throw target.timedOut(limit);
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                throw new ChatException.UpstreamFailure("interrupted while waiting for " + call.provider());
+            }
+            throw target.transportFailure(e, limit);
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /**
+     * The exchange on a virtual thread of its own, so that the caller can give up after
+     * {@code leftNanos} whatever it is doing; giving up closes its connection. A {@code fresh} one
+     * makes a new connection rather than taking a kept one.
+     */
+    private Reply onOwnThread(Call call, CallTarget target, boolean fresh, long leftNanos) {
+        Duration limit = call.deadline();
+        Exchange exchange = new Exchange(call, target, null, fresh);
         CompletableFuture<Reply> done = new CompletableFuture<>();
         exchange.worker = Thread.ofVirtual()
                 .name("chatd-upstream-" + call.provider())
@@ -185,9 +241,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
                         done.completeExceptionally(failure);
                     }
                 });
-        long waiting = System.nanoTime();
         try {
-            return done.get(limit.toNanos(), TimeUnit.NANOSECONDS);
+            return done.get(Math.max(leftNanos, 0), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             exchange.abort();
             throw target.timedOut(limit);
@@ -197,8 +252,6 @@ public final class HelidonTransport implements Transport, AutoCloseable {
             exchange.abort();
             Thread.currentThread().interrupt();
             throw new ChatException.UpstreamFailure("interrupted while waiting for " + call.provider());
-        } finally {
-            UpstreamWait.addToCurrent(System.nanoTime() - waiting);
         }
     }
 
@@ -221,7 +274,13 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         return HelidonLines.open(
                 target,
                 budget,
-                cancelled -> send(call, target, backstop, limits, (connection, number) -> !cancelled.getAsBoolean())
+                cancelled -> send(
+                                call,
+                                target,
+                                new Start.Any(),
+                                backstop,
+                                limits,
+                                (connection, number) -> !cancelled.getAsBoolean())
                         .response(),
                 timeout,
                 idleTimeout,
@@ -244,6 +303,43 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         boolean attach(PooledConnection connection, long number);
     }
 
+    /** Which connection an exchange starts on. */
+    private sealed interface Start {
+        /** A kept one already taken from the pool. */
+        record Kept(PooledConnection connection) implements Start {}
+
+        /** A new one. */
+        record Fresh() implements Start {}
+
+        /** A kept one if the pool has one, else a new one. */
+        record Any() implements Start {}
+    }
+
+    /** A kept connection the upstream had closed; thrown rather than connecting again on the caller's thread. */
+    private static final class StaleConnection extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        StaleConnection() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** One scheduler thread for every exchange's deadline; cancelled tasks leave its queue at once. */
+    private static final class Deadlines {
+        static final ScheduledThreadPoolExecutor SCHEDULER = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(
+                    1,
+                    Thread.ofPlatform()
+                            .name("chatd-upstream-deadlines")
+                            .daemon()
+                            .factory());
+            scheduler.setRemoveOnCancelPolicy(true);
+            return scheduler;
+        }
+    }
+
     /** A response with its headers read, and the connection it arrived on. */
     private record Sent(Http1ClientResponse response, PooledConnection connection, long number) {}
 
@@ -254,8 +350,17 @@ public final class HelidonTransport implements Transport, AutoCloseable {
      * other HTTP clients do.
      */
     private Sent send(
-            Call call, CallTarget target, Duration readTimeout, PooledConnection.Limits limits, Attach attach) {
-        PooledConnection connection = pool.lease(target.host());
+            Call call,
+            CallTarget target,
+            Start start,
+            Duration readTimeout,
+            PooledConnection.Limits limits,
+            Attach attach) {
+        PooledConnection connection = switch (start) {
+            case Start.Kept(PooledConnection kept) -> kept;
+            case Start.Fresh() -> pool.connect(target.host());
+            case Start.Any() -> pool.lease(target.host());
+        };
         for (boolean retried = false; ; retried = true) {
             long number = connection.lease(limits);
             if (!attach.attach(connection, number)) {
@@ -280,6 +385,9 @@ public final class HelidonTransport implements Transport, AutoCloseable {
                 if (retried || !stale) {
                     throw e;
                 }
+                if (start instanceof Start.Kept) {
+                    throw new StaleConnection(); // a new connection is made where the deadline can cut it short
+                }
             }
             connection = pool.connect(target.host());
         }
@@ -298,7 +406,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     private Http1ClientRequest request(Call call, Duration readTimeout, PooledConnection connection) {
         Http1ClientRequest request = http.method(Method.create(call.method()))
-                .uri(call.uri().toString())
+                .uri(call.uri()) // parsed once by the caller: a string would be encoded and parsed again per call
                 .connection(connection)
                 .readTimeout(readTimeout);
         for (Map.Entry<String, String> header : call.headers()) {
@@ -307,18 +415,24 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         return request;
     }
 
-    /** One non-streaming exchange's state, shared by the caller and the thread doing it. */
+    /** One non-streaming exchange's state, shared by the thread doing it and the one that may abort it. */
     private final class Exchange {
         private final Call call;
         private final CallTarget target;
+        private final Start start;
         private volatile Thread worker;
         private PooledConnection connection;
         private long number;
         private boolean aborted;
 
-        Exchange(Call call) {
+        Exchange(Call call, CallTarget target, PooledConnection kept, boolean fresh) {
             this.call = call;
-            this.target = CallTarget.of(call);
+            this.target = target;
+            this.start = kept != null ? new Start.Kept(kept) : fresh ? new Start.Fresh() : new Start.Any();
+        }
+
+        synchronized boolean aborted() {
+            return aborted;
         }
 
         Reply run() {
@@ -326,7 +440,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
             PooledConnection.Limits limits = new PooledConnection.Limits(
                     max + FRAMING_BYTES, max + FRAMING_BYTES, () -> target.replyTooLarge(max));
             // The socket's read timeout is a backstop: the caller gives up at the deadline.
-            Sent sent = send(call, target, call.deadline().plusSeconds(1), limits, this::attach);
+            Sent sent = send(call, target, start, call.deadline().plusSeconds(1), limits, this::attach);
             try (Http1ClientResponse response = sent.response()) {
                 return reply(response, sent.connection(), max);
             } finally {
