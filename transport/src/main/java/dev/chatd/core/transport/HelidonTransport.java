@@ -203,16 +203,15 @@ public final class HelidonTransport implements Transport, AutoCloseable {
     }
 
     /**
-     * Starts the call on a virtual thread of its own, which pumps the body into a small queue
-     * for the reader, and waits within the call's deadline for the status and headers.
+     * Sends the call on the caller's thread, which then reads the body itself: no hand-off
+     * between the upstream's bytes and the reader (see {@link HelidonLines}).
      */
     @Override
     public Lines open(Call untraced, Duration idleTimeout) {
-        Call call = traced(untraced); // here, on the caller's thread: the call is sent from another
+        Call call = traced(untraced);
         CallTarget target = CallTarget.of(call);
         Duration timeout = call.deadline();
-        // The socket's own read timeout is only a backstop here: HelidonLines enforces the
-        // first-byte and idle deadlines itself, and cancels the call when one passes.
+        // The socket's read timeout is only a backstop: HelidonLines sets a deadline for each read.
         Duration backstop = (timeout.compareTo(idleTimeout) > 0 ? timeout : idleTimeout).plusSeconds(30);
         int maxLine = settings.maxStreamLineBytes();
         // A line may arrive in one piece; more than that unread at once is no chat stream.
@@ -221,8 +220,10 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         return HelidonLines.open(
                 target,
                 budget,
-                cancelled -> send(call, target, backstop, limits, (connection, number) -> !cancelled.getAsBoolean())
-                        .response(),
+                attach -> {
+                    Sent sent = send(call, target, backstop, limits, attach);
+                    return new HelidonLines.Opened(sent.response(), sent.connection(), sent.number());
+                },
                 timeout,
                 idleTimeout,
                 maxLine);
@@ -240,7 +241,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
     @FunctionalInterface
-    private interface Attach {
+    interface Attach {
         boolean attach(PooledConnection connection, long number);
     }
 

@@ -1,0 +1,30 @@
+package dev.chatd.core.transport;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One timer thread for every stream's opening deadline, instead of a thread waiting per stream:
+ * a deadline that is met is cancelled and never runs.
+ */
+final class Deadlines {
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
+
+    private Deadlines() {}
+
+    private static ScheduledThreadPoolExecutor timer() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread t = new Thread(task, "chatd-upstream-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true); // met deadlines leave nothing behind
+        return timer;
+    }
+
+    /** Runs {@code action} at {@code nanoTime} (System.nanoTime()) unless cancelled first. */
+    static ScheduledFuture<?> at(long nanoTime, Runnable action) {
+        return TIMER.schedule(action, nanoTime - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+}
