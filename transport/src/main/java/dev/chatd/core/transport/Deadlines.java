@@ -1,14 +1,16 @@
 package dev.chatd.core.transport;
 
+import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One timer thread for every stream's opening deadline, instead of a thread waiting per stream:
- * a deadline that is met is cancelled and never runs.
+ * One timer thread for every stream's deadlines (an upstream's opening, a client's first
+ * keep-alive), instead of a thread waiting per stream: a deadline that is met is cancelled and
+ * never runs. Its tasks must be short: they all share the one thread.
  */
-final class Deadlines {
+public final class Deadlines {
     private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private Deadlines() {}
@@ -21,6 +23,11 @@ final class Deadlines {
         });
         timer.setRemoveOnCancelPolicy(true); // met deadlines leave nothing behind
         return timer;
+    }
+
+    /** Runs {@code action} after {@code delay} unless cancelled first. */
+    public static ScheduledFuture<?> after(Duration delay, Runnable action) {
+        return TIMER.schedule(action, delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Runs {@code action} at {@code nanoTime} (System.nanoTime()) unless cancelled first. */
