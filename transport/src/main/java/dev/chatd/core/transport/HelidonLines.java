@@ -9,8 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * A streamed upstream body read line by line, as it arrives, on the reader's own thread: the
@@ -72,8 +76,47 @@ final class HelidonLines implements Transport.Lines {
         this.idleTimeout = idleTimeout;
     }
 
-    /** Sends the call on this thread and waits, within {@code timeout}, for its status and headers. */
+    /**
+     * Sends the call and waits, within {@code timeout}, for its status and headers: on this
+     * thread when it is virtual (a request's), else on a virtual thread of its own. Only a
+     * virtual thread gives up a connect or TLS handshake that hangs when interrupted at the
+     * deadline; a platform caller (a tool, a test) would wait for the socket's own timeouts.
+     */
     static HelidonLines open(
+            CallTarget target,
+            ReplyBudget budget,
+            Function<HelidonTransport.Attach, Opened> call,
+            Duration timeout,
+            Duration idleTimeout,
+            int maxLineBytes) {
+        if (Thread.currentThread().isVirtual()) {
+            return openHere(target, budget, call, timeout, idleTimeout, maxLineBytes);
+        }
+        UpstreamWait wait = UpstreamWait.current();
+        Callable<HelidonLines> opening = () -> {
+            Supplier<HelidonLines> open = () -> openHere(target, budget, call, timeout, idleTimeout, maxLineBytes);
+            return wait == null ? open.get() : wait.during(open);
+        };
+        FutureTask<HelidonLines> task = new FutureTask<>(opening);
+        Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(task);
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            task.cancel(true); // interrupts the opening, which closes its connection
+            Thread.currentThread().interrupt();
+            throw new ChatException.UpstreamFailure("interrupted while waiting for " + target.provider());
+        }
+    }
+
+    private static HelidonLines openHere(
             CallTarget target,
             ReplyBudget budget,
             Function<HelidonTransport.Attach, Opened> call,
