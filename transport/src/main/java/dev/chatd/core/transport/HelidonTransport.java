@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -202,10 +201,8 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         Duration limit = call.deadline();
         Exchange exchange = new Exchange(call, target, kept, false);
         // Closing a TLS connection may block (it says goodbye first), so not on the one scheduler thread.
-        ScheduledFuture<?> deadline = Deadlines.SCHEDULER.schedule(
-                () -> Thread.ofVirtual().name("chatd-upstream-deadline").start(exchange::abort),
-                limit.toNanos(),
-                TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> deadline = Deadlines.after(
+                limit, () -> Thread.ofVirtual().name("chatd-upstream-deadline").start(exchange::abort));
         try {
             return exchange.run();
         } catch (StaleConnection e) {
@@ -256,16 +253,15 @@ public final class HelidonTransport implements Transport, AutoCloseable {
     }
 
     /**
-     * Starts the call on a virtual thread of its own, which pumps the body into a small queue
-     * for the reader, and waits within the call's deadline for the status and headers.
+     * Sends the call on the caller's thread, which then reads the body itself: no hand-off
+     * between the upstream's bytes and the reader (see {@link HelidonLines}).
      */
     @Override
     public Lines open(Call untraced, Duration idleTimeout) {
-        Call call = traced(untraced); // here, on the caller's thread: the call is sent from another
+        Call call = traced(untraced);
         CallTarget target = CallTarget.of(call);
         Duration timeout = call.deadline();
-        // The socket's own read timeout is only a backstop here: HelidonLines enforces the
-        // first-byte and idle deadlines itself, and cancels the call when one passes.
+        // The socket's read timeout is only a backstop: HelidonLines sets a deadline for each read.
         Duration backstop = (timeout.compareTo(idleTimeout) > 0 ? timeout : idleTimeout).plusSeconds(30);
         int maxLine = settings.maxStreamLineBytes();
         // A line may arrive in one piece; more than that unread at once is no chat stream.
@@ -274,14 +270,10 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         return HelidonLines.open(
                 target,
                 budget,
-                cancelled -> send(
-                                call,
-                                target,
-                                new Start.Any(),
-                                backstop,
-                                limits,
-                                (connection, number) -> !cancelled.getAsBoolean())
-                        .response(),
+                attach -> {
+                    Sent sent = send(call, target, new Start.Any(), backstop, limits, attach);
+                    return new HelidonLines.Opened(sent.response(), sent.connection(), sent.number());
+                },
                 timeout,
                 idleTimeout,
                 maxLine);
@@ -299,7 +291,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
     @FunctionalInterface
-    private interface Attach {
+    interface Attach {
         boolean attach(PooledConnection connection, long number);
     }
 
@@ -321,22 +313,6 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
         StaleConnection() {
             super(null, null, false, false);
-        }
-    }
-
-    /** One scheduler thread for every exchange's deadline; cancelled tasks leave its queue at once. */
-    private static final class Deadlines {
-        static final ScheduledThreadPoolExecutor SCHEDULER = create();
-
-        private static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(
-                    1,
-                    Thread.ofPlatform()
-                            .name("chatd-upstream-deadlines")
-                            .daemon()
-                            .factory());
-            scheduler.setRemoveOnCancelPolicy(true);
-            return scheduler;
         }
     }
 
