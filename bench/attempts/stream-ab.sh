@@ -23,8 +23,6 @@ wait_up() { for i in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$1/
 # train the caches once
 O=$(start old $OLD $PO); N1=$(start new $NEW $PN); wait_up $PO; wait_up $PN; kill $O $N1; wait $O $N1 2>/dev/null
 O=$(start old $OLD $PO); N1=$(start new $NEW $PN); wait_up $PO; wait_up $PN
-cpu() { awk '{print $14+$15}' /proc/$1/stat; } # CPU ticks (1/100 s) of the process
-C0=$(cpu $O); N0=$(cpu $N1)
 printf '{"model":"opencode/bench","messages":[{"role":"user","content":"hi"}],"stream":true}' > $W/s.json
 for r in $(seq 1 $ROUNDS); do
   java -XX:+UseSerialGC -cp ${BENCH_JAR:-$ROOT/benchmarks/target/benchmarks.jar} dev.chatd.bench.StreamFirstByte $N 100 \
@@ -33,6 +31,4 @@ for r in $(seq 1 $ROUNDS); do
     old-chat=http://127.0.0.1:$PO/chat=$W/s.json new-chat=http://127.0.0.1:$PN/chat=$W/s.json \
     old-api=http://127.0.0.1:$PO/api/chat=$W/s.json new-api=http://127.0.0.1:$PN/api/chat=$W/s.json | sed "s/^/round$r /"
 done
-echo "cpu-ticks old $(( $(cpu $O) - C0 )) new $(( $(cpu $N1) - N0 )) (both chatds, during the rounds)"
-echo "streams ending status=200 outcome=stop: old $(grep -c 'status=200 .*outcome=stop' $W/old/chatd.log) new $(grep -c 'status=200 .*outcome=stop' $W/new/chatd.log); other access lines besides /health: old $(grep 'access ' $W/old/chatd.log | grep -v 'path=/health' | grep -vc 'status=200 .*outcome=stop') new $(grep 'access ' $W/new/chatd.log | grep -v 'path=/health' | grep -vc 'status=200 .*outcome=stop')"
 kill $O $N1 $FAKE; wait 2>/dev/null

@@ -4,13 +4,18 @@ import dev.chatd.api.ChatChunk;
 import dev.chatd.api.ChatException;
 import dev.chatd.api.ChatStream;
 import dev.chatd.api.Usage;
-import dev.chatd.core.transport.Deadlines;
+import dev.chatd.core.transport.TraceHeaders;
+import dev.chatd.core.transport.UpstreamWait;
 import dev.chatd.server.ingress.ApiError;
 import dev.chatd.server.ingress.StreamEncoder;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -37,102 +42,46 @@ final class StreamRelay {
      */
     record Outcome(int chunks, String result, String detail, Usage usage) {}
 
-    /** The upstream side of one relay: its stream once open, and the way to cancel it. */
+    /** The upstream side of one relay: its stream once open, and the ways to cancel it. */
     private static final class Upstream {
+        final CompletableFuture<ChatStream> opening = new CompletableFuture<>();
         private volatile ChatStream stream;
+
+        /** Opens the stream on a virtual thread of its own, so the relay can wait with a deadline. */
+        static Upstream open(Supplier<ChatStream> open) {
+            Upstream upstream = new Upstream();
+            // The request's trace context and upstream wait are this thread's; the upstream
+            // request is made on the new one.
+            TraceHeaders trace = TraceHeaders.current();
+            UpstreamWait wait = UpstreamWait.current();
+            Thread.ofVirtual().name("chatd-open-stream").start(() -> {
+                TraceHeaders.bind(trace); // for this thread's life: it ends with the opening
+                try {
+                    ChatStream s = wait == null ? open.get() : wait.during(open);
+                    upstream.stream = s;
+                    if (!upstream.opening.complete(s)) {
+                        s.close(); // nobody is waiting any more
+                    }
+                } catch (Throwable failure) {
+                    upstream.opening.completeExceptionally(failure);
+                }
+            });
+            return upstream;
+        }
 
         static Upstream of(ChatStream stream) {
             Upstream upstream = new Upstream();
             upstream.stream = stream;
+            upstream.opening.complete(stream);
             return upstream;
         }
 
         void cancel() {
+            opening.cancel(false);
             ChatStream s = stream;
             if (s != null) {
                 s.close();
             }
-        }
-    }
-
-    /**
-     * An SSE stream being opened on the request's own thread (no thread hand-off before the
-     * first token). A shared timer commits the 200 and a keep-alive only if the opening
-     * outlasts one keep-alive interval; a shutdown or a client gone meanwhile interrupts the
-     * opening thread, which gives up its upstream call. Once open, cancelling closes the stream.
-     */
-    private static final class Opening {
-        private enum State {
-            OPENING,
-            SLOW,
-            OPEN
-        }
-
-        private final ServerResponse res;
-        private final Duration keepAlive;
-        private final StreamEncoder encoder;
-        private Thread opener;
-        private State state = State.OPENING;
-        private EventWriter writer; // once SLOW
-        private ChatStream stream; // once OPEN
-        private boolean cancelled;
-
-        Opening(ServerResponse res, Duration keepAlive, StreamEncoder encoder) {
-            this.res = res;
-            this.keepAlive = keepAlive;
-            this.encoder = encoder;
-            this.opener = Thread.currentThread();
-        }
-
-        /** On the timer: the upstream is slow, so the client gets its 200 and a keep-alive now. */
-        void commitIfSlow() {
-            synchronized (this) {
-                if (state != State.OPENING) {
-                    return;
-                }
-                writer = EventWriter.sse(res, keepAlive, encoder.keepAlive(), this::cancel);
-                state = State.SLOW;
-                try {
-                    writer.keepAliveNow();
-                    return;
-                } catch (EventWriter.ClientGone e) {
-                    // the client left while the upstream got ready: give the opening up
-                }
-            }
-            cancel();
-        }
-
-        /** A shutdown or a client gone: interrupts an opening, closes an open stream. */
-        void cancel() {
-            ChatStream open;
-            synchronized (this) {
-                if (state != State.OPEN) {
-                    if (!cancelled && opener != null) {
-                        cancelled = true;
-                        opener.interrupt(); // a virtual thread interrupted in a socket read closes that socket
-                    }
-                    return;
-                }
-                open = stream;
-            }
-            if (open != null) {
-                open.close();
-            }
-        }
-
-        /** The opening ended (with a stream, or null when it failed): the writer, if the 200 went out already. */
-        synchronized EventWriter opened(ChatStream s) {
-            state = State.OPEN;
-            stream = s;
-            opener = null;
-            if (cancelled) {
-                Thread.interrupted(); // the cancel's interrupt, consumed here: it ended the opening
-            }
-            return writer;
-        }
-
-        synchronized boolean cancelled() {
-            return cancelled;
         }
     }
 
@@ -155,60 +104,52 @@ final class StreamRelay {
             Supplier<ChatStream> open,
             StreamEncoder encoder,
             Runnable opened) {
-        Opening opening = new Opening(res, keepAlive, encoder);
+        Upstream upstream = Upstream.open(open);
         InFlightRequests.Request inFlight = InFlightRequests.of(req);
         if (inFlight != null) {
-            inFlight.onShutdown(opening::cancel);
+            inFlight.onShutdown(upstream::cancel);
         }
-        ScheduledFuture<?> slow = Deadlines.after(keepAlive, opening::commitIfSlow);
-        ChatStream stream;
+        ChatStream stream = null;
         try {
-            stream = open.get();
-        } catch (RuntimeException failure) {
-            slow.cancel(false);
-            EventWriter sse = opening.opened(null);
-            if (sse == null) {
-                if (opening.cancelled()) { // only a shutdown cancels before the response started
-                    HttpSupport.send(req, res, shutdownError(inFlight));
-                    return new Outcome(0, SHUT_DOWN, null, null);
-                }
-                throw failure;
-            }
-            try (sse) {
-                if (sse.isBroken()) {
-                    return new Outcome(0, CLIENT_GONE, null, null);
-                }
-                if (opening.cancelled()) {
-                    return ended(sse, encoder, inFlight, 0, null);
-                }
-                return failed(sse, encoder, HttpSupport.requestId(req), failure, 0, null);
-            }
+            stream = upstream.opening.get(keepAlive.toMillis(), TimeUnit.MILLISECONDS);
+            opened.run();
+        } catch (TimeoutException e) {
+            // slow upstream: answer now and keep the connection alive while it gets ready
+        } catch (ExecutionException e) {
+            throw unchecked(e.getCause());
+        } catch (CancellationException e) {
+            // only a shutdown cancels before the response started
+            HttpSupport.send(req, res, shutdownError(inFlight));
+            return new Outcome(0, SHUT_DOWN, null, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            upstream.cancel();
+            throw new ChatException.UpstreamFailure("interrupted while opening the stream");
         }
-        slow.cancel(false);
-        EventWriter committed = opening.opened(stream);
-        try (ChatStream relayed = stream) {
-            if (opening.cancelled()) { // the upstream answered just as the opening was given up
-                if (committed == null) {
-                    HttpSupport.send(req, res, shutdownError(inFlight));
-                    return new Outcome(0, SHUT_DOWN, null, null);
+        try (EventWriter sse = EventWriter.sse(res, keepAlive, encoder.keepAlive(), upstream::cancel)) {
+            if (stream == null) {
+                try {
+                    sse.keepAliveNow();
+                    stream = upstream.opening.get();
+                } catch (EventWriter.ClientGone e) {
+                    upstream.cancel();
+                    return new Outcome(0, CLIENT_GONE, null, null);
+                } catch (CancellationException e) {
+                    return ended(sse, encoder, inFlight, 0, null);
+                } catch (ExecutionException e) {
+                    return failed(sse, encoder, HttpSupport.requestId(req), e.getCause(), 0, null);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    upstream.cancel();
+                    return new Outcome(0, "interrupted", null, null);
                 }
-                try (EventWriter sse = committed) {
-                    return sse.isBroken()
-                            ? new Outcome(0, CLIENT_GONE, null, null)
-                            : ended(sse, encoder, inFlight, 0, null);
-                }
             }
-            EventWriter sse = committed;
-            if (sse == null) {
-                opened.run();
-                sse = EventWriter.sse(res, keepAlive, encoder.keepAlive(), opening::cancel);
+            try (ChatStream relayed = stream) {
+                encoder.open(sse);
+                return run(relayed, sse, encoder, inFlight, HttpSupport.requestId(req), AccessLog.of(req));
+            } catch (EventWriter.ClientGone e) {
+                return new Outcome(0, CLIENT_GONE, null, null);
             }
-            try (EventWriter out = sse) {
-                encoder.open(out);
-                return run(relayed, out, encoder, inFlight, HttpSupport.requestId(req), AccessLog.of(req));
-            }
-        } catch (EventWriter.ClientGone e) {
-            return new Outcome(0, CLIENT_GONE, null, null);
         }
     }
 
@@ -313,5 +254,15 @@ final class StreamRelay {
 
     private static ApiError shutdownError(InFlightRequests.Request inFlight) {
         return inFlight != null && inFlight.endedError() != null ? inFlight.endedError() : InFlightRequests.REFUSED;
+    }
+
+    private static RuntimeException unchecked(Throwable failure) {
+        if (failure instanceof RuntimeException e) {
+            return e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(failure);
     }
 }

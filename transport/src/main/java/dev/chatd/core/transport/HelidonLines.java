@@ -2,67 +2,62 @@ package dev.chatd.core.transport;
 
 import dev.chatd.api.ChatException;
 import dev.chatd.api.spi.Transport;
+import io.helidon.common.buffers.DataReader;
 import io.helidon.webclient.api.HttpClientResponse;
+import java.io.IOException;
 import java.io.InputStream;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.concurrent.Callable;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /**
- * A streamed upstream body read line by line, as it arrives, on the reader's own thread: the
- * call is sent and its body read straight from the connection by whoever opened and reads the
- * stream, with no thread in between (each hand-off cost a wake-up before the first token). The
- * connection's read deadline bounds each wait: the status, headers and first bytes all within
- * the call's timeout (a model loading), every later piece within the idle timeout; a shared
- * scheduler bounds the rest of the opening (DNS, connect, TLS) by the call's timeout too. Past
- * either, the call fails as a timeout and its connection is closed.
- *
- * <p>Closing the stream early, from any thread, aborts its exchange: the connection is closed,
- * which ends a read blocked on it. The connection goes back to the pool only when the reader
- * read the body to its real end and nobody aborted the exchange meanwhile (see
- * {@link PooledConnection#releasedByOwner}). One reader at a time.
+ * A streamed upstream body read line by line, as it arrives. A virtual thread of its own
+ * performs the call and pumps the body's bytes into a small queue, so the reader can wait with
+ * deadlines: the status, headers and first bytes all within the call's timeout (a model
+ * loading), every later piece within the idle timeout. Past either, the call fails as a
+ * timeout and its connection is closed. Closing the stream early cancels the upstream call
+ * and closes its connection. One reader at a time.
  */
 final class HelidonLines implements Transport.Lines {
+    private static final Object END = new Object();
+    private static final Object CLOSED = new Object();
     /** A line up to this long costs the reply budget nothing; chat stream lines are far shorter. */
     private static final int FREE_LINE_BYTES = 64 * 1024;
 
-    /** What the call returns: the response with its headers read, the connection and the exchange's number on it. */
-    record Opened(HttpClientResponse response, PooledConnection connection, long number) {}
+    /** The status and headers, once they arrived. */
+    private record Head(int status, Map<String, String> headers) {}
 
     private final CallTarget target;
     private final long firstByteDeadline;
     private volatile Duration idleTimeout;
+    private final CompletableFuture<Head> head = new CompletableFuture<>();
+    /** Up to 16 reads (128 KiB) waiting for the reader; then the upstream waits for chatd. */
+    private final BlockingQueue<Object> arrivals = new ArrayBlockingQueue<>(16);
 
     private final int maxLineBytes;
     private final ReplyBudget.Share lineShare;
     private byte[] line = new byte[256];
     private int lineLength;
-    private int status;
-    private Map<String, String> headers;
-    private InputStream body;
-    private boolean closeDelimited;
-    private final byte[] current = new byte[8192];
+    private Head received;
+    private volatile Thread pump;
+    private volatile HttpClientResponse response;
+    private byte[] current = new byte[0];
     private int currentIndex;
     private int currentLength;
     private boolean started;
     private boolean ended;
+    private volatile boolean closed;
 
-    // The exchange, once attached; guarded by this.
-    private PooledConnection connection;
-    private long number;
-    private boolean closed;
-    private volatile boolean expired;
-    private Thread opener;
-
-    /** The opening request's wait, added to as each piece is awaited. */
+    /** The opening request's wait, added to as each piece is awaited (lines are read on another thread). */
     private final UpstreamWait wait;
 
     private HelidonLines(
@@ -76,129 +71,88 @@ final class HelidonLines implements Transport.Lines {
         this.idleTimeout = idleTimeout;
     }
 
-    /**
-     * Sends the call and waits, within {@code timeout}, for its status and headers: on this
-     * thread when it is virtual (a request's), else on a virtual thread of its own. Only a
-     * virtual thread gives up a connect or TLS handshake that hangs when interrupted at the
-     * deadline; a platform caller (a tool, a test) would wait for the socket's own timeouts.
-     */
+    /** Starts the call and waits, within {@code timeout}, for its status and headers. */
     static HelidonLines open(
             CallTarget target,
             ReplyBudget budget,
-            Function<HelidonTransport.Attach, Opened> call,
-            Duration timeout,
-            Duration idleTimeout,
-            int maxLineBytes) {
-        if (Thread.currentThread().isVirtual()) {
-            return openHere(target, budget, call, timeout, idleTimeout, maxLineBytes);
-        }
-        UpstreamWait wait = UpstreamWait.current();
-        Callable<HelidonLines> opening = () -> {
-            Supplier<HelidonLines> open = () -> openHere(target, budget, call, timeout, idleTimeout, maxLineBytes);
-            return wait == null ? open.get() : wait.during(open);
-        };
-        FutureTask<HelidonLines> task = new FutureTask<>(opening);
-        Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(task);
-        try {
-            return task.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException failure) {
-                throw failure;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            task.cancel(true); // interrupts the opening, which closes its connection
-            Thread.currentThread().interrupt();
-            throw new ChatException.UpstreamFailure("interrupted while waiting for " + target.provider());
-        }
-    }
-
-    private static HelidonLines openHere(
-            CallTarget target,
-            ReplyBudget budget,
-            Function<HelidonTransport.Attach, Opened> call,
+            Function<BooleanSupplier, HttpClientResponse> call,
             Duration timeout,
             Duration idleTimeout,
             int maxLineBytes) {
         HelidonLines stream = new HelidonLines(target, budget, timeout, idleTimeout, maxLineBytes);
-        stream.opener = Thread.currentThread();
-        ScheduledFuture<?> deadline = Deadlines.at(stream.firstByteDeadline, stream::expire);
+        stream.pump =
+                Thread.ofVirtual().name("chatd-upstream-" + target.provider()).start(() -> stream.pump(call));
         long waiting = System.nanoTime();
         try {
-            Opened opened = call.apply(stream::attach);
-            HttpClientResponse res = opened.response();
-            stream.status = res.status().code();
-            stream.headers = HelidonTransport.headersOf(res);
-            stream.closeDelimited = HelidonTransport.closeDelimited(res);
-            stream.body = res.inputStream();
-            if (stream.opened()) {
-                throw new ChatException.UpstreamFailure("the call to " + target.provider() + " was given up");
-            }
+            stream.received =
+                    stream.head.get(Math.max(0, stream.firstByteDeadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             return stream;
-        } catch (RuntimeException e) {
-            boolean givenUp = stream.isClosed() || Thread.currentThread().isInterrupted();
+        } catch (TimeoutException e) {
             stream.close();
-            if (stream.expired) {
-                throw target.timedOut(timeout);
-            }
-            if (givenUp) {
-                throw new ChatException.UpstreamFailure("interrupted while waiting for " + target.provider());
-            }
-            throw target.transportFailure(e, timeout);
+            throw target.timedOut(timeout);
+        } catch (InterruptedException e) {
+            stream.close();
+            Thread.currentThread().interrupt();
+            throw new ChatException.UpstreamFailure("interrupted while waiting for " + target.provider());
+        } catch (ExecutionException e) {
+            stream.close();
+            throw target.transportFailure(e.getCause(), timeout);
         } finally {
-            deadline.cancel(false);
-            stream.opened();
-            if (stream.expired) {
-                Thread.interrupted(); // the expiry's interrupt is no concern of the caller's
-            }
             UpstreamWait.addToCurrent(System.nanoTime() - waiting);
         }
     }
 
-    /** Takes the exchange's connection, unless the stream was closed meanwhile; its reads then keep the first-byte deadline. */
-    private synchronized boolean attach(PooledConnection leased, long leaseNumber) {
-        if (closed) {
-            return false;
+    /** Performs the call ({@code call} is told whether the stream was closed meanwhile) and pumps its body. */
+    private void pump(Function<BooleanSupplier, HttpClientResponse> call) {
+        try (HttpClientResponse res = call.apply(() -> closed)) {
+            response = res;
+            if (closed) {
+                return;
+            }
+            head.complete(new Head(res.status().code(), HelidonTransport.headersOf(res)));
+            boolean closeDelimited = HelidonTransport.closeDelimited(res);
+            InputStream body = res.inputStream();
+            byte[] buffer = new byte[8192];
+            int n;
+            while (!closed && (n = read(body, buffer, closeDelimited)) >= 0) {
+                if (n > 0) {
+                    arrivals.put(Arrays.copyOf(buffer, n));
+                }
+            }
+            arrivals.put(END);
+        } catch (InterruptedException e) {
+            // closed by the reader
+        } catch (Throwable failure) {
+            if (!head.completeExceptionally(failure) && !closed) {
+                try {
+                    arrivals.put(failure); // after what arrived before it, however full the queue
+                } catch (InterruptedException e) {
+                    // closed by the reader meanwhile
+                }
+            }
         }
-        connection = leased;
-        number = leaseNumber;
-        leased.releasedByOwner(leaseNumber);
-        leased.readBy(firstByteDeadline);
-        return true;
     }
 
-    private synchronized boolean isClosed() {
-        return closed;
-    }
-
-    /** The opening ended: a later expiry does nothing. Whether the stream was closed meanwhile. */
-    private synchronized boolean opened() {
-        opener = null;
-        return closed;
-    }
-
-    /** The opening outlasted the call's timeout (a connect, DNS lookup or TLS handshake that hangs). */
-    private synchronized void expire() {
-        Thread t = opener;
-        if (t == null) {
-            return;
+    /** Helidon's client throws at the end of a close-delimited body instead of returning -1; that end is the stream's. */
+    private static int read(InputStream body, byte[] buffer, boolean closeDelimited) throws IOException {
+        try {
+            return body.read(buffer);
+        } catch (DataReader.InsufficientDataAvailableException e) {
+            if (closeDelimited) {
+                return -1;
+            }
+            throw e;
         }
-        expired = true;
-        close();
-        t.interrupt(); // a virtual thread interrupted in a connect or lookup gives up at once
     }
 
     @Override
     public int status() {
-        return status;
+        return received.status();
     }
 
     @Override
     public Map<String, String> headers() {
-        return headers;
+        return received.headers();
     }
 
     @Override
@@ -233,16 +187,24 @@ final class HelidonLines implements Transport.Lines {
                 return lineLength > 0 ? takeLine() : null;
             }
             long waiting = System.nanoTime();
-            int n = await();
+            Object next = await();
             if (wait != null) {
                 wait.add(System.nanoTime() - waiting);
             }
-            if (n < 0) {
+            if (next == CLOSED) {
                 ended = true;
-                finish();
+                throw new ChatException.UpstreamFailure("the stream from " + provider() + " was closed by chatd");
+            }
+            if (next == END) {
+                ended = true;
+            } else if (next instanceof Throwable failure) {
+                ended = true;
+                close();
+                throw target.streamFailure(failure);
             } else {
+                current = (byte[]) next;
                 currentIndex = 0;
-                currentLength = n;
+                currentLength = current.length;
             }
         }
     }
@@ -280,75 +242,28 @@ final class HelidonLines implements Transport.Lines {
         lineLength += length;
     }
 
-    /** Reads the next bytes into {@link #current} within the first-byte or idle deadline: their count, or -1 at the end. */
-    private int await() {
-        PooledConnection c;
-        synchronized (this) {
-            if (closed) {
-                ended = true;
-                throw closedByChatd();
-            }
-            c = connection;
-        }
-        c.readBy(started ? System.nanoTime() + idleTimeout.toNanos() : firstByteDeadline);
-        int n;
+    private Object await() {
+        long waitNanos = started ? idleTimeout.toNanos() : Math.max(0, firstByteDeadline - System.nanoTime());
+        Object next;
         try {
-            do {
-                n = HelidonTransport.read(body, current, 0, current.length, closeDelimited);
-            } while (n == 0);
-        } catch (RuntimeException failure) {
-            ended = true;
-            boolean byChatd = isClosed();
+            next = arrivals.poll(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             close();
-            if (byChatd) {
-                throw closedByChatd();
-            }
-            if (Thread.currentThread().isInterrupted()) {
-                throw new ChatException.UpstreamFailure("interrupted while reading from " + provider());
-            }
-            if (failure instanceof ChatException chat) {
-                throw chat;
-            }
-            if (timedOut(failure)) {
-                throw new ChatException.UpstreamTimeout(
-                        provider() + (started ? " went silent mid-stream for " : " sent nothing for ")
-                                + (started
-                                        ? idleTimeout.toSeconds() + " s; chatd.stream-idle-timeout-secs"
-                                        : "too long; chatd.timeout-secs")
-                                + " bounds that wait",
-                        started ? idleTimeout : null);
-            }
-            throw target.streamFailure(failure);
+            throw new ChatException.UpstreamFailure("interrupted while reading from " + provider());
+        }
+        if (next == null) {
+            close();
+            throw new ChatException.UpstreamTimeout(
+                    provider() + (started ? " went silent mid-stream for " : " sent nothing for ")
+                            + (started
+                                    ? idleTimeout.toSeconds() + " s; chatd.stream-idle-timeout-secs"
+                                    : "too long; chatd.timeout-secs")
+                            + " bounds that wait",
+                    started ? idleTimeout : null);
         }
         started = true;
-        return n;
-    }
-
-    /** The body was read to its end on this thread: the connection goes back to the pool, unless it was aborted. */
-    private void finish() {
-        PooledConnection c;
-        long n;
-        synchronized (this) {
-            c = connection;
-            n = number;
-            connection = null; // a later close() leaves it alone: it may be another exchange's by then
-        }
-        if (c != null) {
-            c.finish(n);
-        }
-    }
-
-    private ChatException closedByChatd() {
-        return new ChatException.UpstreamFailure("the stream from " + provider() + " was closed by chatd");
-    }
-
-    private static boolean timedOut(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SocketTimeoutException) {
-                return true;
-            }
-        }
-        return false;
+        return next;
     }
 
     private String takeLine() {
@@ -362,23 +277,26 @@ final class HelidonLines implements Transport.Lines {
         return text;
     }
 
-    /** Aborts the exchange unless its body was read to the end: closing the connection ends a read blocked on it. */
     @Override
     public void close() {
-        PooledConnection c;
-        long n;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            c = connection;
-            n = number;
-            connection = null;
+        if (closed) {
+            return;
         }
+        closed = true;
         lineShare.close();
-        if (c != null) {
-            c.abort(n);
+        arrivals.clear();
+        arrivals.offer(CLOSED); // wakes a reader blocked on another thread
+        HttpClientResponse res = response;
+        if (res != null) {
+            try {
+                res.close();
+            } catch (RuntimeException e) {
+                // closing a broken connection; nothing more to free
+            }
+        }
+        Thread t = pump;
+        if (t != null) {
+            t.interrupt(); // unblocks a pump waiting on the socket or on a full queue, closing the socket
         }
     }
 }

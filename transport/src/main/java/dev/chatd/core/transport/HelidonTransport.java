@@ -23,6 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -201,8 +202,10 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         Duration limit = call.deadline();
         Exchange exchange = new Exchange(call, target, kept, false);
         // Closing a TLS connection may block (it says goodbye first), so not on the one scheduler thread.
-        ScheduledFuture<?> deadline = Deadlines.after(
-                limit, () -> Thread.ofVirtual().name("chatd-upstream-deadline").start(exchange::abort));
+        ScheduledFuture<?> deadline = Deadlines.SCHEDULER.schedule(
+                () -> Thread.ofVirtual().name("chatd-upstream-deadline").start(exchange::abort),
+                limit.toNanos(),
+                TimeUnit.NANOSECONDS);
         try {
             return exchange.run();
         } catch (StaleConnection e) {
@@ -253,15 +256,16 @@ public final class HelidonTransport implements Transport, AutoCloseable {
     }
 
     /**
-     * Sends the call on the caller's thread, which then reads the body itself: no hand-off
-     * between the upstream's bytes and the reader (see {@link HelidonLines}).
+     * Starts the call on a virtual thread of its own, which pumps the body into a small queue
+     * for the reader, and waits within the call's deadline for the status and headers.
      */
     @Override
     public Lines open(Call untraced, Duration idleTimeout) {
-        Call call = traced(untraced);
+        Call call = traced(untraced); // here, on the caller's thread: the call is sent from another
         CallTarget target = CallTarget.of(call);
         Duration timeout = call.deadline();
-        // The socket's read timeout is only a backstop: HelidonLines sets a deadline for each read.
+        // The socket's own read timeout is only a backstop here: HelidonLines enforces the
+        // first-byte and idle deadlines itself, and cancels the call when one passes.
         Duration backstop = (timeout.compareTo(idleTimeout) > 0 ? timeout : idleTimeout).plusSeconds(30);
         int maxLine = settings.maxStreamLineBytes();
         // A line may arrive in one piece; more than that unread at once is no chat stream.
@@ -270,10 +274,14 @@ public final class HelidonTransport implements Transport, AutoCloseable {
         return HelidonLines.open(
                 target,
                 budget,
-                attach -> {
-                    Sent sent = send(call, target, new Start.Any(), backstop, limits, attach);
-                    return new HelidonLines.Opened(sent.response(), sent.connection(), sent.number());
-                },
+                cancelled -> send(
+                                call,
+                                target,
+                                new Start.Any(),
+                                backstop,
+                                limits,
+                                (connection, number) -> !cancelled.getAsBoolean())
+                        .response(),
                 timeout,
                 idleTimeout,
                 maxLine);
@@ -291,7 +299,7 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
     /** Told of each connection an exchange uses; false when the exchange was given up meanwhile. */
     @FunctionalInterface
-    interface Attach {
+    private interface Attach {
         boolean attach(PooledConnection connection, long number);
     }
 
@@ -313,6 +321,22 @@ public final class HelidonTransport implements Transport, AutoCloseable {
 
         StaleConnection() {
             super(null, null, false, false);
+        }
+    }
+
+    /** One scheduler thread for every exchange's deadline; cancelled tasks leave its queue at once. */
+    private static final class Deadlines {
+        static final ScheduledThreadPoolExecutor SCHEDULER = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(
+                    1,
+                    Thread.ofPlatform()
+                            .name("chatd-upstream-deadlines")
+                            .daemon()
+                            .factory());
+            scheduler.setRemoveOnCancelPolicy(true);
+            return scheduler;
         }
     }
 

@@ -42,10 +42,6 @@ final class PooledConnection implements ClientConnection {
     private long received;
     private final byte[] statusPrefix = new byte[HTTP_1_0.length];
     private volatile boolean reusable;
-    /** A stream's owner, not Helidon, gives the connection back ({@link #finish}); Helidon's release only ends the reply. */
-    private boolean ownerReleases;
-    /** When the read in progress must have produced bytes (System.nanoTime()); 0: the socket's own timeout. */
-    private volatile long readDeadline;
 
     PooledConnection(ConnectionPool pool, ConnectionPool.Host host, TcpClientConnection tcp) {
         this.pool = pool;
@@ -64,8 +60,6 @@ final class PooledConnection implements ClientConnection {
         this.limits = limits;
         received = 0;
         reusable = true;
-        ownerReleases = false;
-        readDeadline = 0;
         return ++exchange;
     }
 
@@ -77,35 +71,6 @@ final class PooledConnection implements ClientConnection {
     /** The next exchange on this connection must not reuse it: its reply ends when the upstream closes, or is unfinished. */
     void forbidReuse() {
         reusable = false;
-    }
-
-    /**
-     * Exchange {@code number} reads its reply on its owner's thread, which alone gives the
-     * connection back ({@link #finish}); Helidon's release at the end of the body does nothing.
-     * So a close from another thread (a client gone, a shutdown) never races a release made
-     * inside the owner's last read: one of {@link #abort} and {@link #finish} wins, under this
-     * connection's lock, and the other does nothing.
-     */
-    synchronized void releasedByOwner(long number) {
-        if (leased && exchange == number) {
-            ownerReleases = true;
-        }
-    }
-
-    /** Every later socket read of the current exchange times out at {@code nanoTime} (0: the socket's own timeout). */
-    void readBy(long nanoTime) {
-        readDeadline = nanoTime;
-    }
-
-    /** Exchange {@code number} read its reply to the end: back to the pool, unless it was aborted or cannot be reused. */
-    void finish(long number) {
-        synchronized (this) {
-            if (!leased || closed || exchange != number) {
-                return;
-            }
-            ownerReleases = false;
-        }
-        pool.release(this);
     }
 
     /** Closes the connection if exchange {@code number} still holds it; a later exchange's connection is left alone. */
@@ -150,14 +115,6 @@ final class PooledConnection implements ClientConnection {
     }
 
     private byte[] pull() {
-        long deadline = readDeadline;
-        if (deadline != 0) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new UncheckedIOException(new SocketTimeoutException("the read deadline passed"));
-            }
-            tcp.readTimeout(Duration.ofMillis(Math.max(1, (left + 999_999) / 1_000_000)));
-        }
         byte[] bytes = tcp.helidonSocket().get();
         if (bytes == null) {
             reusable = false; // the upstream closed it
@@ -208,11 +165,6 @@ final class PooledConnection implements ClientConnection {
     /** Helidon calls this when a reply was read to its end: the connection goes back to the pool, or is closed. */
     @Override
     public void releaseResource() {
-        synchronized (this) {
-            if (ownerReleases) {
-                return;
-            }
-        }
         pool.release(this);
     }
 
