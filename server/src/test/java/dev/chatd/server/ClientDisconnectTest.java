@@ -58,39 +58,6 @@ class ClientDisconnectTest {
         }
     }
 
-    /**
-     * A client that leaves while the upstream has not even answered its status line: once the
-     * keep-alive interval has passed and chatd finds the client gone, it ends its upstream call
-     * at once rather than holding the connection (and a model's work) until the upstream answers
-     * or the call's timeout, 120 s here.
-     */
-    @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"/chat", "/v1/chat/completions"})
-    void aClientThatLeavesBeforeTheUpstreamAnswersEndsTheUpstreamCall(String path) throws Exception {
-        try (SilentUpstream upstream = SilentUpstream.mute();
-                RunningChatd chatd = RunningChatd.start(Map.of(
-                        "chatd.providers.ollama.base-url", upstream.baseUrl().toString(),
-                        "chatd.providers.ollama.timeout-secs", "120",
-                        "chatd.stream-keepalive-secs", "1"));
-                LogCapture log = LogCapture.start()) {
-            long leftAt;
-            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), chatd.port())) {
-                post(client, path, RunningChatd.streamRequest("ollama/llama3.2"));
-                assertThat(upstream.awaitAnswered(Duration.ofSeconds(5)))
-                        .as("the upstream got the request")
-                        .isTrue();
-                leftAt = System.nanoTime();
-            }
-
-            long closedAt = upstream.awaitClosed(Duration.ofSeconds(15));
-            assertThat(closedAt)
-                    .as("the upstream saw chatd close its connection")
-                    .isPositive();
-            assertThat(Duration.ofNanos(closedAt - leftAt)).isLessThan(Duration.ofSeconds(5));
-            assertThat(awaitAccessLine(log, path)).contains("outcome=\"client went away\"");
-        }
-    }
-
     @Test
     void ndjsonProbesAreLeadingSpacesThatEveryLineStillParsesWith() throws Exception {
         try (FakeUpstream ollama = FakeUpstream.start()

@@ -32,11 +32,6 @@ final class SilentUpstream implements AutoCloseable {
         this.firstLine = firstLine;
     }
 
-    /** Reads every request and answers nothing at all, not even a status line, until chatd closes. */
-    static SilentUpstream mute() {
-        return start(null);
-    }
-
     /** Answers every {@code POST /api/chat} with {@code firstLine} and then silence. */
     static SilentUpstream start(String firstLine) {
         try {
@@ -80,14 +75,6 @@ final class SilentUpstream implements AutoCloseable {
             InputStream in = socket.getInputStream();
             long length = contentLength(head(in));
             in.readNBytes((int) length);
-            if (firstLine == null) {
-                answered.add(System.nanoTime()); // the request was read: the silence starts
-                while (in.read() >= 0) {
-                    // only chatd's close ends the loop
-                }
-                closes.add(System.nanoTime());
-                return;
-            }
             OutputStream out = socket.getOutputStream();
             byte[] line = (firstLine + "\n").getBytes(StandardCharsets.UTF_8);
             out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
